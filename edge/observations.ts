@@ -1,0 +1,77 @@
+// The seam between gateway/ and edge/: every frame and payload becomes one of these, and the
+// edge accepts nothing else. Times are epoch milliseconds: `deviceTime` as the device said it,
+// `receivedAt` as the gateway saw it, so that a reader with a wrong clock is visible.
+import { z } from 'zod';
+
+const epc = z.string().regex(/^([0-9A-F]{4}){1,16}$/, 'uppercase hex EPC of whole 16-bit words');
+const ms = z.number().int().nonnegative();
+
+export const tagObservation = z.object({
+  type: z.literal('tag'),
+  deviceId: z.string().min(1),
+  antenna: z.number().int().min(1),
+  epc,
+  /** dBm, normalised from whatever unit the vendor sends. */
+  rssi: z.number().min(-150).max(20).nullable(),
+  deviceTime: ms,
+  receivedAt: ms,
+  /** How many reads this report stands for (Zebra's `reads`), at least 1. */
+  reads: z.number().int().min(1).default(1),
+}).strict();
+
+export const DIRECTIONS = ['in', 'out', 'unknown'] as const;
+
+export const crossingObservation = z.object({
+  type: z.literal('crossing'),
+  gateId: z.string().min(1),
+  epc,
+  direction: z.enum(DIRECTIONS),
+  /** 0..1: how sure the portal is of the direction. */
+  confidence: z.number().min(0).max(1),
+  firstSeen: ms,
+  lastSeen: ms,
+  readCount: z.number().int().min(1),
+}).strict();
+
+export const shelfObservation = z.object({
+  type: z.literal('shelf'),
+  deviceId: z.string().min(1),
+  locationId: z.string().min(1),
+  epcs: z.array(epc).optional(),
+  weightGrams: z.number().optional(),
+  at: ms,
+}).strict();
+
+export const envObservation = z.object({
+  type: z.literal('env'),
+  deviceId: z.string().min(1),
+  zoneId: z.string().min(1),
+  metric: z.enum(['temperature', 'humidity', 'smoke', 'water', 'door']),
+  value: z.number(),
+  at: ms,
+}).strict();
+
+export const deviceObservation = z.object({
+  type: z.literal('device'),
+  deviceId: z.string().min(1),
+  state: z.enum(['online', 'offline']),
+  /** Why the state changed: `heartbeat`, `reads`, `will`, `disconnect`, `timeout`. */
+  reason: z.string().min(1),
+  at: ms,
+  /** Counters since the gateway started: messages accepted, and rejected by reason. */
+  accepted: z.number().int().nonnegative(),
+  rejected: z.record(z.string(), z.number().int().nonnegative()),
+  readsPerSecond: z.number().nonnegative(),
+}).strict();
+
+export const observation = z.discriminatedUnion('type', [
+  tagObservation, crossingObservation, shelfObservation, envObservation, deviceObservation,
+]);
+
+export type TagObservation = z.infer<typeof tagObservation>;
+export type CrossingObservation = z.infer<typeof crossingObservation>;
+export type ShelfObservation = z.infer<typeof shelfObservation>;
+export type EnvObservation = z.infer<typeof envObservation>;
+export type DeviceObservation = z.infer<typeof deviceObservation>;
+export type Observation = z.infer<typeof observation>;
+export type Direction = (typeof DIRECTIONS)[number];

@@ -1,0 +1,248 @@
+// The site file: one schema is the source of the types, the defaults and the error messages.
+// The edge owns it because the custody rules read zones, gates, staff and categories;
+// gateway/config.ts only reads the file from disk and reports what this schema says.
+import { z } from 'zod';
+
+export const ZONE_KINDS = [
+  'intake', 'general', 'valuables', 'firearms', 'hazardous', 'cold', 'vehicle', 'display', 'restricted',
+] as const;
+export const ROLES = ['operator', 'supervisor', 'agency', 'discipline', 'auditor', 'admin'] as const;
+export const DEVICE_KINDS = ['rfid_reader', 'shelf_reader', 'env_monitor'] as const;
+export const READER_FORMATS = ['zebra', 'impinj'] as const;
+export const AGENCY_KINDS = ['operator', 'police', 'procuratorate', 'court', 'discipline'] as const;
+/** The outside of the center, for a gate whose outer side is the street or the yard. */
+export const OUTSIDE = 'outside';
+
+const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'letters, digits, "_", ".", ":" or "-", at most 64');
+const epcHex = z.string().regex(/^([0-9A-Fa-f]{4}){1,16}$/, 'an EPC in hex: whole 16-bit words, 4 to 64 digits')
+  .transform((s) => s.toUpperCase());
+const range = z.object({ min: z.number(), max: z.number() }).strict()
+  .refine((r) => r.min < r.max, 'min must be below max');
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256');
+
+export const zoneSchema = z.object({
+  id,
+  name: z.string().min(1),
+  nameEn: z.string().optional(),
+  kind: z.enum(ZONE_KINDS),
+  limits: z.object({
+    temperature: range.optional(),
+    humidity: range.optional(),
+  }).strict().default({}),
+}).strict();
+
+export const locationSchema = z.object({
+  id,
+  zoneId: id,
+  name: z.string().min(1),
+  kind: z.enum(['shelf', 'slot', 'cabinet', 'bay']).default('shelf'),
+}).strict();
+
+export const gateReaderSchema = z.object({
+  deviceId: id,
+  antennas: z.object({
+    inner: z.array(z.number().int().min(1).max(64)).min(1),
+    outer: z.array(z.number().int().min(1).max(64)).min(1),
+  }).strict(),
+  /** GPO ports of the gate's alarm light and buzzer on this reader. */
+  gpo: z.object({ light: z.number().int().min(1), buzzer: z.number().int().min(1) }).strict().optional(),
+  /** GPI pins of photo-eyes on each side, when the gate has them. */
+  photoEyes: z.object({ inner: z.number().int().min(1), outer: z.number().int().min(1) }).strict().optional(),
+}).strict();
+
+export const gateSchema = z.object({
+  id,
+  name: z.string().min(1),
+  nameEn: z.string().optional(),
+  innerZone: id,
+  outerZone: id,
+  readers: z.array(gateReaderSchema).min(1),
+}).strict();
+
+export const deviceSchema = z.object({
+  id,
+  kind: z.enum(DEVICE_KINDS),
+  format: z.enum(READER_FORMATS).optional(),
+  name: z.string().optional(),
+  /** scrypt hash `scrypt$<salt hex>$<hash hex>` of the device's MQTT password. */
+  passwordHash: z.string().regex(/^scrypt\$[0-9a-f]+\$[0-9a-f]+$/, 'scrypt$<salt hex>$<hash hex>, as `npm run hash-password` prints').optional(),
+  /** Silence longer than this marks the device offline. */
+  heartbeatSeconds: z.number().int().min(1).max(86_400).default(30),
+  topics: z.object({
+    tagEvents: z.string().min(1).optional(),
+    managementEvents: z.string().min(1).optional(),
+    commands: z.string().min(1).optional(),
+    responses: z.string().min(1).optional(),
+  }).strict().default({}),
+  /** Zones whose alarms this device may subscribe to (a display panel at the restricted zone's door). */
+  clearances: z.array(id).default([]),
+}).strict();
+
+export const agencySchema = z.object({
+  id,
+  name: z.string().min(1),
+  nameEn: z.string().optional(),
+  kind: z.enum(AGENCY_KINDS),
+}).strict();
+
+export const categorySchema = z.object({
+  id,
+  name: z.string().min(1),
+  nameEn: z.string().optional(),
+  dualControl: z.boolean().default(false),
+}).strict();
+
+export const staffSchema = z.object({
+  id,
+  name: z.string().min(1),
+  agencyId: id,
+  roles: z.array(z.enum(ROLES)).min(1),
+  badgeEpc: epcHex.optional(),
+  clearances: z.array(id).default([]),
+}).strict();
+
+export const userSchema = z.object({
+  id,
+  name: z.string().min(1),
+  role: z.enum(ROLES),
+  agencyId: id.optional(),
+  staffId: id.optional(),
+  /** SHA-256 hex of the API token: tokens are never stored in clear. */
+  tokenSha256: sha256Hex,
+}).strict();
+
+export const siteSchema = z.object({
+  version: z.literal(1).default(1),
+  site: z.object({ id, name: z.string().min(1), nameEn: z.string().optional() }).strict(),
+  dataDir: z.string().min(1).default('data'),
+  http: z.object({
+    host: z.string().default('0.0.0.0'),
+    port: z.number().int().min(0).max(65_535).default(8080),
+  }).strict().default({ host: '0.0.0.0', port: 8080 }),
+  mqtt: z.object({
+    mode: z.enum(['embedded', 'external']).default('embedded'),
+    host: z.string().default('0.0.0.0'),
+    port: z.number().int().min(0).max(65_535).default(1883),
+    tls: z.object({ port: z.number().int().min(0).max(65_535).default(8883), keyFile: z.string(), certFile: z.string() }).strict().optional(),
+    external: z.object({
+      url: z.string().url(),
+      username: z.string().optional(),
+      /** Read from this environment variable, never written in the file. */
+      passwordEnv: z.string().optional(),
+      passwordFile: z.string().optional(),
+      aclFile: z.string().optional(),
+    }).strict().optional(),
+  }).strict().default({ mode: 'embedded', host: '0.0.0.0', port: 1883 }),
+  ledger: z.object({
+    /** Where the HMAC key of the ledger checkpoints lives, outside the database. */
+    siteKeyFile: z.string().optional(),
+    siteKeyEnv: z.string().default('GATEWAY_SITE_KEY'),
+  }).strict().default({ siteKeyEnv: 'GATEWAY_SITE_KEY' }),
+  rules: z.object({
+    escortWindowSeconds: z.number().positive().default(10),
+    overdueGraceMinutes: z.number().nonnegative().default(24 * 60),
+    misplacedGraceSeconds: z.number().nonnegative().default(300),
+    checkIntervalSeconds: z.number().positive().default(30),
+  }).strict().default({ escortWindowSeconds: 10, overdueGraceMinutes: 1440, misplacedGraceSeconds: 300, checkIntervalSeconds: 30 }),
+  portal: z.object({
+    minReads: z.number().int().min(1).default(2),
+    minDwellMs: z.number().int().min(0).default(150),
+    closeAfterMs: z.number().int().min(100).default(1500),
+    residentAfterMs: z.number().int().min(1000).default(300_000),
+  }).strict().default({ minReads: 2, minDwellMs: 150, closeAfterMs: 1500, residentAfterMs: 300_000 }),
+  platform: z.object({
+    url: z.string().url(),
+    keyId: z.string().min(1),
+    secretEnv: z.string().default('GATEWAY_PLATFORM_SECRET'),
+  }).strict().optional(),
+  zones: z.array(zoneSchema).min(1),
+  locations: z.array(locationSchema).default([]),
+  gates: z.array(gateSchema).default([]),
+  devices: z.array(deviceSchema).default([]),
+  agencies: z.array(agencySchema).min(1),
+  categories: z.array(categorySchema).min(1),
+  staff: z.array(staffSchema).default([]),
+  users: z.array(userSchema).default([]),
+}).strict().superRefine(checkReferences);
+
+export type SiteInput = z.input<typeof siteSchema>;
+export type Site = z.output<typeof siteSchema>;
+export type Zone = Site['zones'][number];
+export type Location = Site['locations'][number];
+export type Gate = Site['gates'][number];
+export type Device = Site['devices'][number];
+export type Staff = Site['staff'][number];
+export type User = Site['users'][number];
+export type Role = (typeof ROLES)[number];
+export type ZoneKind = (typeof ZONE_KINDS)[number];
+
+/** Cross references: every error names its path and what it expected, as the config loader prints them. */
+function checkReferences(site: z.output<z.ZodObject<any>>, ctx: z.RefinementCtx): void {
+  const s = site as unknown as Site;
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const unique = (list: { id: string }[], key: string) => {
+    const seen = new Set<string>();
+    list.forEach((x, i) => {
+      if (seen.has(x.id)) issue([key, i, 'id'], `${key} id "${x.id}" is defined twice`);
+      seen.add(x.id);
+    });
+    return seen;
+  };
+  const zones = unique(s.zones, 'zones');
+  unique(s.locations, 'locations');
+  unique(s.gates, 'gates');
+  const devices = unique(s.devices, 'devices');
+  const agencies = unique(s.agencies, 'agencies');
+  unique(s.categories, 'categories');
+  const staff = unique(s.staff, 'staff');
+  unique(s.users, 'users');
+  const zone = (path: (string | number)[], z: string, outsideAllowed = false) => {
+    if (outsideAllowed && z === OUTSIDE) return;
+    if (!zones.has(z)) issue(path, `zone "${z}" is not defined${outsideAllowed ? ` (use one of zones[].id or "${OUTSIDE}")` : ''}`);
+  };
+  s.locations.forEach((l, i) => zone(['locations', i, 'zoneId'], l.zoneId));
+  const readerUse = new Map<string, string>();
+  s.gates.forEach((g, i) => {
+    zone(['gates', i, 'innerZone'], g.innerZone);
+    zone(['gates', i, 'outerZone'], g.outerZone, true);
+    if (g.innerZone === g.outerZone) issue(['gates', i, 'outerZone'], 'a gate joins two different zones');
+    g.readers.forEach((r, j) => {
+      const path = ['gates', i, 'readers', j];
+      const d = s.devices.find((x) => x.id === r.deviceId);
+      if (!d) issue([...path, 'deviceId'], `device "${r.deviceId}" is not defined in devices[]`);
+      else if (d.kind !== 'rfid_reader' || !d.format) issue([...path, 'deviceId'], `device "${r.deviceId}" must be an rfid_reader with a format`);
+      const other = readerUse.get(r.deviceId);
+      if (other) issue([...path, 'deviceId'], `device "${r.deviceId}" already serves gate "${other}"`);
+      readerUse.set(r.deviceId, g.id);
+      const both = r.antennas.inner.filter((p) => r.antennas.outer.includes(p));
+      if (both.length) issue([...path, 'antennas'], `antenna port ${both[0]} is on both sides`);
+    });
+  });
+  s.devices.forEach((d, i) => d.clearances.forEach((z, j) => zone(['devices', i, 'clearances', j], z)));
+  s.staff.forEach((p, i) => {
+    if (!agencies.has(p.agencyId)) issue(['staff', i, 'agencyId'], `agency "${p.agencyId}" is not defined`);
+    p.clearances.forEach((z, j) => zone(['staff', i, 'clearances', j], z));
+  });
+  const badges = new Map<string, number>();
+  s.staff.forEach((p, i) => {
+    if (!p.badgeEpc) return;
+    if (badges.has(p.badgeEpc)) issue(['staff', i, 'badgeEpc'], `badge ${p.badgeEpc} is already staff[${badges.get(p.badgeEpc)}]'s`);
+    badges.set(p.badgeEpc, i);
+  });
+  s.users.forEach((u, i) => {
+    if (u.agencyId && !agencies.has(u.agencyId)) issue(['users', i, 'agencyId'], `agency "${u.agencyId}" is not defined`);
+    if (u.staffId && !staff.has(u.staffId)) issue(['users', i, 'staffId'], `staff "${u.staffId}" is not defined`);
+    if ((u.role === 'agency' || u.role === 'discipline') && !u.agencyId) issue(['users', i, 'agencyId'], `a ${u.role} user needs the agency it speaks for`);
+  });
+  void devices;
+}
+
+/** Default MQTT topics of a reader (PROTOCOLS.md), overridable per device. */
+export function readerTopics(d: Pick<Device, 'id' | 'topics'>) {
+  return {
+    tagEvents: d.topics.tagEvents ?? `rfid/${d.id}/tevents`,
+    managementEvents: d.topics.managementEvents ?? `rfid/${d.id}/mevents`,
+    commands: d.topics.commands ?? `rfid/${d.id}/mcmds`,
+    responses: d.topics.responses ?? `rfid/${d.id}/mrsp`,
+  };
+}
