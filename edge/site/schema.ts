@@ -64,8 +64,9 @@ export const deviceSchema = z.object({
   kind: z.enum(DEVICE_KINDS),
   format: z.enum(READER_FORMATS).optional(),
   name: z.string().optional(),
-  /** scrypt hash `scrypt$<salt hex>$<hash hex>` of the device's MQTT password. */
-  passwordHash: z.string().regex(/^scrypt\$[0-9a-f]+\$[0-9a-f]+$/, 'scrypt$<salt hex>$<hash hex>, as `npm run hash-password` prints').optional(),
+  /** The MQTT password in Mosquitto's PBKDF2-SHA512 form (`$7$iterations$salt$hash`), so that one
+   *  hash serves the embedded broker and the password_file written for an external Mosquitto. */
+  passwordHash: z.string().regex(/^\$7\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, 'Mosquitto\'s $7$<iterations>$<salt>$<hash>, as mosquitto_passwd or `npm run hash-password` writes it').optional(),
   /** Silence longer than this marks the device offline. */
   heartbeatSeconds: z.number().int().min(1).max(86_400).default(30),
   topics: z.object({
