@@ -1,0 +1,45 @@
+// Alarms: list with filters, acknowledge with a note, resolve with a note.
+import { z } from 'zod';
+import type { Custody } from '../../custody.ts';
+import { seesRestricted } from '../../auth/principal.ts';
+import { acknowledgeAlarm, ALARM_KINDS, ALARM_STATES, alarmToApi, loadVisibleAlarm, resolveAlarm, SEVERITIES } from '../../alarms/alarm.ts';
+import { decodeCursor, page, pageQuery, Where } from '../pagination.ts';
+
+const alarmQuery = z.object({
+  state: z.enum(ALARM_STATES).optional(),
+  kind: z.enum(ALARM_KINDS).optional(),
+  severity: z.enum(SEVERITIES).optional(),
+  item: z.string().max(64).optional(),
+  gate: z.string().max(64).optional(),
+  ...pageQuery,
+}).strict();
+const note = z.object({ note: z.string().trim().min(1, 'a note is required').max(2000) }).strict();
+const idParam = z.object({ id: z.string().max(64) });
+
+export function alarmRoutes(app: any, custody: Custody): void {
+  const { db, ctx } = custody;
+  app.get('/alarms', { schema: { querystring: alarmQuery, tags: ['alarms'] } }, async (req: any) => {
+    const q = req.query as z.infer<typeof alarmQuery>;
+    const p = req.principal;
+    const w = new Where();
+    if (!seesRestricted(p)) w.add('a.restricted = 0');
+    if (p.role === 'agency') w.add('a.item_id IN (SELECT id FROM items WHERE agency_id = ?)', p.agencyId);
+    if (q.state) w.add('a.state = ?', q.state);
+    if (q.kind) w.add('a.kind = ?', q.kind);
+    if (q.severity) w.add('a.severity = ?', q.severity);
+    if (q.item) w.add('a.item_id = ?', q.item);
+    if (q.gate) w.add('a.gate_id = ?', q.gate);
+    const after = decodeCursor(q.cursor, 2);
+    if (after) w.add('(a.opened_at, a.id) < (?, ?)', after[0], after[1]);
+    // Newest first; the dashboards sort open before acknowledged themselves.
+    const rows = db.prepare(`SELECT a.* FROM alarms a ${w.sql} ORDER BY a.opened_at DESC, a.id DESC LIMIT ?`).all(...w.params, q.limit + 1) as Parameters<typeof alarmToApi>[0][];
+    const pg = page(rows, q.limit, (r) => [r.opened_at, r.id]);
+    return { data: pg.data.map(alarmToApi), nextCursor: pg.nextCursor };
+  });
+  app.get('/alarms/:id', { schema: { params: idParam, tags: ['alarms'] } }, async (req: any) =>
+    alarmToApi(loadVisibleAlarm(ctx, req.principal, req.params.id)));
+  app.post('/alarms/:id/acknowledge', { schema: { params: idParam, body: note, tags: ['alarms'] } }, async (req: any) =>
+    acknowledgeAlarm(ctx, req.principal, req.params.id, req.body.note));
+  app.post('/alarms/:id/resolve', { schema: { params: idParam, body: note, tags: ['alarms'] } }, async (req: any) =>
+    resolveAlarm(ctx, req.principal, req.params.id, req.body.note));
+}

@@ -1,0 +1,82 @@
+// Items and their chain of custody.
+import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Custody } from '../../custody.ts';
+import { itemVisibilitySql } from '../../auth/principal.ts';
+import { ITEM_SELECT, ITEM_STATES, itemToApi, loadVisibleItem, type ItemRowWithCase } from '../../items/item.ts';
+import { eventFromRow, type EventRow } from '../../ledger/event.ts';
+import { decodeCursor, likeContains, page, pageQuery, Where } from '../pagination.ts';
+
+export type TypedApp = FastifyInstance & { withTypeProvider<T extends ZodTypeProvider>(): FastifyInstance };
+
+const itemQuery = z.object({
+  state: z.enum(ITEM_STATES).optional(),
+  zone: z.string().max(64).optional(),
+  location: z.string().max(64).optional(),
+  case: z.string().max(100).optional().describe('case id or case number'),
+  agency: z.string().max(64).optional(),
+  category: z.string().max(64).optional(),
+  epc: z.string().max(64).optional(),
+  q: z.string().min(1).max(100).optional().describe('text over item name, case number and EPC'),
+  ...pageQuery,
+}).strict();
+
+export function itemRoutes(app: any, custody: Custody): void {
+  const db = custody.db;
+  const byEpc = db.prepare(`${ITEM_SELECT} WHERE i.epc = ?`);
+
+  app.get('/items', { schema: { querystring: itemQuery, tags: ['items'] } }, async (req: any) => {
+    const q = req.query as z.infer<typeof itemQuery>;
+    const vis = itemVisibilitySql(req.principal);
+    if (q.epc !== undefined) {
+      // The hot path of a gate or a handheld: one indexed lookup.
+      const row = byEpc.get(q.epc.toUpperCase()) as ItemRowWithCase | undefined;
+      const visible = row && db.prepare(`SELECT 1 FROM items i WHERE i.id = ? AND ${vis.sql}`).get(row.id, ...vis.params);
+      const matches = visible && (!q.state || row.state === q.state) && (!q.zone || row.zone_id === q.zone);
+      return { data: matches ? [itemToApi(row)] : [], nextCursor: null };
+    }
+    const w = new Where().add(vis.sql, ...vis.params);
+    if (q.state) w.add('i.state = ?', q.state);
+    if (q.zone) w.add('i.zone_id = ?', q.zone);
+    if (q.location) w.add('i.location_id = ?', q.location);
+    if (q.case) w.add('(i.case_id = ? OR c.number = ?)', q.case, q.case);
+    if (q.agency) w.add('i.agency_id = ?', q.agency);
+    if (q.category) w.add('i.category_id = ?', q.category);
+    if (q.q) {
+      const like = likeContains(q.q);
+      w.add(`(i.name LIKE ? ESCAPE '\\' OR c.number LIKE ? ESCAPE '\\' OR i.epc LIKE ? ESCAPE '\\')`, like, like, likeContains(q.q.toUpperCase()));
+    }
+    const after = decodeCursor(q.cursor, 1);
+    if (after) w.add('i.id > ?', after[0]);
+    const rows = db.prepare(`${ITEM_SELECT} ${w.sql} ORDER BY i.id LIMIT ?`).all(...w.params, q.limit + 1) as ItemRowWithCase[];
+    const p = page(rows, q.limit, (r) => [r.id]);
+    return { data: p.data.map(itemToApi), nextCursor: p.nextCursor };
+  });
+
+  app.get('/items/:id', { schema: { params: z.object({ id: z.string().max(64) }), tags: ['items'] } }, async (req: any) => {
+    const item = loadVisibleItem(db, req.principal, req.params.id);
+    const checkout = db.prepare('SELECT * FROM checkouts WHERE item_id = ? ORDER BY out_seq DESC LIMIT 1').get(item.id) as Record<string, unknown> | undefined;
+    const photos = db.prepare('SELECT sha256, seq, content_type AS contentType, size FROM photos WHERE item_id = ? ORDER BY seq').all(item.id);
+    return { ...itemToApi(item), checkout: checkout ? checkoutToApi(checkout) : null, photos };
+  });
+
+  app.get('/items/:id/events', {
+    schema: { params: z.object({ id: z.string().max(64) }), querystring: z.object(pageQuery).strict(), tags: ['items', 'ledger'] },
+  }, async (req: any) => {
+    const item = loadVisibleItem(db, req.principal, req.params.id);
+    const after = decodeCursor(req.query.cursor, 1);
+    const rows = db.prepare('SELECT * FROM events WHERE item_id = ? AND seq > ? ORDER BY seq LIMIT ?')
+      .all(item.id, after ? after[0] : 0, req.query.limit + 1) as EventRow[];
+    const p = page(rows, req.query.limit, (r) => [r.seq]);
+    return { data: p.data.map(eventFromRow), nextCursor: p.nextCursor };
+  });
+}
+
+function checkoutToApi(c: Record<string, unknown>) {
+  return {
+    outSeq: c.out_seq, orderId: c.order_id, purpose: c.purpose, takenBy: c.taken_by, approvedBy: c.approved_by,
+    dueAt: c.due_at, conditionOut: c.condition_out, inSeq: c.in_seq, returnedAt: c.returned_at,
+    conditionIn: c.condition_in, conditionDiffers: c.condition_differs === null ? null : c.condition_differs === 1,
+  };
+}

@@ -1,0 +1,54 @@
+// What every custody operation needs: the store, the ledger, the site and a clock.
+// Built once at start; the clock is injectable so that tests can move time.
+import type { Db } from './store/db.ts';
+import type { Ledger, LedgerTx } from './ledger/ledger.ts';
+import type { Site, Zone, Gate } from './site/schema.ts';
+import { CustodyBus } from './bus.ts';
+
+export interface Clock { now(): number }
+export const systemClock: Clock = { now: () => Date.now() };
+
+export class CustodyContext {
+  readonly zones: Map<string, Zone>;
+  readonly gates: Map<string, Gate>;
+  readonly restrictedZones: Set<string>;
+  readonly dualControl: Set<string>;
+  readonly bus = new CustodyBus();
+
+  constructor(readonly db: Db, readonly ledger: Ledger, readonly site: Site, readonly clock: Clock = systemClock) {
+    this.zones = new Map(site.zones.map((z) => [z.id, z]));
+    this.gates = new Map(site.gates.map((g) => [g.id, g]));
+    this.restrictedZones = new Set(site.zones.filter((z) => z.kind === 'restricted').map((z) => z.id));
+    this.dualControl = new Set(site.categories.filter((c) => c.dualControl).map((c) => c.id));
+    ledger.onCommitted((e) => this.bus.emit('event', e));
+  }
+
+  private hooks: (() => void)[] | null = null;
+
+  /**
+   * One custody transaction: state changes, ledger events and alarms commit together, and what
+   * must be told to the outside (bus, MQTT, SSE) is told only after the commit. Nested calls join.
+   */
+  transaction<T>(fn: (tx: LedgerTx) => T): T {
+    if (this.hooks) return this.ledger.transaction(fn);
+    this.hooks = [];
+    try {
+      const result = this.ledger.transaction(fn);
+      const hooks = this.hooks;
+      this.hooks = null;
+      for (const h of hooks) h();
+      return result;
+    } finally {
+      this.hooks = null;
+    }
+  }
+
+  /** Runs `fn` once the current custody transaction commits (at once when there is none). */
+  afterCommit(fn: () => void): void {
+    if (this.hooks) this.hooks.push(fn);
+    else fn();
+  }
+
+  nowIso(): string { return new Date(this.clock.now()).toISOString(); }
+  isRestrictedZone(zoneId: string | null | undefined): boolean { return !!zoneId && this.restrictedZones.has(zoneId); }
+}

@@ -1,0 +1,55 @@
+// One table of every error the edge can answer: the same code in the API, the logs and the UI.
+// A code, once published, never changes meaning: clients and the dashboards switch on it.
+
+export const ERRORS = {
+  UNAUTHENTICATED: { status: 401, message: 'A valid Bearer token is required' },
+  FORBIDDEN: { status: 403, message: 'Your role may not do this' },
+  NOT_FOUND: { status: 404, message: 'No such resource' },
+  ITEM_NOT_FOUND: { status: 404, message: 'No such item' },
+  ORDER_NOT_FOUND: { status: 404, message: 'No such order' },
+  ALARM_NOT_FOUND: { status: 404, message: 'No such alarm' },
+  LOCATION_NOT_FOUND: { status: 404, message: 'No such location' },
+  CASE_NOT_FOUND: { status: 404, message: 'No such case' },
+  VALIDATION_FAILED: { status: 400, message: 'The request does not match its schema' },
+  MALFORMED_JSON: { status: 400, message: 'The body is not valid JSON' },
+  BODY_TOO_LARGE: { status: 413, message: 'The body is larger than allowed' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'This content type is not accepted here' },
+  BAD_CURSOR: { status: 400, message: 'The cursor is not one this API gave out' },
+  ILLEGAL_TRANSITION: { status: 409, message: 'The item is not in a state that allows this operation' },
+  ORDER_REQUIRED: { status: 409, message: 'No active order covers this item and operation' },
+  ORDER_NOT_ACTIVE: { status: 409, message: 'The order is not active' },
+  ORDER_EXPIRED: { status: 409, message: 'The order\'s time window has ended' },
+  ORDER_WRONG_KIND: { status: 409, message: 'The order is of another kind' },
+  ORDER_ITEM_NOT_COVERED: { status: 409, message: 'The order does not cover this item' },
+  ORDER_ITEM_DONE: { status: 409, message: 'This item is already done under the order' },
+  ORDER_CANNOT_CANCEL: { status: 409, message: 'The order cannot be cancelled now' },
+  EPC_IN_USE: { status: 409, message: 'Another item already carries this EPC' },
+  ITEM_EXISTS: { status: 409, message: 'An item with this id already exists' },
+  LOCATION_WRONG_ZONE: { status: 409, message: 'The location is not in a zone this item may be stored in' },
+  SAME_LOCATION: { status: 409, message: 'The item is already at this location' },
+  SAME_AGENCY: { status: 409, message: 'The item is already controlled by this agency' },
+  UNKNOWN_AGENCY: { status: 409, message: 'No such agency' },
+  UNKNOWN_CATEGORY: { status: 409, message: 'No such category' },
+  UNKNOWN_STAFF: { status: 409, message: 'No such staff member' },
+  ALARM_ALREADY_RESOLVED: { status: 409, message: 'The alarm is already resolved' },
+  ALARM_SELF_RESOLVING: { status: 409, message: 'This alarm resolves itself when its cause ends' },
+  PHOTO_EMPTY: { status: 400, message: 'The photo is empty' },
+  INTERNAL: { status: 500, message: 'Internal error' },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class CustodyError extends Error {
+  readonly status: number;
+  constructor(readonly code: ErrorCode, message?: string, readonly details: Record<string, unknown> = {}) {
+    super(message ?? ERRORS[code].message);
+    this.status = ERRORS[code].status;
+  }
+  toJSON() {
+    return { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function fail(code: ErrorCode, message?: string, details?: Record<string, unknown>): never {
+  throw new CustodyError(code, message, details);
+}

@@ -1,0 +1,82 @@
+// An item as stored and as the API shows it.
+import type { Db } from '../store/db.ts';
+import type { CustodySnapshot } from '../ledger/event.ts';
+import { epcUri } from '../epc.ts';
+import { fail } from '../errors.ts';
+import { canSeeItem, type Principal } from '../auth/principal.ts';
+
+export const ITEM_STATES = ['announced', 'received', 'stored', 'out', 'withdrawn', 'rejected', 'disposed'] as const;
+export type ItemState = (typeof ITEM_STATES)[number];
+export const FINAL_STATES: readonly ItemState[] = ['withdrawn', 'rejected', 'disposed'];
+
+export interface ItemRow {
+  id: string;
+  epc: string;
+  name: string;
+  description: string | null;
+  category_id: string;
+  quantity: number;
+  unit: string;
+  case_id: string;
+  agency_id: string;
+  zone_id: string | null;
+  location_id: string | null;
+  state: ItemState;
+  restricted: number;
+  due_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ItemRowWithCase extends ItemRow { case_number: string }
+
+export function itemToApi(r: ItemRowWithCase) {
+  return {
+    id: r.id,
+    epc: r.epc,
+    epcUri: epcUri(r.epc),
+    name: r.name,
+    description: r.description,
+    category: r.category_id,
+    quantity: r.quantity,
+    unit: r.unit,
+    caseId: r.case_id,
+    caseNumber: r.case_number,
+    agencyId: r.agency_id,
+    zoneId: r.zone_id,
+    locationId: r.location_id,
+    state: r.state,
+    dueAt: r.due_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+export type ItemApi = ReturnType<typeof itemToApi>;
+
+export const ITEM_SELECT = 'SELECT i.*, c.number AS case_number FROM items i JOIN cases c ON c.id = i.case_id';
+
+export function snapshot(r: Pick<ItemRow, 'state' | 'zone_id' | 'location_id' | 'agency_id'>): CustodySnapshot {
+  return { state: r.state, zoneId: r.zone_id, locationId: r.location_id, agencyId: r.agency_id };
+}
+
+/** Loads an item the principal may see; anything else is ITEM_NOT_FOUND, so that hidden items cannot be probed. */
+export function loadVisibleItem(db: Db, p: Principal, id: string): ItemRowWithCase {
+  const row = db.prepare(`${ITEM_SELECT} WHERE i.id = ?`).get(id) as ItemRowWithCase | undefined;
+  if (!row || !canSeeItem(p, row)) fail('ITEM_NOT_FOUND', `No item ${id}`, { itemId: id });
+  return row;
+}
+
+export interface ItemChange {
+  state?: ItemState;
+  zone_id?: string | null;
+  location_id?: string | null;
+  agency_id?: string;
+  due_at?: string | null;
+  restricted?: number;
+}
+
+export function updateItem(db: Db, id: string, change: ItemChange, at: string): void {
+  const cols = Object.keys(change) as (keyof ItemChange)[];
+  const sets = cols.map((c) => `${c} = @${c}`).join(', ');
+  db.prepare(`UPDATE items SET ${sets}, updated_at = @updated_at WHERE id = @id`).run({ ...change, updated_at: at, id });
+}

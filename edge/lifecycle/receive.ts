@@ -1,0 +1,20 @@
+// 入库: the announced item arrives and is checked in at the intake.
+import { z } from 'zod';
+import type { CustodyContext } from '../context.ts';
+import type { Principal } from '../auth/principal.ts';
+import { fail } from '../errors.ts';
+import { transition } from './transition.ts';
+
+export const receiveInput = z.object({
+  orderId: z.string().min(1).max(64),
+  condition: z.string().min(1).max(2000).optional(),
+}).strict();
+
+export function receive(ctx: CustodyContext, p: Principal, itemId: string, input: z.infer<typeof receiveInput>) {
+  return transition(ctx, p, itemId, input.orderId, { event: 'received', operation: 'handle', from: ['announced'], orders: ['transfer_in'] },
+    (_item, order) => {
+      const zone = order.zone_id ?? ctx.site.zones.find((z) => z.kind === 'intake')?.id;
+      if (!zone) fail('LOCATION_WRONG_ZONE', 'The site has no intake zone and the order names none');
+      return { change: { state: 'received', zone_id: zone, location_id: null }, details: { condition: input.condition ?? null } };
+    });
+}

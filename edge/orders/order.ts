@@ -1,0 +1,185 @@
+// Orders: the only way anything moves. The platform issues them; a supervisor (or, for the
+// restricted zone, the discipline commission) may issue an emergency order on site.
+import { z } from 'zod';
+import { randomUUID } from 'node:crypto';
+import type { CustodyContext } from '../context.ts';
+import { fail } from '../errors.ts';
+import { requireAllowed, seesRestricted, type Principal } from '../auth/principal.ts';
+
+export const ORDER_KINDS = ['transfer_in', 'putaway', 'move', 'retrieve', 'return', 'circulate', 'dispose'] as const;
+export type OrderKind = (typeof ORDER_KINDS)[number];
+export const ORDER_STATES = ['open', 'active', 'completed', 'expired', 'cancelled'] as const;
+export type OrderState = (typeof ORDER_STATES)[number];
+
+const isoTime = z.iso.datetime({ offset: true });
+
+export const orderInput = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).optional(),
+  kind: z.enum(ORDER_KINDS),
+  itemIds: z.array(z.string().min(1).max(64)).max(5000).default([]),
+  /** The handling unit the order is for (transfer_in: the one handing over). */
+  agencyId: z.string().min(1).optional(),
+  /** transfer_in: the zone that receives; putaway and move: where the items go. */
+  zoneId: z.string().min(1).optional(),
+  /** circulate: the agency that takes legal control. */
+  toAgencyId: z.string().min(1).optional(),
+  approvedBy: z.string().min(1).max(200),
+  validFrom: isoTime,
+  validUntil: isoTime,
+  gates: z.array(z.string().min(1)).default([]),
+  direction: z.enum(['in', 'out', 'any']).default('any'),
+  /** Staff ids who may escort the items through the gates. */
+  escorts: z.array(z.string().min(1)).default([]),
+  purpose: z.string().max(1000).optional(),
+  dueAt: isoTime.optional(),
+  note: z.string().max(2000).optional(),
+}).strict();
+export type OrderInput = z.input<typeof orderInput>;
+
+export interface OrderRow {
+  id: string; kind: OrderKind; state: OrderState; emergency: number; source: string; restricted: number;
+  agency_id: string | null; zone_id: string | null; to_agency_id: string | null;
+  issued_by: string; approved_by: string; valid_from: string; valid_until: string;
+  gates: string; direction: string; escorts: string; purpose: string | null; due_at: string | null; note: string | null;
+  cancelled_by: string | null; cancel_reason: string | null; created_at: string; updated_at: string;
+}
+
+/** The state by the clock: stored states are refreshed periodically, decisions never wait for that. */
+export function effectiveState(o: Pick<OrderRow, 'state' | 'valid_from' | 'valid_until'>, nowMs: number): OrderState {
+  if (o.state === 'completed' || o.state === 'cancelled' || o.state === 'expired') return o.state;
+  if (nowMs < Date.parse(o.valid_from)) return 'open';
+  if (nowMs >= Date.parse(o.valid_until)) return 'expired';
+  return 'active';
+}
+
+export function orderToApi(ctx: CustodyContext, o: OrderRow) {
+  const items = ctx.db.prepare('SELECT item_id, done_seq FROM order_items WHERE order_id = ? ORDER BY item_id').all(o.id) as { item_id: string; done_seq: number | null }[];
+  return {
+    id: o.id, kind: o.kind, state: effectiveState(o, ctx.clock.now()), emergency: o.emergency === 1, source: o.source,
+    agencyId: o.agency_id, zoneId: o.zone_id, toAgencyId: o.to_agency_id,
+    issuedBy: o.issued_by, approvedBy: o.approved_by, validFrom: o.valid_from, validUntil: o.valid_until,
+    gates: JSON.parse(o.gates) as string[], direction: o.direction, escorts: JSON.parse(o.escorts) as string[],
+    purpose: o.purpose, dueAt: o.due_at, note: o.note, cancelledBy: o.cancelled_by, cancelReason: o.cancel_reason,
+    items: items.map((i) => ({ itemId: i.item_id, done: i.done_seq !== null, eventSeq: i.done_seq })),
+    createdAt: o.created_at, updatedAt: o.updated_at,
+  };
+}
+
+export function canSeeOrder(p: Principal, o: Pick<OrderRow, 'restricted' | 'agency_id'>): boolean {
+  if (o.restricted === 1) return seesRestricted(p);
+  if (p.role === 'agency') return o.agency_id === p.agencyId;
+  return true;
+}
+
+export function loadVisibleOrder(ctx: CustodyContext, p: Principal, id: string): OrderRow {
+  const o = ctx.db.prepare('SELECT * FROM orders WHERE id = ?').get(id) as OrderRow | undefined;
+  if (!o || !canSeeOrder(p, o)) fail('ORDER_NOT_FOUND', `No order ${id}`, { orderId: id });
+  return o;
+}
+
+export interface Issuer { by: string; source: 'platform' | 'local'; emergency: boolean }
+
+/** Writes an order. Emergency orders come from a principal; platform orders from the sync inbox or the demo. */
+export function issueOrder(ctx: CustodyContext, input: OrderInput, issuer: Issuer, principal?: Principal): OrderRow {
+  const o = orderInput.parse(input);
+  const db = ctx.db;
+  if (Date.parse(o.validUntil) <= Date.parse(o.validFrom)) fail('VALIDATION_FAILED', 'validUntil must be after validFrom', { field: 'validUntil' });
+  for (const g of o.gates) if (!ctx.gates.has(g)) fail('VALIDATION_FAILED', `No gate ${g}`, { field: 'gates' });
+  if (o.zoneId && !ctx.zones.has(o.zoneId)) fail('VALIDATION_FAILED', `No zone ${o.zoneId}`, { field: 'zoneId' });
+  for (const a of [o.agencyId, o.toAgencyId]) {
+    if (a && !db.prepare('SELECT 1 FROM agencies WHERE id = ?').get(a)) fail('UNKNOWN_AGENCY', `No agency ${a}`, { agencyId: a });
+  }
+  if (o.kind === 'circulate' && !o.toAgencyId) fail('VALIDATION_FAILED', 'A circulate order names toAgencyId', { field: 'toAgencyId' });
+  if (o.kind === 'transfer_in' && o.itemIds.length) fail('VALIDATION_FAILED', 'A transfer_in order gets its items by announce', { field: 'itemIds' });
+  for (const s of o.escorts) if (!db.prepare('SELECT 1 FROM staff WHERE id = ?').get(s)) fail('UNKNOWN_STAFF', `No staff ${s}`, { staffId: s });
+
+  const flags = new Set<number>();
+  const seen = (id: string) => {
+    const r = db.prepare('SELECT restricted, agency_id FROM items WHERE id = ?').get(id) as { restricted: number; agency_id: string } | undefined;
+    if (!r) fail('ITEM_NOT_FOUND', `No item ${id}`, { itemId: id });
+    if (principal && principal.role !== 'discipline' && r.restricted === 1) fail('ITEM_NOT_FOUND', `No item ${id}`, { itemId: id });
+    flags.add(r.restricted);
+  };
+  o.itemIds.forEach(seen);
+  if (o.kind === 'transfer_in' || o.kind === 'putaway' || o.kind === 'move') if (o.zoneId) flags.add(ctx.isRestrictedZone(o.zoneId) ? 1 : 0);
+  if (flags.size > 1) fail('VALIDATION_FAILED', 'An order cannot mix the restricted zone with the rest of the center', { field: 'itemIds' });
+  const restricted = flags.has(1);
+  if (principal) requireAllowed(principal, 'emergency_order', restricted);
+
+  const now = ctx.nowIso();
+  const id = o.id ?? `${issuer.emergency ? 'EM' : 'OR'}-${randomUUID().slice(0, 8)}`;
+  if (db.prepare('SELECT 1 FROM orders WHERE id = ?').get(id)) fail('VALIDATION_FAILED', `Order ${id} exists`, { field: 'id' });
+  db.transaction(() => {
+    db.prepare(`INSERT INTO orders (id, kind, state, emergency, source, restricted, agency_id, zone_id, to_agency_id, issued_by,
+      approved_by, valid_from, valid_until, gates, direction, escorts, purpose, due_at, note, created_at, updated_at)
+      VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      id, o.kind, issuer.emergency ? 1 : 0, issuer.source, restricted ? 1 : 0, o.agencyId ?? null, o.zoneId ?? null,
+      o.toAgencyId ?? null, issuer.by, o.approvedBy, new Date(o.validFrom).toISOString(), new Date(o.validUntil).toISOString(),
+      JSON.stringify(o.gates), o.direction, JSON.stringify(o.escorts), o.purpose ?? null,
+      o.dueAt ? new Date(o.dueAt).toISOString() : null, o.note ?? null, now, now);
+    const add = db.prepare('INSERT INTO order_items (order_id, item_id) VALUES (?, ?)');
+    for (const item of new Set(o.itemIds)) add.run(id, item);
+  })();
+  return db.prepare('SELECT * FROM orders WHERE id = ?').get(id) as OrderRow;
+}
+
+export interface CoverOptions {
+  allowOpen?: boolean;
+  /** Ignore the time window (a return is never refused for lateness). */
+  skipWindow?: boolean;
+  /** Accept an item already done and an order already completed (a return under the retrieve order that took it out). */
+  allowDone?: boolean;
+}
+
+/** The order that authorises this operation on this item, or the reason it does not. */
+export function requireCover(ctx: CustodyContext, p: Principal, orderId: string, kinds: readonly OrderKind[], itemId: string | null,
+  opts: CoverOptions = {}): OrderRow {
+  const o = loadVisibleOrder(ctx, p, orderId);
+  if (!kinds.includes(o.kind)) fail('ORDER_WRONG_KIND', `Order ${o.id} is a ${o.kind} order; this needs ${kinds.join(' or ')}`, { orderId, kind: o.kind });
+  const state = effectiveState(o, ctx.clock.now());
+  if (!opts.skipWindow) {
+    if (state === 'expired') fail('ORDER_EXPIRED', `Order ${o.id} expired at ${o.valid_until}`, { orderId, validUntil: o.valid_until });
+    if (state === 'open' && !opts.allowOpen) fail('ORDER_NOT_ACTIVE', `Order ${o.id} is valid from ${o.valid_from}`, { orderId, state });
+  }
+  if (state === 'cancelled' || (state === 'completed' && !opts.allowDone)) fail('ORDER_NOT_ACTIVE', `Order ${o.id} is ${state}`, { orderId, state });
+  if (itemId !== null) {
+    const cover = ctx.db.prepare('SELECT done_seq FROM order_items WHERE order_id = ? AND item_id = ?').get(o.id, itemId) as { done_seq: number | null } | undefined;
+    if (!cover) fail('ORDER_ITEM_NOT_COVERED', `Order ${o.id} does not cover item ${itemId}`, { orderId, itemId });
+    if (cover.done_seq !== null && !opts.allowDone) fail('ORDER_ITEM_DONE', `Item ${itemId} is already done under order ${o.id}`, { orderId, itemId, seq: cover.done_seq });
+  }
+  return o;
+}
+
+/** Marks the item done under the order; the order completes when nothing is left. */
+export function markDone(ctx: CustodyContext, orderId: string, itemId: string, seq: number): void {
+  const db = ctx.db;
+  // The first event done under the order stays its record (a later return under a retrieve order does not overwrite it).
+  db.prepare('UPDATE order_items SET done_seq = ? WHERE order_id = ? AND item_id = ? AND done_seq IS NULL').run(seq, orderId, itemId);
+  const left = db.prepare('SELECT count(*) AS n FROM order_items WHERE order_id = ? AND done_seq IS NULL').get(orderId) as { n: number };
+  if (left.n === 0) {
+    db.prepare(`UPDATE orders SET state = 'completed', updated_at = ? WHERE id = ? AND state IN ('open', 'active')`).run(ctx.nowIso(), orderId);
+  }
+}
+
+/** Persists open → active → expired as the clock moves; returns the orders that just expired. */
+export function refreshOrderStates(ctx: CustodyContext): OrderRow[] {
+  const now = ctx.nowIso();
+  const db = ctx.db;
+  const expired = db.prepare(`SELECT * FROM orders WHERE state IN ('open', 'active') AND valid_until <= ?`).all(now) as OrderRow[];
+  db.transaction(() => {
+    db.prepare(`UPDATE orders SET state = 'expired', updated_at = ? WHERE state IN ('open', 'active') AND valid_until <= ?`).run(now, now);
+    db.prepare(`UPDATE orders SET state = 'active', updated_at = ? WHERE state = 'open' AND valid_from <= ? AND valid_until > ?`).run(now, now, now);
+  })();
+  return expired;
+}
+
+export function cancelOrder(ctx: CustodyContext, p: Principal, id: string, reason: string): OrderRow {
+  const o = loadVisibleOrder(ctx, p, id);
+  const state = effectiveState(o, ctx.clock.now());
+  if (state === 'completed' || state === 'cancelled' || state === 'expired') fail('ORDER_CANNOT_CANCEL', `Order ${id} is ${state}`, { orderId: id, state });
+  // Whoever issued it cancels it: on site that is the local issuer; platform orders are cancelled by the platform.
+  if (o.issued_by !== p.userId) fail('FORBIDDEN', 'Only whoever issued an order may cancel it', { orderId: id, issuedBy: o.issued_by });
+  ctx.db.prepare(`UPDATE orders SET state = 'cancelled', cancelled_by = ?, cancel_reason = ?, updated_at = ? WHERE id = ?`)
+    .run(p.userId, reason, ctx.nowIso(), id);
+  return ctx.db.prepare('SELECT * FROM orders WHERE id = ?').get(id) as OrderRow;
+}

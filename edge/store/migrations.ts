@@ -1,0 +1,182 @@
+// Forward-only, versioned migrations. A migration once released is never edited: add a new one.
+// Each runs in its own transaction together with the bump of `user_version`.
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: reference data (mirrored from the site file at every start), custody state, the ledger.
+  `
+  CREATE TABLE zones (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, name_en TEXT, kind TEXT NOT NULL,
+    restricted INTEGER NOT NULL, limits TEXT NOT NULL DEFAULT '{}'
+  ) STRICT;
+  CREATE TABLE locations (
+    id TEXT PRIMARY KEY, zone_id TEXT NOT NULL REFERENCES zones(id), name TEXT NOT NULL, kind TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX locations_zone ON locations(zone_id);
+  CREATE TABLE gates (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, name_en TEXT, inner_zone TEXT NOT NULL, outer_zone TEXT NOT NULL,
+    restricted INTEGER NOT NULL
+  ) STRICT;
+  CREATE TABLE agencies (id TEXT PRIMARY KEY, name TEXT NOT NULL, name_en TEXT, kind TEXT NOT NULL) STRICT;
+  CREATE TABLE categories (id TEXT PRIMARY KEY, name TEXT NOT NULL, name_en TEXT, dual_control INTEGER NOT NULL) STRICT;
+  CREATE TABLE staff (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, agency_id TEXT NOT NULL REFERENCES agencies(id),
+    roles TEXT NOT NULL, badge_epc TEXT UNIQUE, clearances TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, agency_id TEXT, staff_id TEXT,
+    token_sha256 TEXT NOT NULL UNIQUE
+  ) STRICT;
+
+  CREATE TABLE cases (
+    id TEXT PRIMARY KEY, number TEXT NOT NULL UNIQUE, agency_id TEXT NOT NULL REFERENCES agencies(id),
+    title TEXT, opened_at TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE items (
+    id TEXT PRIMARY KEY,
+    epc TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    description TEXT,
+    category_id TEXT NOT NULL REFERENCES categories(id),
+    quantity REAL NOT NULL,
+    unit TEXT NOT NULL,
+    case_id TEXT NOT NULL REFERENCES cases(id),
+    agency_id TEXT NOT NULL REFERENCES agencies(id),
+    zone_id TEXT REFERENCES zones(id),
+    location_id TEXT REFERENCES locations(id),
+    state TEXT NOT NULL,
+    restricted INTEGER NOT NULL,
+    due_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX items_case ON items(case_id);
+  CREATE INDEX items_agency ON items(agency_id, id);
+  CREATE INDEX items_zone ON items(zone_id, id);
+  CREATE INDEX items_location ON items(location_id);
+  CREATE INDEX items_state ON items(state, id);
+  CREATE INDEX items_due ON items(due_at) WHERE state = 'out';
+
+  -- Per zone, agency and state: the zone summary reads a few hundred rows, not every item.
+  CREATE TABLE item_counts (
+    zone_id TEXT NOT NULL, agency_id TEXT NOT NULL, state TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (zone_id, agency_id, state)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TRIGGER item_counts_insert AFTER INSERT ON items BEGIN
+    INSERT INTO item_counts VALUES (coalesce(NEW.zone_id, ''), NEW.agency_id, NEW.state, 1)
+      ON CONFLICT DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER item_counts_update AFTER UPDATE OF zone_id, agency_id, state ON items BEGIN
+    UPDATE item_counts SET n = n - 1
+      WHERE zone_id = coalesce(OLD.zone_id, '') AND agency_id = OLD.agency_id AND state = OLD.state;
+    INSERT INTO item_counts VALUES (coalesce(NEW.zone_id, ''), NEW.agency_id, NEW.state, 1)
+      ON CONFLICT DO UPDATE SET n = n + 1;
+  END;
+
+  CREATE TABLE orders (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    state TEXT NOT NULL,
+    emergency INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    restricted INTEGER NOT NULL,
+    agency_id TEXT,
+    zone_id TEXT,
+    to_agency_id TEXT,
+    issued_by TEXT NOT NULL,
+    approved_by TEXT NOT NULL,
+    valid_from TEXT NOT NULL,
+    valid_until TEXT NOT NULL,
+    gates TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    escorts TEXT NOT NULL,
+    purpose TEXT,
+    due_at TEXT,
+    note TEXT,
+    cancelled_by TEXT,
+    cancel_reason TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX orders_state ON orders(state, valid_until);
+  CREATE TABLE order_items (
+    order_id TEXT NOT NULL REFERENCES orders(id),
+    item_id TEXT NOT NULL REFERENCES items(id),
+    done_seq INTEGER,
+    PRIMARY KEY (order_id, item_id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX order_items_item ON order_items(item_id);
+
+  -- The custody ledger: append-only, hash-chained. Columns hold exactly what is hashed.
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    item_id TEXT,
+    order_id TEXT,
+    actors TEXT NOT NULL,
+    from_state TEXT,
+    to_state TEXT,
+    details TEXT NOT NULL,
+    restricted INTEGER NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX events_item ON events(item_id, seq);
+  CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN
+    SELECT RAISE(ABORT, 'the custody ledger is append-only');
+  END;
+  CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN
+    SELECT RAISE(ABORT, 'the custody ledger is append-only');
+  END;
+  -- The signed head, rewritten in the same transaction as every append.
+  CREATE TABLE ledger_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL, at TEXT NOT NULL, mac TEXT NOT NULL
+  ) STRICT;
+
+  -- The check-out register (police rules, Art. 11): one row per retrieve, closed by its return.
+  CREATE TABLE checkouts (
+    item_id TEXT NOT NULL REFERENCES items(id),
+    out_seq INTEGER NOT NULL,
+    order_id TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    taken_by TEXT NOT NULL,
+    approved_by TEXT NOT NULL,
+    due_at TEXT NOT NULL,
+    condition_out TEXT NOT NULL,
+    in_seq INTEGER,
+    returned_at TEXT,
+    condition_in TEXT,
+    condition_differs INTEGER,
+    PRIMARY KEY (item_id, out_seq)
+  ) STRICT;
+
+  CREATE TABLE photos (
+    sha256 TEXT NOT NULL, item_id TEXT NOT NULL REFERENCES items(id), seq INTEGER NOT NULL,
+    content_type TEXT NOT NULL, size INTEGER NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (item_id, sha256)
+  ) STRICT;
+
+  CREATE TABLE alarms (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    state TEXT NOT NULL,
+    cause_key TEXT NOT NULL,
+    restricted INTEGER NOT NULL,
+    item_id TEXT, epc TEXT, gate_id TEXT, zone_id TEXT, location_id TEXT, device_id TEXT, order_id TEXT,
+    message TEXT NOT NULL,
+    details TEXT NOT NULL,
+    occurrences INTEGER NOT NULL,
+    opened_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    acknowledged_by TEXT, acknowledged_at TEXT, acknowledge_note TEXT,
+    resolved_by TEXT, resolved_at TEXT, resolve_note TEXT,
+    version INTEGER NOT NULL
+  ) STRICT;
+  -- The same cause never has two live alarms: the rule updates the live one.
+  CREATE UNIQUE INDEX alarms_live_cause ON alarms(cause_key) WHERE state <> 'resolved';
+  CREATE INDEX alarms_state ON alarms(state, opened_at);
+  `,
+];
