@@ -37,8 +37,6 @@ export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise
   const app: FastifyInstance = Fastify({
     loggerInstance: (opts.logger || undefined) as FastifyBaseLogger | undefined,
     bodyLimit: JSON_BODY_LIMIT,
-    // Never log the Authorization header: a token in a log is a token anyone with the log can use.
-    disableRequestLogging: false,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

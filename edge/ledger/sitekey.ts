@@ -1,6 +1,7 @@
 // The site key signs ledger checkpoints. It lives outside the database, so that whoever can
 // rewrite the database cannot also re-sign its head.
 import fs from 'node:fs';
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 export interface SiteKeySource {
@@ -18,6 +19,7 @@ export function loadSiteKey(src: SiteKeySource, environ: NodeJS.ProcessEnv = pro
   if (src.file) {
     if (fs.existsSync(src.file)) return parseKey(fs.readFileSync(src.file, 'utf8').trim(), src.file);
     if (src.generateIfMissing) {
+      fs.mkdirSync(path.dirname(src.file), { recursive: true });
       const key = randomBytes(32);
       fs.writeFileSync(src.file, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
       return key;

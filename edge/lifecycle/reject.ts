@@ -10,6 +10,6 @@ export const rejectInput = z.object({
 }).strict();
 
 export function reject(ctx: CustodyContext, p: Principal, itemId: string, input: z.infer<typeof rejectInput>) {
-  return transition(ctx, p, itemId, input.orderId, { event: 'rejected', operation: 'handle', from: ['received'], orders: ['transfer_in'] },
+  return transition(ctx, p, itemId, input.orderId, { event: 'rejected', operation: 'handle', from: ['received'], orders: ['transfer_in'], cover: { allowDone: true } },
     () => ({ change: { state: 'rejected', location_id: null }, details: { reason: input.reason } }));
 }

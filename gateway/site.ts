@@ -1,0 +1,26 @@
+// Which site this process runs: the file given, or the demo. Also where its ledger key comes from.
+import path from 'node:path';
+import type { Site } from '../edge/site/schema.ts';
+import { configFileFrom, loadSiteFile, parseSite } from './config.ts';
+import { demoSite } from './demo/site.ts';
+import { loadSiteKey } from '../edge/ledger/sitekey.ts';
+
+export interface ResolvedSite { site: Site; demo: boolean; file: string | null; siteKey: Buffer }
+
+export async function resolveSite(argv: string[], env: NodeJS.ProcessEnv): Promise<ResolvedSite> {
+  const file = configFileFrom(argv, env);
+  const dataOverride = env.GATEWAY_DATA_DIR;
+  let site: Site;
+  if (file) {
+    site = loadSiteFile(file);
+  } else {
+    site = parseSite(await demoSite(), '(built-in demo site)');
+    site.dataDir = path.resolve(site.dataDir);
+  }
+  if (dataOverride) site.dataDir = path.resolve(dataOverride);
+  // The demo keeps its key beside its data so that it runs out of the box; a real site must give one
+  // (environment or a file on another volume) and is refused without it.
+  const keyFile = site.ledger.siteKeyFile ?? (file ? undefined : path.join(site.dataDir, 'site.key'));
+  const siteKey = loadSiteKey({ file: keyFile, env: site.ledger.siteKeyEnv, generateIfMissing: !file }, env);
+  return { site, demo: !file, file, siteKey };
+}
