@@ -8,6 +8,13 @@ import type { ResolvedSite } from './site.ts';
 import type { Logger } from './log.ts';
 import { DemoClock, populateDemo } from './demo/populate.ts';
 import { serveDashboards } from './dashboards.ts';
+import type { ChildProcess } from 'node:child_process';
+import { GateDecider } from '../edge/rules/crossings.ts';
+import { DeviceRegistry } from '../edge/rules/devices.ts';
+import { gateRoutes } from '../edge/api/routes/gates.ts';
+import { createDeviceLink, type DeviceLink } from './mqtt/index.ts';
+import { DevicePipeline } from './devices/pipeline.ts';
+import { startDemoDevices } from './demo/devices.ts';
 
 export interface GatewayOptions {
   resolved: ResolvedSite;
@@ -15,25 +22,52 @@ export interface GatewayOptions {
   /** Override the site's HTTP port (0 = ephemeral, for tests). */
   httpPort?: number;
   httpHost?: string;
+  /** Override the broker's port (0 = ephemeral). */
+  mqttPort?: number;
+  /** Run the simulated devices of the demo site (default: on for the demo). */
+  simulate?: boolean;
 }
 
 export class Gateway {
   custody!: Custody;
   api!: FastifyInstance;
+  link!: DeviceLink;
+  decider!: GateDecider;
+  devices!: DeviceRegistry;
+  pipeline!: DevicePipeline;
+  private sim: ChildProcess | null = null;
 
   constructor(private readonly opts: GatewayOptions) {}
 
-  async start(): Promise<{ url: string }> {
+  async start(): Promise<{ url: string; mqttPort: number }> {
     const { resolved, logger } = this.opts;
     const { site } = resolved;
     if (resolved.demo) this.seedDemoIfEmpty();
     else this.custody = new Custody({ site, dataDir: site.dataDir, siteKey: resolved.siteKey });
     this.custody.start();
-    this.api = await buildApi(this.custody, { logger: logger.child({ part: 'api' }), serveDashboards });
+    const ctx = this.custody.ctx;
+    this.decider = new GateDecider(ctx);
+    this.devices = new DeviceRegistry(ctx);
+    this.link = createDeviceLink({ site, logger: logger.child({ part: 'mqtt' }), listen: { port: this.opts.mqttPort ?? site.mqtt.port, host: site.mqtt.host } });
+    this.pipeline = new DevicePipeline(site, this.link, this.decider, this.devices, logger.child({ part: 'devices' }));
+    await this.link.start();
+    this.pipeline.start();
+    const pipeline = this.pipeline;
+    this.api = await buildApi(this.custody, {
+      logger: logger.child({ part: 'api' }), serveDashboards,
+      extensions: [(app) => {
+        app.addHook('onRequest', async () => pipeline.refreshCounters());
+        gateRoutes(app, this.custody, this.devices, { gateState: (id) => pipeline.gateState(id) });
+      }],
+    });
     const address = await this.api.listen({ port: this.opts.httpPort ?? site.http.port, host: this.opts.httpHost ?? site.http.host });
     const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
-    logger.info({ url, site: site.site.id, demo: resolved.demo }, 'gateway started');
-    return { url };
+    const mqttPort = this.link.address().port;
+    logger.info({ url, mqttPort, site: site.site.id, demo: resolved.demo }, 'gateway started');
+    if (resolved.demo && (this.opts.simulate ?? true)) {
+      this.sim = startDemoDevices(this.custody, `mqtt://127.0.0.1:${mqttPort}`, logger);
+    }
+    return { url, mqttPort };
   }
 
   /** An empty demo store is filled through the lifecycle, then reopened on the real clock. */
@@ -55,7 +89,10 @@ export class Gateway {
   }
 
   async stop(): Promise<void> {
+    this.sim?.kill('SIGTERM');
+    this.pipeline?.stop();
     await this.api?.close();
+    await this.link?.stop();
     this.custody?.close();
   }
 }

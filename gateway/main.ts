@@ -12,13 +12,14 @@ const logger = createLogger();
 async function main() {
   const resolved = await resolveSite(process.argv.slice(2), process.env);
   const gateway = new Gateway({ resolved, logger });
-  const { url } = await gateway.start();
+  const { url, mqttPort } = await gateway.start();
   const lines = [
     '',
     `  涉案财物管理中心 gateway — ${resolved.site.site.name}`,
     `  dashboards     ${url}/`,
     `  API            ${url}/api/v1   (health: ${url}/api/health)`,
     `  API docs       ${url}/api/docs`,
+    `  MQTT broker    mqtt://localhost:${mqttPort}   (devices: username = device id${resolved.demo ? ", password demo-<deviceId>" : ""})`,
     `  data folder    ${resolved.site.dataDir}`,
   ];
   if (resolved.demo) {

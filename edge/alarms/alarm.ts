@@ -91,7 +91,8 @@ export function loadVisibleAlarm(ctx: CustodyContext, p: Principal, id: string):
 
 export function canSeeAlarm(ctx: CustodyContext, p: Principal, r: Pick<AlarmRow, 'restricted' | 'item_id'>): boolean {
   if (r.restricted === 1) return seesRestricted(p);
-  if (p.role === 'agency') {
+  // agency, and discipline outside its zone: only alarms about items of its own agency.
+  if (p.role === 'agency' || p.role === 'discipline') {
     if (!r.item_id) return false;
     const item = ctx.db.prepare('SELECT agency_id FROM items WHERE id = ?').get(r.item_id) as { agency_id: string } | undefined;
     return item?.agency_id === p.agencyId;

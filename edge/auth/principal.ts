@@ -10,6 +10,8 @@ export interface Principal {
   role: Role;
   agencyId: string | null;
   staffId: string | null;
+  /** What the ledger records as the actor's role when a component acts (`gateway` at a gate). */
+  actingAs?: string;
 }
 
 export const sha256Hex = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');

@@ -16,8 +16,8 @@ export const disposeInput = z.object({
   recipient: z.string().min(1).max(200).optional(),
 }).strict();
 
-export function dispose(ctx: CustodyContext, p: Principal, itemId: string, input: z.infer<typeof disposeInput>) {
-  return transition(ctx, p, itemId, input.orderId, { event: 'disposed', operation: 'dispatch', from: ['stored', 'out'], orders: ['dispose'] },
+export function dispose(ctx: CustodyContext, p: Principal, itemId: string, input: z.infer<typeof disposeInput>, via?: Record<string, unknown>) {
+  return transition(ctx, p, itemId, input.orderId, { context: via, event: 'disposed', operation: 'dispatch', from: ['stored', 'out'], orders: ['dispose'] },
     () => ({
       change: { state: 'disposed', location_id: null, due_at: null },
       details: { method: input.method, decisionRef: input.decisionRef, decidedBy: input.decidedBy, recipient: input.recipient ?? null },

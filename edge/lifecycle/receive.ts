@@ -10,8 +10,8 @@ export const receiveInput = z.object({
   condition: z.string().min(1).max(2000).optional(),
 }).strict();
 
-export function receive(ctx: CustodyContext, p: Principal, itemId: string, input: z.infer<typeof receiveInput>) {
-  return transition(ctx, p, itemId, input.orderId, { event: 'received', operation: 'handle', from: ['announced'], orders: ['transfer_in'] },
+export function receive(ctx: CustodyContext, p: Principal, itemId: string, input: z.infer<typeof receiveInput>, via?: Record<string, unknown>) {
+  return transition(ctx, p, itemId, input.orderId, { context: via, event: 'received', operation: 'handle', from: ['announced'], orders: ['transfer_in'] },
     (_item, order) => {
       const zone = order.zone_id ?? ctx.site.zones.find((z) => z.kind === 'intake')?.id;
       if (!zone) fail('LOCATION_WRONG_ZONE', 'The site has no intake zone and the order names none');

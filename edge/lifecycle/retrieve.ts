@@ -16,8 +16,8 @@ export const retrieveInput = z.object({
   dueAt: z.iso.datetime({ offset: true }).optional(),
 }).strict();
 
-export function retrieve(ctx: CustodyContext, p: Principal, itemId: string, input: z.infer<typeof retrieveInput>) {
-  return transition(ctx, p, itemId, input.orderId, { event: 'retrieved', operation: 'dispatch', from: ['stored'], orders: ['retrieve'] },
+export function retrieve(ctx: CustodyContext, p: Principal, itemId: string, input: z.infer<typeof retrieveInput>, via?: Record<string, unknown>) {
+  return transition(ctx, p, itemId, input.orderId, { context: via, event: 'retrieved', operation: 'dispatch', from: ['stored'], orders: ['retrieve'] },
     (item, order) => {
       const dueAt = input.dueAt ? new Date(input.dueAt).toISOString() : order.due_at;
       if (!dueAt) fail('VALIDATION_FAILED', 'A check-out needs a due time: in the order or as dueAt', { field: 'dueAt' });

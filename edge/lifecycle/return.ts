@@ -16,11 +16,11 @@ export const returnInput = z.object({
 
 const normalise = (s: string) => s.trim().replace(/\s+/g, ' ').toLowerCase();
 
-export function returnItem(ctx: CustodyContext, p: Principal, itemId: string, input: z.infer<typeof returnInput>) {
+export function returnItem(ctx: CustodyContext, p: Principal, itemId: string, input: z.infer<typeof returnInput>, via?: Record<string, unknown>) {
   // Bringing evidence back is never blocked by a window: the retrieve order that took it out
   // covers its return even after it expired, as does a return order.
   return transition(ctx, p, itemId, input.orderId,
-    { event: 'returned', operation: 'dispatch', from: ['out'], orders: ['return', 'retrieve'], cover: { skipWindow: true, allowDone: true } },
+    { context: via, event: 'returned', operation: 'dispatch', from: ['out'], orders: ['return', 'retrieve'], cover: { skipWindow: true, allowDone: true } },
     (item, order) => {
       const open = ctx.db.prepare('SELECT * FROM checkouts WHERE item_id = ? AND in_seq IS NULL ORDER BY out_seq DESC LIMIT 1')
         .get(item.id) as { out_seq: number; order_id: string; condition_out: string; due_at: string } | undefined;

@@ -14,6 +14,8 @@ export interface TransitionSpec {
   from: readonly ItemState[];
   orders: readonly OrderKind[];
   cover?: CoverOptions;
+  /** Extra facts for the event (the gate, the direction, the badges seen) when a crossing applies the operation. */
+  context?: Record<string, unknown>;
 }
 
 export interface Applied {
@@ -46,10 +48,10 @@ export function transition(ctx: CustodyContext, p: Principal, itemId: string, or
       kind: spec.event,
       itemId,
       orderId: order.id,
-      actors: { by: p.userId, role: p.role, ...(applied.staff?.length ? { staff: applied.staff } : {}) },
+      actors: { by: p.userId, role: p.actingAs ?? p.role, ...(applied.staff?.length ? { staff: applied.staff } : {}) },
       from: snapshot(item),
       to: snapshot(after),
-      details: applied.details,
+      details: spec.context ? { ...applied.details, ...spec.context } : applied.details,
       restricted: item.restricted === 1 || after.restricted === 1,
     });
     markDone(ctx, order.id, itemId, event.seq);

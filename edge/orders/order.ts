@@ -67,7 +67,8 @@ export function orderToApi(ctx: CustodyContext, o: OrderRow) {
 
 export function canSeeOrder(p: Principal, o: Pick<OrderRow, 'restricted' | 'agency_id'>): boolean {
   if (o.restricted === 1) return seesRestricted(p);
-  if (p.role === 'agency') return o.agency_id === p.agencyId;
+  // discipline reads the restricted zone and its own agency's, like an agency outside it (DOMAIN.md role table).
+  if (p.role === 'agency' || p.role === 'discipline') return o.agency_id === p.agencyId;
   return true;
 }
 
@@ -84,8 +85,13 @@ export function issueOrder(ctx: CustodyContext, input: OrderInput, issuer: Issue
   const o = orderInput.parse(input);
   const db = ctx.db;
   if (Date.parse(o.validUntil) <= Date.parse(o.validFrom)) fail('VALIDATION_FAILED', 'validUntil must be after validFrom', { field: 'validUntil' });
-  for (const g of o.gates) if (!ctx.gates.has(g)) fail('VALIDATION_FAILED', `No gate ${g}`, { field: 'gates' });
-  if (o.zoneId && !ctx.zones.has(o.zoneId)) fail('VALIDATION_FAILED', `No zone ${o.zoneId}`, { field: 'zoneId' });
+  // The restricted zone and its gates do not exist for a principal who may not see it.
+  const hidden = (zoneId: string) => !!principal && !seesRestricted(principal) && ctx.isRestrictedZone(zoneId);
+  for (const g of o.gates) {
+    const gate = ctx.gates.get(g);
+    if (!gate || hidden(gate.innerZone) || hidden(gate.outerZone)) fail('VALIDATION_FAILED', `No gate ${g}`, { field: 'gates' });
+  }
+  if (o.zoneId && (!ctx.zones.has(o.zoneId) || hidden(o.zoneId))) fail('VALIDATION_FAILED', `No zone ${o.zoneId}`, { field: 'zoneId' });
   for (const a of [o.agencyId, o.toAgencyId]) {
     if (a && !db.prepare('SELECT 1 FROM agencies WHERE id = ?').get(a)) fail('UNKNOWN_AGENCY', `No agency ${a}`, { agencyId: a });
   }

@@ -179,4 +179,30 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX alarms_live_cause ON alarms(cause_key) WHERE state <> 'resolved';
   CREATE INDEX alarms_state ON alarms(state, opened_at);
   `,
+  // 2: gate crossings as decided, one row per (gate, tag, first sighting) so that a reader
+  // re-sending its buffer after a restart cannot make the same crossing count twice.
+  `
+  CREATE TABLE crossings (
+    id TEXT PRIMARY KEY,
+    gate_id TEXT NOT NULL,
+    epc TEXT NOT NULL,
+    item_id TEXT,
+    staff_id TEXT,
+    direction TEXT NOT NULL,
+    confidence REAL NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    read_count INTEGER NOT NULL,
+    badges TEXT NOT NULL,
+    order_id TEXT,
+    decision TEXT NOT NULL,
+    alarm_kinds TEXT NOT NULL,
+    event_seq INTEGER,
+    restricted INTEGER NOT NULL,
+    agency_id TEXT,
+    decided_at TEXT NOT NULL,
+    UNIQUE (gate_id, epc, first_seen)
+  ) STRICT;
+  CREATE INDEX crossings_recent ON crossings(decided_at);
+  `,
 ];

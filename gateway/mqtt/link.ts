@@ -34,7 +34,7 @@ export interface LinkStats {
   /** Every refusal by reason, including those of clients that named no known device. */
   refusals: Record<RefusalReason, number>;
   /** Configured devices only (an unknown username never grows this map). */
-  perDevice: Record<string, { accepted: number; refused: Partial<Record<RefusalReason, number>> }>;
+  perDevice: Record<string, { accepted: number; refused: Record<RefusalReason, number> }>;
 }
 
 export interface PublishOptions {
@@ -143,12 +143,14 @@ export class DeviceDirectory {
   }
 }
 
+const zeroes = () => Object.fromEntries(REFUSAL_REASONS.map((r) => [r, 0])) as Record<RefusalReason, number>;
+
 export class LinkCounters {
-  private readonly refusals = Object.fromEntries(REFUSAL_REASONS.map((r) => [r, 0])) as Record<RefusalReason, number>;
-  private readonly perDevice = new Map<string, { accepted: number; refused: Partial<Record<RefusalReason, number>> }>();
+  private readonly refusals = zeroes();
+  private readonly perDevice = new Map<string, { accepted: number; refused: Record<RefusalReason, number> }>();
 
   constructor(deviceIds: Iterable<string>) {
-    for (const id of deviceIds) this.perDevice.set(id, { accepted: 0, refused: {} });
+    for (const id of deviceIds) this.perDevice.set(id, { accepted: 0, refused: zeroes() });
   }
 
   accept(deviceId: string): void {
@@ -159,7 +161,7 @@ export class LinkCounters {
   refuse(reason: RefusalReason, deviceId?: string): void {
     this.refusals[reason]++;
     const d = deviceId === undefined ? undefined : this.perDevice.get(deviceId);
-    if (d) d.refused[reason] = (d.refused[reason] ?? 0) + 1;
+    if (d) d.refused[reason]++;
   }
 
   snapshot(): LinkStats {

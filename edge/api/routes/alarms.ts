@@ -24,6 +24,7 @@ export function alarmRoutes(app: any, custody: Custody): void {
     const w = new Where();
     if (!seesRestricted(p)) w.add('a.restricted = 0');
     if (p.role === 'agency') w.add('a.item_id IN (SELECT id FROM items WHERE agency_id = ?)', p.agencyId);
+    if (p.role === 'discipline') w.add('(a.restricted = 1 OR a.item_id IN (SELECT id FROM items WHERE agency_id = ?))', p.agencyId);
     if (q.state) w.add('a.state = ?', q.state);
     if (q.kind) w.add('a.kind = ?', q.kind);
     if (q.severity) w.add('a.severity = ?', q.severity);

@@ -20,6 +20,7 @@ export function orderRoutes(app: any, custody: Custody): void {
     const w = new Where();
     if (!seesRestricted(req.principal)) w.add('o.restricted = 0');
     if (req.principal.role === 'agency') w.add('o.agency_id = ?', req.principal.agencyId);
+    if (req.principal.role === 'discipline') w.add('(o.restricted = 1 OR o.agency_id = ?)', req.principal.agencyId);
     if (q.kind) w.add('o.kind = ?', q.kind);
     if (q.item) w.add('EXISTS (SELECT 1 FROM order_items oi WHERE oi.order_id = o.id AND oi.item_id = ?)', q.item);
     // The stored state lags the clock by at most one rule tick; filter on the state the clock gives.

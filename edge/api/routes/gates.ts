@@ -1,0 +1,64 @@
+// Gates, their readers, devices and recent crossings, filtered like everything else: the
+// restricted zone's gates, their readers and their crossings exist for the discipline role only.
+import { z } from 'zod';
+import type { Custody } from '../../custody.ts';
+import { seesRestricted, type Principal } from '../../auth/principal.ts';
+import { readerTopics } from '../../site/schema.ts';
+import { fail } from '../../errors.ts';
+import type { DeviceRegistry } from '../../rules/devices.ts';
+import { decodeCursor, page, pageQuery, Where } from '../pagination.ts';
+
+export interface GateStateSource { gateState(gateId: string): 'idle' | 'crossing' | 'alarm' }
+
+export function gateRoutes(app: any, custody: Custody, devices: DeviceRegistry, live?: GateStateSource): void {
+  const { ctx, db } = custody;
+  const gateRestricted = (g: { innerZone: string; outerZone: string }) => ctx.isRestrictedZone(g.innerZone) || ctx.isRestrictedZone(g.outerZone);
+  const visibleGates = (p: Principal) => ctx.site.gates.filter((g) => !gateRestricted(g) || seesRestricted(p));
+  const liveAlarm = db.prepare(`SELECT 1 FROM alarms WHERE gate_id = ? AND state = 'open' AND severity = 'critical' LIMIT 1`);
+
+  const gateToApi = (g: (typeof ctx.site.gates)[number]) => ({
+    id: g.id, name: g.name, nameEn: g.nameEn ?? null, innerZone: g.innerZone, outerZone: g.outerZone,
+    state: liveAlarm.get(g.id) ? 'alarm' : live?.gateState(g.id) ?? 'idle',
+    readers: g.readers.map((r) => {
+      const d = ctx.site.devices.find((x) => x.id === r.deviceId)!;
+      return { deviceId: r.deviceId, format: d.format ?? null, topics: readerTopics(d), antennas: r.antennas, online: devices.get(d.id)?.state ?? 'unknown' };
+    }),
+  });
+
+  app.get('/gates', { schema: { tags: ['gates'] } }, async (req: any) => ({ data: visibleGates(req.principal).map(gateToApi), nextCursor: null }));
+  app.get('/gates/:id', { schema: { params: z.object({ id: z.string().max(64) }), tags: ['gates'] } }, async (req: any) => {
+    const g = visibleGates(req.principal).find((x) => x.id === req.params.id);
+    if (!g) fail('NOT_FOUND', `No gate ${req.params.id}`);
+    return gateToApi(g);
+  });
+
+  app.get('/devices', { schema: { tags: ['gates'] } }, async (req: any) => {
+    if (req.principal.role === 'agency') return { data: [], nextCursor: null };
+    return { data: devices.list().filter((d) => !d.restricted || seesRestricted(req.principal)).map(({ restricted: _r, ...d }) => d), nextCursor: null };
+  });
+
+  const crossingQuery = z.object({ gate: z.string().max(64).optional(), decision: z.enum(['authorised', 'alarm', 'badge', 'undetermined']).optional(), ...pageQuery }).strict();
+  app.get('/crossings', { schema: { querystring: crossingQuery, tags: ['gates'] } }, async (req: any) => {
+    const q = req.query as z.infer<typeof crossingQuery>;
+    const p: Principal = req.principal;
+    const w = new Where();
+    if (!seesRestricted(p)) w.add('c.restricted = 0');
+    if (p.role === 'agency') w.add('c.agency_id = ?', p.agencyId);
+    if (q.gate) w.add('c.gate_id = ?', q.gate);
+    if (q.decision) w.add('c.decision = ?', q.decision);
+    const after = decodeCursor(q.cursor, 2);
+    if (after) w.add('(c.decided_at, c.id) < (?, ?)', after[0], after[1]);
+    const rows = db.prepare(`SELECT c.*, i.name AS item_name FROM crossings c LEFT JOIN items i ON i.id = c.item_id ${w.sql}
+      ORDER BY c.decided_at DESC, c.id DESC LIMIT ?`).all(...w.params, q.limit + 1) as Record<string, any>[];
+    const pg = page(rows, q.limit, (r) => [r.decided_at, r.id]);
+    return {
+      data: pg.data.map((r) => ({
+        id: r.id, gateId: r.gate_id, epc: r.epc, itemId: r.item_id, itemName: r.item_name, staffId: r.staff_id,
+        direction: r.direction, confidence: r.confidence, firstSeen: r.first_seen, lastSeen: r.last_seen, readCount: r.read_count,
+        badges: JSON.parse(r.badges), orderId: r.order_id, decision: r.decision, alarmKinds: JSON.parse(r.alarm_kinds),
+        eventSeq: r.event_seq, at: r.decided_at,
+      })),
+      nextCursor: pg.nextCursor,
+    };
+  });
+}

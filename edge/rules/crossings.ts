@@ -1,0 +1,261 @@
+// What a gate crossing means for custody. An item crossing waits until its escort window has
+// closed (badges may cross a few seconds after the items they escort), then is decided in one
+// transaction: the crossing row, the custody operation its order authorises, and any alarm.
+// Only then is anything told to the outside. A crash loses at most the undecided crossings held
+// here in memory; a decided one is unique by (gate, tag, first sighting) and cannot count twice.
+import { randomUUID } from 'node:crypto';
+import type { CustodyContext } from '../context.ts';
+import type { CrossingObservation } from '../observations.ts';
+import type { Principal } from '../auth/principal.ts';
+import { CustodyError } from '../errors.ts';
+import { raiseAlarm, type RaiseAlarm } from '../alarms/alarm.ts';
+import { effectiveState, type OrderRow } from '../orders/order.ts';
+import { FINAL_STATES, type ItemRow } from '../items/item.ts';
+import { retrieve } from '../lifecycle/retrieve.ts';
+import { returnItem } from '../lifecycle/return.ts';
+import { dispose } from '../lifecycle/dispose.ts';
+import { receive } from '../lifecycle/receive.ts';
+import { OUTSIDE, type Gate } from '../site/schema.ts';
+
+export type CrossingDecision = 'authorised' | 'alarm' | 'badge' | 'undetermined';
+
+export interface DecidedCrossing {
+  id: string; gateId: string; epc: string; itemId: string | null; staffId: string | null;
+  direction: string; confidence: number; firstSeen: string; lastSeen: string; readCount: number;
+  badges: string[]; orderId: string | null; decision: CrossingDecision; alarmKinds: string[];
+  eventSeq: number | null; restricted: boolean; itemAgencyId: string | null; at: string;
+}
+
+interface StaffRow { id: string; name: string; clearances: string }
+
+/** How an order kind moves an item through a gate, by direction relative to the gate's inner zone. */
+const APPLIES: Record<string, { out?: true; in?: true }> = {
+  retrieve: { out: true }, dispose: { out: true }, return: { in: true }, transfer_in: { in: true },
+  putaway: { in: true, out: true }, move: { in: true, out: true },
+};
+
+export class GateDecider {
+  private pending: CrossingObservation[] = [];
+  private badgeSightings: { gateId: string; staffId: string; at: number }[] = [];
+  private listeners: ((c: DecidedCrossing) => void)[] = [];
+  private readonly windowMs: number;
+
+  constructor(private readonly ctx: CustodyContext) {
+    this.windowMs = ctx.site.rules.escortWindowSeconds * 1000;
+  }
+
+  onDecided(fn: (c: DecidedCrossing) => void): () => void {
+    this.listeners.push(fn);
+    return () => { this.listeners = this.listeners.filter((l) => l !== fn); };
+  }
+
+  pendingCount(): number { return this.pending.length; }
+
+  /** A crossing from a portal. Badges are decided at once; items wait for their escort window. */
+  observe(c: CrossingObservation): void {
+    const staff = this.staffByBadge(c.epc);
+    if (staff) {
+      if (c.direction !== 'unknown') this.badgeSightings.push({ gateId: c.gateId, staffId: staff.id, at: c.lastSeen });
+      this.decide(c, staff);
+      return;
+    }
+    this.pending.push(c);
+  }
+
+  /** Decides every item crossing whose escort window has ended by `now`. */
+  tick(now: number): DecidedCrossing[] {
+    const ready = this.pending.filter((c) => now >= c.lastSeen + this.windowMs);
+    this.pending = this.pending.filter((c) => now < c.lastSeen + this.windowMs);
+    const out = ready.map((c) => this.decide(c, null)).filter((d): d is DecidedCrossing => d !== null);
+    const horizon = now - 3 * this.windowMs;
+    this.badgeSightings = this.badgeSightings.filter((b) => b.at >= horizon);
+    return out;
+  }
+
+  private staffByBadge(epc: string): StaffRow | undefined {
+    return this.ctx.db.prepare('SELECT id, name, clearances FROM staff WHERE badge_epc = ?').get(epc) as StaffRow | undefined;
+  }
+
+  private badgesNear(c: CrossingObservation): string[] {
+    const ids = this.badgeSightings
+      .filter((b) => b.gateId === c.gateId && b.at >= c.firstSeen - this.windowMs && b.at <= c.lastSeen + this.windowMs)
+      .map((b) => b.staffId);
+    return [...new Set(ids)];
+  }
+
+  private decide(c: CrossingObservation, staff: StaffRow | undefined | null): DecidedCrossing | null {
+    const ctx = this.ctx;
+    const gate = ctx.gates.get(c.gateId);
+    if (!gate) return null;
+    const gateRestricted = ctx.isRestrictedZone(gate.innerZone) || ctx.isRestrictedZone(gate.outerZone);
+    const item = staff ? undefined : ctx.db.prepare('SELECT * FROM items WHERE epc = ?').get(c.epc) as ItemRow | undefined;
+    const badges = staff ? [] : this.badgesNear(c);
+    const alarms: RaiseAlarm[] = [];
+    let decision: CrossingDecision = 'alarm';
+    let orderId: string | null = null;
+    let apply: ((p: Principal, via: Record<string, unknown>) => number | null) | null = null;
+    const common = { gateId: gate.id, epc: c.epc, restricted: gateRestricted || item?.restricted === 1 };
+    const where = `${gate.name} (${c.direction === 'in' ? '进' : c.direction === 'out' ? '出' : '方向不明'})`;
+
+    if (staff) {
+      decision = 'badge';
+      const cleared = (JSON.parse(staff.clearances) as string[]).some((z) => ctx.isRestrictedZone(z));
+      if (gateRestricted && c.direction !== 'unknown' && !cleared) {
+        decision = 'alarm';
+        alarms.push({ ...common, kind: 'restricted_zone_breach', severity: 'critical', restricted: true,
+          causeKey: `restricted_zone_breach:badge:${staff.id}:${gate.id}`, message: `${staff.name} 无专区权限通过 ${where}`,
+          details: { staffId: staff.id, direction: c.direction } });
+      }
+    } else if (!item) {
+      alarms.push({ ...common, kind: 'unknown_tag', severity: 'warning', restricted: gateRestricted,
+        causeKey: `unknown_tag:${gate.id}:${c.epc}`, message: `未登记标签 ${c.epc} 出现在 ${where}`, details: { direction: c.direction } });
+      const intakeOrder = this.activeOrderAtGate('transfer_in', gate.id);
+      if (intakeOrder && c.direction === 'in') {
+        alarms.push({ ...common, kind: 'manifest_discrepancy', severity: 'warning', restricted: intakeOrder.restricted === 1,
+          causeKey: `manifest_discrepancy:${intakeOrder.id}`, orderId: intakeOrder.id,
+          message: `移交单 ${intakeOrder.id} 之外的物品 ${c.epc} 被送入`, details: { foreign: [c.epc] } });
+      }
+    } else if (FINAL_STATES.includes(item.state)) {
+      alarms.push({ ...common, kind: 'unauthorized_movement', severity: 'critical', itemId: item.id,
+        causeKey: `unauthorized_movement:${item.id}:${gate.id}`, message: `已${item.state}的物品经过 ${where}`,
+        details: { state: item.state, direction: c.direction, badges } });
+    } else if (c.direction === 'unknown') {
+      // A turn-around or a pass the portal could not read: nothing moved for certain, so nothing is
+      // applied; the crossing is kept for the record and shown, not alarmed.
+      decision = 'undetermined';
+    } else {
+      const order = this.coveringOrder(item, gate, c.direction);
+      if (!order) {
+        alarms.push({ ...common, kind: 'unauthorized_movement', severity: 'critical', itemId: item.id,
+          causeKey: `unauthorized_movement:${item.id}:${gate.id}`, message: `无有效指令的物品移动：${where}`,
+          details: { direction: c.direction, state: item.state, badges } });
+      } else {
+        decision = 'authorised';
+        orderId = order.id;
+        const escorts = JSON.parse(order.escorts) as string[];
+        const allowed = badges.filter((b) => escorts.length === 0 || escorts.includes(b));
+        const needed = ctx.dualControl.has(item.category_id) ? 2 : 1;
+        if (allowed.length < needed) {
+          alarms.push({ ...common, kind: 'escort_missing', severity: 'critical', itemId: item.id, orderId: order.id,
+            causeKey: `escort_missing:${item.id}:${gate.id}:${c.firstSeen}`,
+            message: needed === 2 ? `双人管控物品仅有 ${allowed.length} 名授权人员陪同：${where}` : `物品无授权人员陪同：${where}`,
+            details: { badges, allowed, needed } });
+        }
+        if (gateRestricted) {
+          const uncleared = allowed.filter((b) => {
+            const s = ctx.db.prepare('SELECT clearances FROM staff WHERE id = ?').get(b) as { clearances: string } | undefined;
+            return !s || !(JSON.parse(s.clearances) as string[]).some((z) => ctx.isRestrictedZone(z));
+          });
+          if (item.restricted !== 1 || uncleared.length) {
+            alarms.push({ ...common, kind: 'restricted_zone_breach', severity: 'critical', restricted: true, itemId: item.id,
+              causeKey: `restricted_zone_breach:${item.id}:${gate.id}`, message: `专区出入违规：${where}`,
+              details: { uncleared, itemRestricted: item.restricted === 1 } });
+          }
+        }
+        const direction = c.direction;
+        apply = (p, via) => this.applyOrder(order, item, badges, p, via, direction);
+      }
+    }
+
+    const at = ctx.nowIso();
+    const decided: DecidedCrossing = {
+      id: randomUUID(), gateId: gate.id, epc: c.epc, itemId: item?.id ?? null, staffId: staff?.id ?? null,
+      direction: c.direction, confidence: c.confidence, firstSeen: new Date(c.firstSeen).toISOString(),
+      lastSeen: new Date(c.lastSeen).toISOString(), readCount: c.readCount, badges, orderId,
+      decision: alarms.length && decision !== 'authorised' ? 'alarm' : decision, alarmKinds: alarms.map((a) => a.kind),
+      eventSeq: null, restricted: common.restricted, itemAgencyId: item?.agency_id ?? null, at,
+    };
+    const inserted = ctx.transaction(() => {
+      const r = ctx.db.prepare(`INSERT OR IGNORE INTO crossings (id, gate_id, epc, item_id, staff_id, direction, confidence, first_seen,
+        last_seen, read_count, badges, order_id, decision, alarm_kinds, event_seq, restricted, agency_id, decided_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`).run(
+        decided.id, decided.gateId, decided.epc, decided.itemId, decided.staffId, decided.direction, decided.confidence,
+        decided.firstSeen, decided.lastSeen, decided.readCount, JSON.stringify(badges), orderId, decided.decision,
+        JSON.stringify(decided.alarmKinds), decided.restricted ? 1 : 0, decided.itemAgencyId, at);
+      if (r.changes === 0) return false;
+      if (apply) {
+        const gatePrincipal: Principal = {
+          userId: `gateway:${gate.id}`, name: gate.name, role: item?.restricted === 1 ? 'discipline' : 'supervisor',
+          agencyId: null, staffId: null, actingAs: 'gateway',
+        };
+        try {
+          const seq = apply(gatePrincipal, { gateId: gate.id, direction: c.direction, badges, crossingId: decided.id, confidence: c.confidence });
+          decided.eventSeq = seq;
+          ctx.db.prepare('UPDATE crossings SET event_seq = ? WHERE id = ?').run(seq, decided.id);
+        } catch (e) {
+          // The operation's checks run before it writes anything, so a refusal leaves nothing half-done:
+          // the item moved and no operation could record it, which is an unauthorised movement.
+          if (!(e instanceof CustodyError)) throw e;
+          decided.decision = 'alarm';
+          alarms.push({ ...common, kind: 'unauthorized_movement', severity: 'critical', itemId: item!.id, orderId,
+            causeKey: `unauthorized_movement:${item!.id}:${gate.id}`, message: `指令不允许此移动（${e.code}）：${where}`,
+            details: { direction: c.direction, code: e.code, reason: e.message } });
+          decided.alarmKinds = alarms.map((a) => a.kind);
+          ctx.db.prepare('UPDATE crossings SET decision = ?, alarm_kinds = ? WHERE id = ?').run('alarm', JSON.stringify(decided.alarmKinds), decided.id);
+        }
+      }
+      for (const a of alarms) raiseAlarm(ctx, { ...a, details: { ...a.details, crossingId: decided.id } });
+      return true;
+    });
+    if (!inserted) return null;
+    for (const l of this.listeners) l(decided);
+    return decided;
+  }
+
+  private activeOrderAtGate(kind: string, gateId: string): OrderRow | undefined {
+    const rows = this.ctx.db.prepare(`SELECT * FROM orders WHERE kind = ? AND state IN ('open', 'active')`).all(kind) as OrderRow[];
+    return rows.find((o) => effectiveState(o, this.ctx.clock.now()) === 'active' && (JSON.parse(o.gates) as string[]).includes(gateId));
+  }
+
+  /** The active order that covers this item at this gate in this direction, if any. */
+  private coveringOrder(item: ItemRow, gate: Gate, direction: 'in' | 'out'): OrderRow | undefined {
+    const now = this.ctx.clock.now();
+    const rows = this.ctx.db.prepare(`SELECT o.* FROM orders o JOIN order_items oi ON oi.order_id = o.id
+      WHERE oi.item_id = ? AND o.state IN ('open', 'active', 'completed')`).all(item.id) as OrderRow[];
+    return rows.find((o) => {
+      const gates = JSON.parse(o.gates) as string[];
+      if (gates.length && !gates.includes(gate.id)) return false;
+      if (o.direction !== 'any' && o.direction !== direction) return false;
+      if (!APPLIES[o.kind]?.[direction]) return false;
+      // A completed retrieve order still covers the way back in of what it took out.
+      if (o.state === 'completed') return o.kind === 'retrieve' && direction === 'in' && item.state === 'out';
+      return effectiveState(o, now) === 'active' || (o.kind === 'return' && effectiveState(o, now) !== 'cancelled');
+    }) ?? (direction === 'in' && item.state === 'out' ? this.retrieveOrderOf(item, gate) : undefined);
+  }
+
+  private retrieveOrderOf(item: ItemRow, gate: Gate): OrderRow | undefined {
+    const row = this.ctx.db.prepare(`SELECT o.* FROM checkouts c JOIN orders o ON o.id = c.order_id
+      WHERE c.item_id = ? AND c.in_seq IS NULL ORDER BY c.out_seq DESC LIMIT 1`).get(item.id) as OrderRow | undefined;
+    if (!row) return undefined;
+    const gates = JSON.parse(row.gates) as string[];
+    return !gates.length || gates.includes(gate.id) ? row : undefined;
+  }
+
+  /** Applies the operation the order authorises for this crossing; returns its event's seq (null when nothing changes state). */
+  private applyOrder(o: OrderRow, item: ItemRow, badges: string[], p: Principal, via: Record<string, unknown>, direction: 'in' | 'out'): number | null {
+    const ctx = this.ctx;
+    const taker = badges[0] ?? 'unknown';
+    if (o.kind === 'retrieve' && direction === 'out' && item.state === 'stored') {
+      return retrieve(ctx, p, item.id, { orderId: o.id, takenBy: taker, condition: '经出入口自动登记，未开封查验' }, via).event.seq;
+    }
+    if ((o.kind === 'return' || o.kind === 'retrieve') && direction === 'in' && item.state === 'out') {
+      const open = ctx.db.prepare('SELECT condition_out FROM checkouts WHERE item_id = ? AND in_seq IS NULL ORDER BY out_seq DESC LIMIT 1').get(item.id) as { condition_out: string } | undefined;
+      // The gate cannot see the condition: it records the one at check-out, to be confirmed at the bench.
+      return returnItem(ctx, p, item.id, { orderId: o.id, condition: open?.condition_out ?? '待查验', returnedBy: taker }, via).event.seq;
+    }
+    if (o.kind === 'dispose' && direction === 'out' && (item.state === 'stored' || item.state === 'out')) {
+      return dispose(ctx, p, item.id, { orderId: o.id, method: 'returned_to_owner', decisionRef: o.note ?? o.id, decidedBy: o.approved_by }, via).event.seq;
+    }
+    if (o.kind === 'transfer_in' && direction === 'in' && item.state === 'announced') {
+      return receive(ctx, p, item.id, { orderId: o.id, condition: '经移交通道自动登记' }, via).event.seq;
+    }
+    // move and putaway: the crossing is authorised; the location changes when the operator scans the shelf.
+    const event = ctx.transaction((tx) => tx.append({
+      kind: 'crossed', itemId: item.id, orderId: o.id, actors: { by: p.userId, role: 'gateway', staff: badges },
+      from: { state: item.state, zoneId: item.zone_id, locationId: item.location_id, agencyId: item.agency_id },
+      to: { state: item.state, zoneId: item.zone_id, locationId: item.location_id, agencyId: item.agency_id },
+      details: via, restricted: item.restricted === 1,
+    }));
+    return event.seq;
+  }
+}

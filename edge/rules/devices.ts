@@ -1,0 +1,53 @@
+// Device liveness as the edge sees it: the gateway reports each link's state and counters as
+// `device` observations; the edge keeps the latest per device for the API and opens
+// `device_offline` (critical for a gate's reader) until the device is heard again.
+import type { CustodyContext } from '../context.ts';
+import type { DeviceObservation } from '../observations.ts';
+import { autoResolve, raiseAlarm } from '../alarms/alarm.ts';
+
+export interface DeviceStatus {
+  id: string; kind: string; format: string | null; name: string | null; gateId: string | null;
+  state: 'online' | 'offline' | 'unknown'; reason: string | null; lastSeen: string | null;
+  readsPerSecond: number; accepted: number; rejected: Record<string, number>; restricted: boolean;
+}
+
+export class DeviceRegistry {
+  private readonly status = new Map<string, DeviceStatus>();
+
+  constructor(private readonly ctx: CustodyContext) {
+    for (const d of ctx.site.devices) {
+      const gate = ctx.site.gates.find((g) => g.readers.some((r) => r.deviceId === d.id));
+      this.status.set(d.id, {
+        id: d.id, kind: d.kind, format: d.format ?? null, name: d.name ?? null, gateId: gate?.id ?? null,
+        state: 'unknown', reason: null, lastSeen: null, readsPerSecond: 0, accepted: 0, rejected: {},
+        restricted: !!gate && (ctx.isRestrictedZone(gate.innerZone) || ctx.isRestrictedZone(gate.outerZone)),
+      });
+    }
+  }
+
+  list(): DeviceStatus[] { return [...this.status.values()]; }
+  get(id: string): DeviceStatus | undefined { return this.status.get(id); }
+
+  observe(o: DeviceObservation): void {
+    const s = this.status.get(o.deviceId);
+    if (!s) return;
+    const was = s.state;
+    Object.assign(s, {
+      state: o.state, reason: o.reason, readsPerSecond: o.readsPerSecond, accepted: o.accepted, rejected: o.rejected,
+      ...(o.state === 'online' ? { lastSeen: new Date(o.at).toISOString() } : {}),
+    });
+    if (was === o.state) return;
+    const causeKey = `device_offline:${o.deviceId}`;
+    this.ctx.transaction(() => {
+      if (o.state === 'offline') {
+        raiseAlarm(this.ctx, {
+          kind: 'device_offline', severity: s.gateId ? 'critical' : 'warning', causeKey, restricted: s.restricted,
+          deviceId: o.deviceId, gateId: s.gateId, message: `设备 ${s.name ?? o.deviceId} 离线（${o.reason}）`,
+          details: { reason: o.reason, lastSeen: s.lastSeen },
+        });
+      } else if (was === 'offline') {
+        autoResolve(this.ctx, causeKey, `设备恢复在线（${o.reason}）`);
+      }
+    });
+  }
+}

@@ -1,0 +1,177 @@
+// One server-sent-events connection: what it listens to, what it lets through, and how it ends.
+//
+//   retry: 3000                          (once, first)
+//   id: 41 / event: ready / data: {"cursor":41}
+//   id: 42 / event: event / data: {custody event as the ledger gives it}
+//   id: 42 / event: alarm / data: {alarm as the API gives it}
+//   id: 42 / event: crossing / data: {crossing}
+//   : ping                               (every heartbeat)
+//
+// Every `id:` is the stream's custody cursor: the seq of the last custody event this principal was
+// sent (or, before any, the last it could have seen). A browser reconnecting sends it back as
+// `Last-Event-ID` and gets the visible custody events after it replayed first. Alarms and
+// crossings are live only: their current state is in the lists.
+//
+// The cursor never moves on an event the principal may not see, so the ids reveal nothing that
+// GET /events does not.
+import type { ServerResponse } from 'node:http';
+import type { CustodyContext } from '../context.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { Alarm } from '../alarms/alarm.ts';
+import { eventFromRow, type HashedEvent } from '../ledger/event.ts';
+import { alarmVisible, crossingVisible, eventVisible, lastVisibleSeq, visibleEventsAfter, type CrossingSource, type StreamCrossing } from './visibility.ts';
+
+export interface SessionOptions {
+  heartbeatMs: number;
+  retryMs: number;
+  /** Custody events replayed after a Last-Event-ID at most; beyond that `replay_truncated` tells the client to reload. */
+  maxReplay: number;
+  /** A client that does not read: once this much is buffered for it, the stream is closed (it reconnects and replays). */
+  maxBufferedBytes: number;
+  crossings?: CrossingSource;
+}
+
+export const SSE_HEADERS = {
+  'Content-Type': 'text/event-stream; charset=utf-8',
+  'Cache-Control': 'no-cache, no-store, no-transform',
+  Connection: 'keep-alive',
+  // nginx and similar proxies would otherwise hold events back in their buffers.
+  'X-Accel-Buffering': 'no',
+} as const;
+
+/** A user still as the principal says (not removed, role and agency unchanged)? Checked at open and every heartbeat. */
+export function principalStillValid(ctx: CustodyContext, p: Principal): boolean {
+  const row = ctx.db.prepare('SELECT role, agency_id FROM users WHERE id = ?').get(p.userId) as { role: string; agency_id: string | null } | undefined;
+  return !!row && row.role === p.role && (row.agency_id ?? null) === (p.agencyId ?? null);
+}
+
+export class StreamSession {
+  private closed = false;
+  private cursor = 0;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private unsubscribeCrossings: (() => void) | null = null;
+  /** The bus removes listeners by owner: this object is this session's. */
+  private readonly owner = {};
+  private readonly closeListeners: (() => void)[] = [];
+
+  constructor(private readonly ctx: CustodyContext, private readonly res: ServerResponse, readonly principal: Principal,
+    private readonly opts: SessionOptions) {}
+
+  /**
+   * Writes the headers, subscribes, replays, and says `ready`. Runs in one synchronous stretch:
+   * nothing can commit between the replay query and the subscription, so nothing is lost or doubled.
+   */
+  open(lastEventId: number | null): void {
+    const { res, ctx } = this;
+    res.once('close', () => this.close());
+    res.once('error', () => this.close());
+    res.socket?.setNoDelay(true);
+    res.socket?.setKeepAlive(true);
+    res.writeHead(200, SSE_HEADERS);
+    this.write(`retry: ${this.opts.retryMs}\n\n`);
+
+    ctx.bus.on('event', this.owner, (e) => this.onEvent(e));
+    ctx.bus.on('alarm', this.owner, (a) => this.onAlarm(a));
+    if (this.opts.crossings) this.unsubscribeCrossings = this.opts.crossings.subscribe((c) => this.onCrossing(c));
+
+    if (lastEventId !== null) this.replay(lastEventId);
+    else this.cursor = lastVisibleSeq(ctx.db, this.principal);
+    if (this.closed) return;
+    this.send('ready', { cursor: this.cursor });
+
+    this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** Ends the stream and removes every listener; safe to call more than once. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+    this.ctx.bus.off(this.owner);
+    const unsub = this.unsubscribeCrossings;
+    this.unsubscribeCrossings = null;
+    try {
+      unsub?.();
+    } catch {
+      // the source's own fault; the session is gone either way
+    }
+    if (!this.res.writableEnded) this.res.end();
+    for (const l of this.closeListeners.splice(0)) l();
+  }
+
+  onClose(fn: () => void): void {
+    if (this.closed) fn();
+    else this.closeListeners.push(fn);
+  }
+
+  get isClosed(): boolean { return this.closed; }
+
+  // ---- sources ----
+
+  private replay(after: number): void {
+    const rows = visibleEventsAfter(this.ctx.db, this.principal, after, this.opts.maxReplay);
+    const truncated = rows.length > this.opts.maxReplay;
+    // A Last-Event-ID from the future (another site, a rebuilt store) replays nothing and starts at the head.
+    this.cursor = Math.min(after, lastVisibleSeq(this.ctx.db, this.principal));
+    for (const r of rows.slice(0, this.opts.maxReplay)) {
+      this.cursor = r.seq;
+      this.send('event', eventFromRow(r));
+      if (this.closed) return;
+    }
+    if (truncated) {
+      this.cursor = lastVisibleSeq(this.ctx.db, this.principal);
+      this.send('replay_truncated', { cursor: this.cursor, replayed: this.opts.maxReplay });
+    }
+  }
+
+  private onEvent(e: HashedEvent): void {
+    if (this.closed || e.seq <= this.cursor) return;
+    if (!eventVisible(this.ctx.db, this.principal, e)) return;
+    this.cursor = e.seq;
+    this.send('event', e);
+  }
+
+  private onAlarm(a: Alarm): void {
+    if (this.closed || !alarmVisible(this.ctx, this.principal, a)) return;
+    this.send('alarm', a);
+  }
+
+  private onCrossing(c: StreamCrossing): void {
+    if (this.closed || !crossingVisible(this.principal, c)) return;
+    this.send('crossing', c);
+  }
+
+  private beat(): void {
+    if (this.closed) return;
+    // A user removed or changed in the site file loses the stream within one heartbeat.
+    let valid = false;
+    try {
+      valid = principalStillValid(this.ctx, this.principal);
+    } catch {
+      valid = false; // the store is closing
+    }
+    if (!valid) return this.close();
+    this.write(': ping\n\n');
+  }
+
+  // ---- wire ----
+
+  private send(event: string, data: unknown): void {
+    // JSON.stringify never emits a raw CR or LF, so one `data:` line carries the whole object.
+    this.write(`id: ${this.cursor}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
+  private write(s: string): void {
+    if (this.closed) return;
+    const res = this.res;
+    if (res.writableEnded || res.destroyed) return this.close();
+    res.write(s);
+    if (res.writableLength > this.opts.maxBufferedBytes) {
+      // Not reading: drop the connection rather than hold an ever-growing buffer for it.
+      res.destroy();
+      this.close();
+    }
+  }
+}

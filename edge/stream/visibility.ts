@@ -1,0 +1,75 @@
+// What one principal may see on the stream: the same rules as the lists (GET /alarms, GET /events),
+// applied to one thing at a time. The restricted zone's alarms, events and crossings reach only
+// `discipline`; `agency` sees only what concerns its agency's items.
+import type { Db } from '../store/db.ts';
+import type { CustodyContext } from '../context.ts';
+import { canSeeAlarm, type Alarm } from '../alarms/alarm.ts';
+import { canSeeItem, itemVisibilitySql, seesRestricted, type Principal } from '../auth/principal.ts';
+import type { CustodyEvent, EventRow } from '../ledger/event.ts';
+
+/** A crossing as the gateway announces it to the stream; any other fields pass through as they are. */
+export interface StreamCrossing {
+  gateId: string;
+  /** True when the gate (or the item) belongs to the restricted zone. */
+  restricted: boolean;
+  /** The controlling agency of the item that crossed; absent for an unknown tag or a badge. */
+  itemAgencyId?: string | null;
+  [field: string]: unknown;
+}
+
+/** Where crossings come from: `subscribe` returns the function that unsubscribes. */
+export interface CrossingSource {
+  subscribe(listener: (c: StreamCrossing) => void): () => void;
+}
+
+export function alarmVisible(ctx: CustodyContext, p: Principal, a: Pick<Alarm, 'restricted' | 'itemId'>): boolean {
+  return canSeeAlarm(ctx, p, { restricted: a.restricted ? 1 : 0, item_id: a.itemId });
+}
+
+/** As GET /events: restricted events only for discipline; agency and discipline only for items they can see. */
+export function eventVisible(db: Db, p: Principal, e: Pick<CustodyEvent, 'restricted' | 'itemId'>): boolean {
+  if (e.restricted && !seesRestricted(p)) return false;
+  if (p.role !== 'agency' && p.role !== 'discipline') return true;
+  if (!e.itemId) return false;
+  const item = db.prepare('SELECT restricted, agency_id FROM items WHERE id = ?').get(e.itemId) as { restricted: number; agency_id: string } | undefined;
+  return !!item && canSeeItem(p, item);
+}
+
+/** As for items: a crossing is about the item that crossed, and a restricted gate's crossings are discipline's only. */
+export function crossingVisible(p: Principal, c: StreamCrossing): boolean {
+  const restricted = c.restricted === true;
+  const agency = typeof c.itemAgencyId === 'string' ? c.itemAgencyId : null;
+  switch (p.role) {
+    case 'discipline': return restricted || (agency !== null && agency === p.agencyId);
+    case 'agency': return !restricted && agency !== null && agency === p.agencyId;
+    default: return !restricted;
+  }
+}
+
+/** The custody events after `afterSeq` this principal may see, oldest first, at most `limit` (+1 to tell truncation). */
+export function visibleEventsAfter(db: Db, p: Principal, afterSeq: number, limit: number): EventRow[] {
+  const where = ['e.seq > ?'];
+  const params: unknown[] = [afterSeq];
+  if (!seesRestricted(p)) where.push('e.restricted = 0');
+  if (p.role === 'agency' || p.role === 'discipline') {
+    const vis = itemVisibilitySql(p);
+    where.push(`e.item_id IN (SELECT i.id FROM items i WHERE ${vis.sql})`);
+    params.push(...vis.params);
+  }
+  return db.prepare(`SELECT e.* FROM events e WHERE ${where.join(' AND ')} ORDER BY e.seq ASC LIMIT ?`).all(...params, limit + 1) as EventRow[];
+}
+
+/** The highest seq this principal may see (0 when none): where a fresh stream's cursor starts. */
+export function lastVisibleSeq(db: Db, p: Principal): number {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (!seesRestricted(p)) where.push('e.restricted = 0');
+  if (p.role === 'agency' || p.role === 'discipline') {
+    const vis = itemVisibilitySql(p);
+    where.push(`e.item_id IN (SELECT i.id FROM items i WHERE ${vis.sql})`);
+    params.push(...vis.params);
+  }
+  // Walks the primary key backwards (MAX() with a WHERE would scan the whole ledger).
+  const sql = `SELECT e.seq FROM events e ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.seq DESC LIMIT 1`;
+  return (db.prepare(sql).get(...params) as { seq: number } | undefined)?.seq ?? 0;
+}

@@ -1,0 +1,144 @@
+// From MQTT messages to custody decisions: each reader's payload goes through its format's pure
+// decoder, tag reads into the gate's portal, closed tracks into the edge's gate decider. Counts
+// what it accepts and refuses per device, and reports liveness to the edge as observations.
+import type { Logger } from '../log.ts';
+import type { DeviceLink, DeviceMessage } from '../mqtt/index.ts';
+import { decoderFor, type DecodeResult } from '../decoders/index.ts';
+import { Portals, portalOptions } from '../portal/index.ts';
+import type { Site } from '../../edge/site/schema.ts';
+import type { GateDecider } from '../../edge/rules/crossings.ts';
+import type { DeviceRegistry } from '../../edge/rules/devices.ts';
+import { crossingObservation, deviceObservation } from '../../edge/observations.ts';
+
+interface Liveness { lastHeard: number; online: boolean; accepted: number; rejected: Record<string, number>; reads: number[] }
+
+export class DevicePipeline {
+  readonly portals: Portals;
+  private readonly live = new Map<string, Liveness>();
+  private timer: NodeJS.Timeout | null = null;
+  private offs: (() => void)[] = [];
+  onResponse: ((deviceId: string, r: { command: string; commandId: string; ok: boolean; error?: string }) => void) | null = null;
+
+  constructor(private readonly site: Site, private readonly link: DeviceLink, private readonly decider: GateDecider,
+    private readonly devices: DeviceRegistry, private readonly logger: Logger, private readonly now: () => number = Date.now) {
+    this.portals = new Portals(site.gates, portalOptions(site.portal));
+    for (const d of site.devices) this.live.set(d.id, { lastHeard: 0, online: false, accepted: 0, rejected: {}, reads: [] });
+  }
+
+  start(): void {
+    const onMessage = this.link.onMessage((m) => this.handle(m)) as unknown;
+    const onState = this.link.onDeviceState((id, state, at) => {
+      if (state === 'connected') this.heard(id, at, 'connect');
+      else this.report(id, 'offline', state === 'will' ? 'will' : 'disconnect', at);
+    }) as unknown;
+    for (const off of [onMessage, onState]) if (typeof off === 'function') this.offs.push(off as () => void);
+    // A short tick: tracks close 1.5 s after their last read, and escort windows end on time.
+    this.timer = setInterval(() => this.tick(this.now()), 100);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    for (const off of this.offs) off();
+  }
+
+  gateState(gateId: string): 'idle' | 'crossing' {
+    return (this.portals.gate(gateId)?.openTracks().length ?? 0) > 0 ? 'crossing' : 'idle';
+  }
+
+  tick(now: number): void {
+    try {
+      for (const c of this.portals.tick(now)) this.decider.observe(crossingObservation.parse(c));
+      this.decider.tick(now);
+    } catch (e) {
+      this.logger.error({ err: e }, 'deciding crossings failed');
+    }
+    for (const d of this.site.devices) {
+      const l = this.live.get(d.id)!;
+      if (l.online && now - l.lastHeard > d.heartbeatSeconds * 1000) this.report(d.id, 'offline', 'timeout', now);
+    }
+  }
+
+  private handle(m: DeviceMessage): void {
+    const device = this.site.devices.find((d) => d.id === m.deviceId);
+    const l = this.live.get(m.deviceId);
+    if (!device || !l || !device.format) return;
+    const decoder = decoderFor(device.format);
+    let r: DecodeResult;
+    if (m.kind === 'tagEvents') r = decoder.tags(m.payload, { deviceId: m.deviceId, receivedAt: m.receivedAt });
+    else if (m.kind === 'managementEvents' || m.kind === 'responses') r = decoder.management(m.payload, { deviceId: m.deviceId, receivedAt: m.receivedAt });
+    else return;
+    for (const x of r.rejected) {
+      l.rejected[x.reason] = (l.rejected[x.reason] ?? 0) + 1;
+      this.logger.debug({ deviceId: m.deviceId, reason: x.reason, detail: x.detail }, 'payload rejected');
+    }
+    for (const s of r.skipped) l.rejected[`skipped_${s.reason}`] = (l.rejected[`skipped_${s.reason}`] ?? 0) + s.count;
+    if (r.tags.length || r.management.length) l.accepted++;
+    // A will message is the device's last word, not a sign of life.
+    const isWill = r.management.some((e) => e.type === 'heartbeat' && /offline/i.test(JSON.stringify(e.body ?? '')));
+    if (isWill) {
+      this.report(m.deviceId, 'offline', 'will', m.receivedAt);
+      return;
+    }
+    if (r.tags.length || r.management.length) this.heard(m.deviceId, m.receivedAt, r.tags.length ? 'reads' : 'heartbeat');
+    for (const t of r.tags) {
+      l.reads.push(m.receivedAt);
+      this.portals.ingest(t);
+    }
+    for (const e of r.management) {
+      if (e.type === 'gpi') this.portals.ingestGpi(e);
+      if (e.type === 'response') {
+        this.onResponse?.(m.deviceId, { command: e.command, commandId: e.commandId, ok: e.ok, error: e.error });
+      }
+    }
+  }
+
+  private heard(id: string, at: number, reason: string): void {
+    const l = this.live.get(id);
+    if (!l) return;
+    l.lastHeard = at;
+    if (!l.online) {
+      l.online = true;
+      this.report(id, 'online', reason, at);
+    }
+  }
+
+  private report(id: string, state: 'online' | 'offline', reason: string, at: number): void {
+    const l = this.live.get(id);
+    if (!l) return;
+    if (state === 'offline') {
+      if (!l.online && this.devices.get(id)?.state === 'offline') return;
+      l.online = false;
+    }
+    const window = at - 10_000;
+    l.reads = l.reads.filter((t) => t >= window);
+    try {
+      this.devices.observe(deviceObservation.parse({
+        type: 'device', deviceId: id, state, reason, at, accepted: l.accepted, rejected: { ...l.rejected },
+        readsPerSecond: Math.round((l.reads.length / 10) * 10) / 10,
+      }));
+    } catch (e) {
+      this.logger.error({ err: e, deviceId: id }, 'recording the device state failed');
+    }
+  }
+
+  /** Counters for the API between state changes. */
+  refreshCounters(): void {
+    const now = this.now();
+    for (const [id, l] of this.live) {
+      const s = this.devices.get(id);
+      if (!s) continue;
+      l.reads = l.reads.filter((t) => t >= now - 10_000);
+      s.accepted = l.accepted;
+      s.rejected = { ...l.rejected, ...this.linkRefusals(id) };
+      s.readsPerSecond = Math.round((l.reads.length / 10) * 10) / 10;
+      if (l.online) s.lastSeen = new Date(l.lastHeard).toISOString();
+    }
+  }
+
+  private linkRefusals(id: string): Record<string, number> {
+    const per = this.link.stats().perDevice[id];
+    if (!per) return {};
+    return Object.fromEntries(Object.entries(per.refused).filter(([, n]) => n > 0));
+  }
+}
