@@ -8,6 +8,7 @@ import { verifyLedger } from './ledger/verify.ts';
 import { CustodyContext, systemClock, type Clock } from './context.ts';
 import { checkOverdue } from './rules/overdue.ts';
 import { refreshOrderStates } from './orders/order.ts';
+import { checkExpiredManifests } from './rules/manifest.ts';
 
 export interface CustodyOptions {
   site: Site;
@@ -39,7 +40,7 @@ export class Custody {
 
   /** One pass of the rules the clock drives; also run by tests that move the clock. */
   tick(): void {
-    refreshOrderStates(this.ctx);
+    checkExpiredManifests(this.ctx, refreshOrderStates(this.ctx));
     checkOverdue(this.ctx);
   }
 

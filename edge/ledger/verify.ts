@@ -69,8 +69,13 @@ export function verifyLedger(db: Db, siteId: string, key: Buffer, dataDir: strin
     return bad('head_signature_invalid', 'the signed head was not signed with this site\'s key: the ledger may have been rewritten');
   }
   if (signed.seq !== count || signed.hash !== prevHash) {
-    return bad('head_mismatch', `the signed head is at seq ${signed.seq} but the chain ends at seq ${count}`,
-      Math.min(signed.seq, count) + 1);
+    // Past the end: the first missing seq. Short of it: the first unsigned seq, when the chain still
+    // passes through the signed head; when it does not, history up to the head was rewritten and
+    // the head alone cannot say where.
+    const first = signed.seq > count ? count + 1 : hashAt(db, signed.seq, hashesAt) === signed.hash ? signed.seq + 1 : null;
+    return bad('head_mismatch', signed.seq === count
+      ? `the chain ends at seq ${count} with another hash than the signed head: the ledger was rewritten`
+      : `the signed head is at seq ${signed.seq} but the chain ends at seq ${count}`, first);
   }
 
   if (!dataDir) return ok(`${count} events, chain and signed head intact`, 'not_checked');

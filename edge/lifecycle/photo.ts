@@ -16,6 +16,8 @@ export function addPhoto(ctx: CustodyContext, p: Principal, itemId: string, cont
     requireAllowed(p, 'handle', item.restricted === 1);
     const sha256 = createHash('sha256').update(data).digest('hex');
     const event = tx.append({
+      // The site's clock, like every other custody event (not the ledger's wall-clock default).
+      at: ctx.nowIso(),
       kind: 'photo_added', itemId, orderId: null, actors: { by: p.userId, role: p.role },
       from: snapshot(item), to: snapshot(item), details: { sha256, contentType, size: data.length, note: note ?? null },
       restricted: item.restricted === 1,

@@ -153,7 +153,7 @@ export class GateDecider {
           }
         }
         const direction = c.direction;
-        apply = (p, via) => this.applyOrder(order, item, badges, p, via, direction);
+        apply = (p, via) => this.applyOrder(order, item, allowed.length ? allowed : badges, p, via, direction);
       }
     }
 
@@ -234,6 +234,7 @@ export class GateDecider {
   /** Applies the operation the order authorises for this crossing; returns its event's seq (null when nothing changes state). */
   private applyOrder(o: OrderRow, item: ItemRow, badges: string[], p: Principal, via: Record<string, unknown>, direction: 'in' | 'out'): number | null {
     const ctx = this.ctx;
+    // The escorts the order names come first: they are the people responsible for the item.
     const taker = badges[0] ?? 'unknown';
     if (o.kind === 'retrieve' && direction === 'out' && item.state === 'stored') {
       return retrieve(ctx, p, item.id, { orderId: o.id, takenBy: taker, condition: '经出入口自动登记，未开封查验' }, via).event.seq;

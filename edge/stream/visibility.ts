@@ -7,14 +7,16 @@ import { canSeeAlarm, type Alarm } from '../alarms/alarm.ts';
 import { canSeeItem, itemVisibilitySql, seesRestricted, type Principal } from '../auth/principal.ts';
 import type { CustodyEvent, EventRow } from '../ledger/event.ts';
 
-/** A crossing as the gateway announces it to the stream; any other fields pass through as they are. */
+/**
+ * What the stream needs of a crossing to filter it (edge/rules/crossings.ts's DecidedCrossing is one);
+ * the whole object is sent as it is.
+ */
 export interface StreamCrossing {
   gateId: string;
   /** True when the gate (or the item) belongs to the restricted zone. */
   restricted: boolean;
-  /** The controlling agency of the item that crossed; absent for an unknown tag or a badge. */
+  /** The controlling agency of the item that crossed; null or absent for an unknown tag or a badge. */
   itemAgencyId?: string | null;
-  [field: string]: unknown;
 }
 
 /** Where crossings come from: `subscribe` returns the function that unsubscribes. */
