@@ -1,9 +1,7 @@
 // The contract against the embedded aedes broker, plus what only the embedded broker can show:
 // refusals it counts itself (client ids, packet size), logs without passwords, and TLS.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
@@ -111,24 +109,19 @@ describe('embedded broker', () => {
   });
 });
 
-describe.skipIf(!requireProgram('openssl', 'openssl'))('embedded broker over TLS', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mqtt-tls-'));
+describe('embedded broker over TLS', () => {
+  // A self-signed localhost certificate kept with the tests (tls/README.md): no openssl needed.
+  const keyFile = fileURLToPath(new URL('./tls/key.pem', import.meta.url));
+  const certFile = fileURLToPath(new URL('./tls/cert.pem', import.meta.url));
+  const cert = readFileSync(certFile);
   let link: EmbeddedLink;
-  let cert: Buffer;
 
   beforeAll(async () => {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-      '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
-    const { readFileSync } = await import('node:fs');
-    cert = readFileSync(join(dir, 'cert.pem'));
-    const site = await makeSite({ mode: 'embedded', host: '127.0.0.1', port: 0, tls: { port: 0, keyFile: join(dir, 'key.pem'), certFile: join(dir, 'cert.pem') } });
+    const site = await makeSite({ mode: 'embedded', host: '127.0.0.1', port: 0, tls: { port: 0, keyFile, certFile } });
     link = new EmbeddedLink({ site, logger: memoryLogger().logger });
     await link.start();
   });
-  afterAll(async () => {
-    await link?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => link?.stop());
 
   it('accepts devices on the TLS port with the same passwords', async () => {
     const { port, tlsPort } = link.address();
