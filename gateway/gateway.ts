@@ -15,6 +15,9 @@ import { gateRoutes } from '../edge/api/routes/gates.ts';
 import { createDeviceLink, type DeviceLink } from './mqtt/index.ts';
 import { DevicePipeline } from './devices/pipeline.ts';
 import { startDemoDevices } from './demo/devices.ts';
+import { createMetrics } from './metrics.ts';
+import { AlarmPublisher } from './outputs/alarm-publisher.ts';
+import { GateSignals } from './outputs/gate-signals.ts';
 
 export interface GatewayOptions {
   resolved: ResolvedSite;
@@ -35,6 +38,8 @@ export class Gateway {
   decider!: GateDecider;
   devices!: DeviceRegistry;
   pipeline!: DevicePipeline;
+  alarmPublisher!: AlarmPublisher;
+  gateSignals!: GateSignals;
   private sim: ChildProcess | null = null;
 
   constructor(private readonly opts: GatewayOptions) {}
@@ -52,12 +57,21 @@ export class Gateway {
     this.pipeline = new DevicePipeline(site, this.link, this.decider, this.devices, logger.child({ part: 'devices' }));
     await this.link.start();
     this.pipeline.start();
+    this.alarmPublisher = new AlarmPublisher({ ctx, link: this.link, logger: logger.child({ part: 'alarms-out' }) });
+    this.alarmPublisher.start();
+    this.gateSignals = new GateSignals({ ctx, link: this.link, logger: logger.child({ part: 'gate-signals' }) });
+    this.gateSignals.start();
+    const signals = this.gateSignals;
+    this.pipeline.onResponse = (deviceId, r) => signals.onResponse(deviceId, r);
     const pipeline = this.pipeline;
+    const metrics = createMetrics(this.custody, this.devices, this.decider, this.link);
     this.api = await buildApi(this.custody, {
       logger: logger.child({ part: 'api' }), serveDashboards,
+      crossings: { subscribe: (l) => this.decider.onDecided(l) },
       extensions: [(app) => {
         app.addHook('onRequest', async () => pipeline.refreshCounters());
         gateRoutes(app, this.custody, this.devices, { gateState: (id) => pipeline.gateState(id) });
+        metrics.route(app);
       }],
     });
     const address = await this.api.listen({ port: this.opts.httpPort ?? site.http.port, host: this.opts.httpHost ?? site.http.host });
@@ -91,6 +105,8 @@ export class Gateway {
   async stop(): Promise<void> {
     this.sim?.kill('SIGTERM');
     this.pipeline?.stop();
+    this.alarmPublisher?.stop();
+    this.gateSignals?.stop();
     await this.api?.close();
     await this.link?.stop();
     this.custody?.close();

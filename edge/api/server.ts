@@ -15,9 +15,13 @@ import { orderRoutes } from './routes/orders.ts';
 import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { alarmRoutes } from './routes/alarms.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
+import { streamRoutes, ticketRoute, type StreamHub, type StreamRouteOptions } from './routes/stream.ts';
+import { StreamTickets } from '../stream/tickets.ts';
+import type { CrossingSource } from '../stream/visibility.ts';
 
 declare module 'fastify' {
   interface FastifyRequest { principal: Principal }
+  interface FastifyInstance { streamHub: StreamHub }
 }
 
 export const JSON_BODY_LIMIT = 1024 * 1024;
@@ -29,6 +33,10 @@ export interface ApiOptions {
   /** A hook to serve the dashboards (static files) at `/`. */
   serveDashboards?: (app: FastifyInstance) => Promise<void> | void;
   version?: string;
+  /** Decided gate crossings, streamed to the dashboards. */
+  crossings?: CrossingSource;
+  /** Stream settings (tests shorten the heartbeat) and the ticket store. */
+  stream?: Omit<StreamRouteOptions, 'crossings'> & { tickets?: StreamTickets };
 }
 
 export type ApiApp = FastifyInstance & { withTypeProvider<T>(): any };
@@ -61,6 +69,7 @@ export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise
     status: 'ok', site: custody.ctx.site.site.id, ledgerHead: custody.ctx.ledger.headNow.seq, time: custody.ctx.nowIso(),
   }));
 
+  const { tickets = new StreamTickets(), ...streamOpts } = opts.stream ?? {};
   await app.register(async (v1) => {
     v1.decorateRequest('principal', null as unknown as Principal);
     v1.addHook('onRequest', async (req: FastifyRequest) => {
@@ -73,8 +82,12 @@ export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise
     lifecycleRoutes(typed, custody);
     alarmRoutes(typed, custody);
     ledgerRoutes(typed, custody);
+    ticketRoute(typed, tickets);
     for (const ext of opts.extensions ?? []) ext(v1 as ApiApp);
   }, { prefix: '/api/v1' });
+
+  // The stream authenticates itself (Bearer header or a one-time ticket): EventSource cannot send headers.
+  app.decorate('streamHub', streamRoutes(app, custody, tickets, { ...streamOpts, crossings: opts.crossings }));
 
   if (opts.serveDashboards) await opts.serveDashboards(app);
   return app;

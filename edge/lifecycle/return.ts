@@ -27,6 +27,11 @@ export function returnItem(ctx: CustodyContext, p: Principal, itemId: string, in
       if (order.kind === 'retrieve' && open?.order_id !== order.id) {
         fail('ORDER_ITEM_NOT_COVERED', `Item ${item.id} did not go out under order ${order.id}`, { orderId: order.id, itemId: item.id });
       }
+      // allowDone is for the retrieve order that took the item out; a return order brings an item back once.
+      if (order.kind === 'return') {
+        const done = ctx.db.prepare('SELECT done_seq FROM order_items WHERE order_id = ? AND item_id = ?').get(order.id, item.id) as { done_seq: number | null } | undefined;
+        if (done?.done_seq != null) fail('ORDER_ITEM_DONE', `Item ${item.id} was already returned under order ${order.id}`, { orderId: order.id, itemId: item.id, seq: done.done_seq });
+      }
       const conditionDiffers = open ? normalise(open.condition_out) !== normalise(input.condition) : false;
       const loc = input.locationId ? requireStorageLocation(ctx, item, order, input.locationId) : null;
       const late = open ? ctx.clock.now() > Date.parse(open.due_at) : false;
