@@ -26,8 +26,9 @@ export class Custody {
     this.db = openStore(opts.dataDir);
     try {
       syncSite(this.db, opts.site);
-      const ledger = new Ledger(this.db, opts.site.site.id, opts.siteKey, opts.dataDir);
-      this.ctx = new CustodyContext(this.db, ledger, opts.site, opts.clock ?? systemClock);
+      const clock = opts.clock ?? systemClock;
+      const ledger = new Ledger(this.db, opts.site.site.id, opts.siteKey, opts.dataDir, () => clock.now());
+      this.ctx = new CustodyContext(this.db, ledger, opts.site, clock);
     } catch (e) {
       this.db.close();
       throw e;

@@ -21,7 +21,7 @@ export class Ledger {
   private readonly writeHead;
 
   constructor(private readonly db: Db, private readonly siteId: string, private readonly key: Buffer,
-    private readonly dataDir: string | null) {
+    private readonly dataDir: string | null, private readonly now: () => number = Date.now) {
     const row = db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get() as Head | undefined;
     this.head = row ?? { seq: 0, hash: GENESIS_HASH };
     this.insert = db.prepare(`INSERT INTO events
@@ -74,7 +74,7 @@ export class Ledger {
     const event: CustodyEvent = {
       seq: this.pending.seq + 1,
       id: randomUUID(),
-      at: input.at ?? new Date().toISOString(),
+      at: input.at ?? new Date(this.now()).toISOString(),
       kind: input.kind,
       itemId: input.itemId,
       orderId: input.orderId,
@@ -101,7 +101,7 @@ export class Ledger {
 
   private sign(): void {
     const { seq, hash } = this.pending!;
-    this.writeHead.run(seq, hash, new Date().toISOString(), checkpointMac(this.key, this.siteId, seq, hash));
+    this.writeHead.run(seq, hash, new Date(this.now()).toISOString(), checkpointMac(this.key, this.siteId, seq, hash));
   }
 
   /**

@@ -43,7 +43,11 @@ export function announce(ctx: CustodyContext, p: Principal, input: z.input<typeo
       if (!db.prepare('SELECT 1 FROM categories WHERE id = ?').get(it.categoryId)) fail('UNKNOWN_CATEGORY', `No category ${it.categoryId}`, { index: i });
       const id = it.id ?? `IT-${randomUUID().slice(0, 13)}`;
       if (db.prepare('SELECT 1 FROM items WHERE id = ?').get(id)) fail('ITEM_EXISTS', `Item ${id} exists`, { index: i, itemId: id });
-      const caseRow = db.prepare('SELECT id, agency_id FROM cases WHERE number = ?').get(it.caseNumber) as { id: string } | undefined;
+      const caseRow = db.prepare('SELECT id, agency_id FROM cases WHERE number = ?').get(it.caseNumber) as { id: string; agency_id: string } | undefined;
+      // A case number belongs to the unit that opened it: another unit's manifest cannot add to it.
+      if (caseRow && caseRow.agency_id !== order.agency_id) {
+        fail('VALIDATION_FAILED', `Case ${it.caseNumber} is not a case of ${order.agency_id}`, { index: i, field: 'caseNumber' });
+      }
       const caseId = caseRow?.id ?? `CS-${randomUUID().slice(0, 13)}`;
       if (!caseRow) db.prepare('INSERT INTO cases (id, number, agency_id, title, opened_at) VALUES (?, ?, ?, ?, ?)')
         .run(caseId, it.caseNumber, order.agency_id, it.caseTitle ?? null, at);
