@@ -11,7 +11,8 @@ const logger = createLogger();
 
 async function main() {
   const resolved = await resolveSite(process.argv.slice(2), process.env);
-  const gateway = new Gateway({ resolved, logger });
+  // GATEWAY_SIMULATE=off runs the demo site without its simulated readers (for real readers, or tests).
+  const gateway = new Gateway({ resolved, logger, simulate: process.env.GATEWAY_SIMULATE !== 'off' });
   const { url, mqttPort } = await gateway.start();
   const lines = [
     '',

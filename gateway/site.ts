@@ -1,7 +1,7 @@
 // Which site this process runs: the file given, or the demo. Also where its ledger key comes from.
 import path from 'node:path';
 import type { Site } from '../edge/site/schema.ts';
-import { configFileFrom, loadSiteFile, parseSite } from './config.ts';
+import { ConfigError, configFileFrom, loadSiteFile, parseSite } from './config.ts';
 import { demoSite } from './demo/site.ts';
 import { loadSiteKey } from '../edge/ledger/sitekey.ts';
 
@@ -18,6 +18,15 @@ export async function resolveSite(argv: string[], env: NodeJS.ProcessEnv): Promi
     site.dataDir = path.resolve(site.dataDir);
   }
   if (dataOverride) site.dataDir = path.resolve(dataOverride);
+  // Ports from the environment, for a second instance on one machine (tests, a staging copy).
+  const port = (name: string) => {
+    const v = env[name];
+    if (v === undefined || v === '') return undefined;
+    if (!/^\d{1,5}$/.test(v) || Number(v) > 65_535) throw new ConfigError(name, [`${name} must be a port number 0-65535, not "${v}"`]);
+    return Number(v);
+  };
+  site.http.port = port('GATEWAY_HTTP_PORT') ?? site.http.port;
+  site.mqtt.port = port('GATEWAY_MQTT_PORT') ?? site.mqtt.port;
   // The demo keeps its key beside its data so that it runs out of the box; a real site must give one
   // (environment or a file on another volume) and is refused without it.
   const keyFile = site.ledger.siteKeyFile ?? (file ? undefined : path.join(site.dataDir, 'site.key'));
