@@ -16,6 +16,7 @@ import { createDeviceLink, type DeviceLink } from './mqtt/index.ts';
 import { DevicePipeline } from './devices/pipeline.ts';
 import { startDemoDevices } from './demo/devices.ts';
 import { createMetrics } from './metrics.ts';
+import { writeBrokerFiles } from './broker-files.ts';
 import { AlarmPublisher } from './outputs/alarm-publisher.ts';
 import { GateSignals } from './outputs/gate-signals.ts';
 
@@ -55,6 +56,7 @@ export class Gateway {
     this.devices = new DeviceRegistry(ctx);
     this.link = createDeviceLink({ site, logger: logger.child({ part: 'mqtt' }), listen: { port: this.opts.mqttPort ?? site.mqtt.port, host: site.mqtt.host } });
     this.pipeline = new DevicePipeline(site, this.link, this.decider, this.devices, logger.child({ part: 'devices' }));
+    if (site.mqtt.mode === 'external') await writeBrokerFiles(site, logger);
     await this.link.start();
     this.pipeline.start();
     this.alarmPublisher = new AlarmPublisher({ ctx, link: this.link, logger: logger.child({ part: 'alarms-out' }) });
