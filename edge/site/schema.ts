@@ -150,7 +150,13 @@ export const siteSchema = z.object({
     minDwellMs: z.number().int().min(0).default(150),
     closeAfterMs: z.number().int().min(100).default(1500),
     residentAfterMs: z.number().int().min(1000).default(300_000),
-  }).strict().default({ minReads: 2, minDwellMs: 150, closeAfterMs: 1500, residentAfterMs: 300_000 }),
+    /** A short, weak track (at most bleedMaxReads reads, none above this dBm) is a neighbouring gate's bleed; null turns the filter off. */
+    bleedMaxRssiDbm: z.number().max(0).nullable().default(-70),
+    bleedMaxReads: z.number().int().min(0).default(5),
+    /** Reads this many dB below the track's strongest are left out of the sighting order (reflections). */
+    significantDb: z.number().positive().default(20),
+    photoEyeMarginMs: z.number().int().min(0).default(500),
+  }).strict().default({ minReads: 2, minDwellMs: 150, closeAfterMs: 1500, residentAfterMs: 300_000, bleedMaxRssiDbm: -70, bleedMaxReads: 5, significantDb: 20, photoEyeMarginMs: 500 }),
   platform: z.object({
     url: z.string().url(),
     keyId: z.string().min(1),

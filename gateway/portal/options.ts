@@ -1,4 +1,4 @@
-// The portal's tuning. The first four come from the site file's `portal` section (same names,
+// The portal's tuning. The first eight come from the site file's `portal` section (same names,
 // same defaults); the rest are the portal's own and rarely need changing.
 import type { Site } from '../../edge/site/schema.ts';
 
