@@ -54,6 +54,7 @@ export class Custody {
   close(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.ctx.ledger.flushMirror();
     this.db.close();
   }
 }

@@ -13,6 +13,10 @@ const TYPES: Record<string, string> = {
 export function serveDashboards(app: FastifyInstance): void {
   app.get('/*', { schema: { hide: true } as never }, async (req, reply) => {
     const rel = decodeURIComponent((req.params as { '*': string })['*'] || 'index.html');
+    // An unknown API path is an API error, never the dashboards' page.
+    if (rel === 'api' || rel.startsWith('api/')) {
+      return reply.status(404).send({ code: 'NOT_FOUND', message: `No route ${req.method} /${rel}`, details: {} });
+    }
     const file = path.resolve(ROOT, rel);
     // Never serve anything outside dashboards/ (../ in the path).
     if (!file.startsWith(ROOT + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {

@@ -66,7 +66,7 @@ export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
 
   app.get('/api/health', { schema: { security: [], tags: ['health'] } }, async () => ({
-    status: 'ok', site: custody.ctx.site.site.id, ledgerHead: custody.ctx.ledger.headNow.seq, time: custody.ctx.nowIso(),
+    status: 'ok', site: custody.ctx.site.site.id, siteName: custody.ctx.site.site.name, siteNameEn: custody.ctx.site.site.nameEn ?? null, ledgerHead: custody.ctx.ledger.headNow.seq, time: custody.ctx.nowIso(),
   }));
 
   const { tickets = new StreamTickets(), ...streamOpts } = opts.stream ?? {};
@@ -76,6 +76,12 @@ export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise
       req.principal = authenticate(custody, req.headers.authorization);
     });
     const typed = v1.withTypeProvider<ZodTypeProvider>();
+    // Who the token belongs to, so that the dashboards show only what the role may do.
+    typed.get('/me', { schema: { tags: ['health'] } }, async (req: FastifyRequest) => ({
+      userId: req.principal.userId, name: req.principal.name, role: req.principal.role,
+      agencyId: req.principal.agencyId, staffId: req.principal.staffId,
+      site: { id: custody.ctx.site.site.id, name: custody.ctx.site.site.name, nameEn: custody.ctx.site.site.nameEn ?? null },
+    }));
     itemRoutes(typed, custody);
     referenceRoutes(typed, custody);
     orderRoutes(typed, custody);

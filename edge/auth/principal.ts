@@ -16,9 +16,13 @@ export interface Principal {
 
 export const sha256Hex = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
+// One prepared statement per database: every API request authenticates, so it is the hottest query.
+const byToken = new WeakMap<Db, ReturnType<Db['prepare']>>();
+
 export function principalForToken(db: Db, token: string): Principal | null {
-  const row = db.prepare('SELECT id, name, role, agency_id, staff_id FROM users WHERE token_sha256 = ?')
-    .get(sha256Hex(token)) as { id: string; name: string; role: Role; agency_id: string | null; staff_id: string | null } | undefined;
+  let stmt = byToken.get(db);
+  if (!stmt) byToken.set(db, (stmt = db.prepare('SELECT id, name, role, agency_id, staff_id FROM users WHERE token_sha256 = ?')));
+  const row = stmt.get(sha256Hex(token)) as { id: string; name: string; role: Role; agency_id: string | null; staff_id: string | null } | undefined;
   return row ? { userId: row.id, name: row.name, role: row.role, agencyId: row.agency_id, staffId: row.staff_id } : null;
 }
 

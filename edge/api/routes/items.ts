@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Custody } from '../../custody.ts';
-import { itemVisibilitySql } from '../../auth/principal.ts';
+import { canSeeItem, itemVisibilitySql } from '../../auth/principal.ts';
 import { ITEM_SELECT, ITEM_STATES, itemToApi, loadVisibleItem, type ItemRowWithCase } from '../../items/item.ts';
 import { eventFromRow, type EventRow } from '../../ledger/event.ts';
 import { decodeCursor, likeContains, page, pageQuery, Where } from '../pagination.ts';
@@ -28,14 +28,13 @@ export function itemRoutes(app: any, custody: Custody): void {
 
   app.get('/items', { schema: { querystring: itemQuery, tags: ['items'] } }, async (req: any) => {
     const q = req.query as z.infer<typeof itemQuery>;
-    const vis = itemVisibilitySql(req.principal);
     if (q.epc !== undefined) {
       // The hot path of a gate or a handheld: one indexed lookup.
       const row = byEpc.get(q.epc.toUpperCase()) as ItemRowWithCase | undefined;
-      const visible = row && db.prepare(`SELECT 1 FROM items i WHERE i.id = ? AND ${vis.sql}`).get(row.id, ...vis.params);
-      const matches = visible && (!q.state || row.state === q.state) && (!q.zone || row.zone_id === q.zone);
+      const matches = row && canSeeItem(req.principal, row) && (!q.state || row.state === q.state) && (!q.zone || row.zone_id === q.zone);
       return { data: matches ? [itemToApi(row)] : [], nextCursor: null };
     }
+    const vis = itemVisibilitySql(req.principal);
     const w = new Where().add(vis.sql, ...vis.params);
     if (q.state) w.add('i.state = ?', q.state);
     if (q.zone) w.add('i.zone_id = ?', q.zone);

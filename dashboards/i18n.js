@@ -1,0 +1,205 @@
+// Simplified Chinese by default, English on request; numbers and dates through Intl in the
+// language the user chose (and their own regional variant of English when they have one).
+const LANG_KEY = 'custody.lang';
+let lang = localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'zh';
+const listeners = new Set();
+
+export const getLang = () => lang;
+export function setLang(l) {
+  lang = l === 'en' ? 'en' : 'zh';
+  localStorage.setItem(LANG_KEY, lang);
+  document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+  for (const fn of listeners) fn(lang);
+}
+export const onLang = (fn) => { listeners.add(fn); return () => listeners.delete(fn); };
+document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+
+export function locale() {
+  if (lang === 'zh') return 'zh-CN';
+  const nav = (navigator.languages ?? [navigator.language]).find((l) => /^en\b/i.test(l));
+  return nav ?? 'en-GB';
+}
+
+const D = {
+  zh: {
+    'app.title': '涉案财物管理中心', 'app.subtitle': '边缘网关',
+    'signin.title': '登录', 'signin.token': '访问令牌', 'signin.hint': '令牌仅保存在本次浏览器会话中，关闭浏览器即失效。',
+    'signin.submit': '登录', 'signin.bad': '令牌无效，请检查后重试。', 'signin.down': '无法连接网关，请稍后重试。',
+    'signout': '退出', 'lang.switch': 'English', 'sound.on': '声音开', 'sound.off': '声音关',
+    'nav.operations': '运行监控', 'nav.inventory': '库存', 'nav.orders': '指令', 'nav.devices': '设备',
+    'nav.environment': '环境', 'nav.shelves': '货架', 'nav.sync': '平台同步',
+    'role.operator': '运营人员', 'role.supervisor': '主管', 'role.agency': '办案单位', 'role.discipline': '纪委监委',
+    'role.auditor': '审计', 'role.admin': '管理员', 'role.unknown': '未知角色',
+    'offline.banner': '无法连接网关。数据可能不是最新的，正在自动重试…', 'offline.retryIn': '{s} 秒后重试', 'offline.retryNow': '立即重试',
+    'stream.live': '实时', 'stream.polling': '轮询', 'stream.down': '离线',
+    'common.loading': '加载中…', 'common.empty': '暂无数据', 'common.notAvailable': '此功能尚未在网关上提供。',
+    'common.error': '出错了：{msg}', 'common.forbidden': '当前角色无权查看。', 'common.more': '加载更多', 'common.back': '返回',
+    'common.cancel': '取消', 'common.submit': '提交', 'common.close': '关闭', 'common.none': '—', 'common.all': '全部',
+    'common.updated': '更新于 {t}',
+    // operations
+    'ops.alarms': '告警', 'ops.openAlarms': '未处理告警', 'ops.noAlarms': '没有未处理的告警。', 'ops.gates': '出入口',
+    'ops.crossings': '通行记录（实时）', 'ops.noCrossings': '暂无通行记录。', 'ops.events': '最近的保管事件',
+    'ops.ack': '确认', 'ops.resolve': '处置完毕', 'ops.note': '备注（必填）', 'ops.noteRequired': '请填写备注。',
+    'ops.ackedBy': '{who} 于 {t} 确认：{note}', 'ops.occurrences': '{n} 次', 'ops.selfResolving': '原因消除后自动恢复',
+    'ops.showAcked': '含已确认', 'ops.msg.overdue': '应于 {due} 归还，领取人：{who}', 'ops.msg.unauthorized': '无有效指令通过 {gate}（{dir}）', 'ops.gatesUnavailable': '出入口状态尚未提供。', 'ops.crossingsUnavailable': '通行记录尚未提供。',
+    'col.time': '时间', 'col.gate': '出入口', 'col.item': '涉案财物', 'col.direction': '方向', 'col.order': '指令',
+    'col.escort': '押运人员', 'col.decision': '判定', 'col.kind': '类型', 'col.severity': '级别', 'col.state': '状态',
+    'col.epc': 'EPC', 'col.case': '案件编号', 'col.agency': '办案单位', 'col.zone': '库区', 'col.location': '货位',
+    'col.category': '类别', 'col.quantity': '数量', 'col.name': '名称', 'col.items': '件数', 'col.dueAt': '应归还时间',
+    'col.overdueBy': '超期', 'col.who': '操作人', 'col.what': '事项', 'col.where': '位置', 'col.readers': '读写器',
+    'col.device': '设备', 'col.format': '格式', 'col.online': '在线状态', 'col.lastSeen': '最后通信', 'col.rate': '读取速率',
+    'col.accepted': '已接收', 'col.rejected': '已拒绝', 'col.window': '有效期', 'col.approvedBy': '批准人', 'col.purpose': '用途',
+    'col.message': '内容',
+    'dir.in': '进入', 'dir.out': '离开', 'dir.any': '双向',
+    'decision.authorised': '已授权', 'decision.alarm': '告警', 'decision.ignored': '忽略', 'decision.badge': '工牌通行', 'decision.undetermined': '方向未定', 'decision.unknown_tag': '未知标签',
+    'gate.idle': '空闲', 'gate.crossing': '通行中', 'gate.alarm': '告警', 'gate.unknown': '未知',
+    'sev.critical': '严重', 'sev.warning': '警告',
+    'alarmState.open': '未处理', 'alarmState.acknowledged': '已确认', 'alarmState.resolved': '已处置',
+    'alarm.unauthorized_movement': '未授权移动', 'alarm.escort_missing': '缺少押运人员', 'alarm.restricted_zone_breach': '专区闯入',
+    'alarm.unexpected_removal': '异常取出', 'alarm.misplaced': '错放', 'alarm.overdue_return': '超期未还', 'alarm.unknown_tag': '未知标签',
+    'alarm.environment': '环境异常', 'alarm.device_offline': '设备离线', 'alarm.manifest_discrepancy': '清单不符',
+    // inventory
+    'inv.zones': '库区', 'inv.search': '搜索', 'inv.searchPlaceholder': '输入 EPC、案件编号或财物名称', 'inv.searchAgency': '办案单位',
+    'inv.results': '搜索结果', 'inv.noResults': '没有符合条件的涉案财物。', 'inv.locations': '{zone} 的货位',
+    'inv.itemsAt': '{location} 的涉案财物', 'inv.overdue': '超期未还', 'inv.noOverdue': '没有超期未还的涉案财物。',
+    'inv.stored': '在库', 'inv.out': '调出', 'inv.received': '待入库', 'inv.locationsN': '{n} 个货位', 'inv.itemsInZone': '{zone} 的涉案财物',
+    'inv.missingNote': '缺失与错放清单将随货架功能提供。',
+    'item.detail': '涉案财物详情', 'item.timeline': '保管链（时间线）', 'item.checkout': '调用记录', 'item.taken': '领取人',
+    'item.due': '应归还', 'item.returnedAt': '归还时间', 'item.ledger': '账本校验', 'item.ledgerOk': '账本完整：共 {n} 条事件，哈希链与签名链头一致',
+    'item.ledgerBad': '账本校验失败（第 {seq} 条事件）：{msg}', 'item.ledgerUnavailable': '无法获取账本校验结果。', 'item.hash': '哈希',
+    'item.dual': '双人管控', 'item.photos': '照片 {n} 张', 'item.notFound': '找不到该涉案财物（或无权查看）。',
+    'state.announced': '已通知移交', 'state.received': '已接收', 'state.stored': '在库', 'state.out': '已调出', 'state.withdrawn': '已撤回',
+    'state.rejected': '已拒收', 'state.disposed': '已处置',
+    'ev.announced': '通知移交', 'ev.received': '接收', 'ev.rejected': '拒收', 'ev.withdrawn': '撤回', 'ev.putaway': '入库上架',
+    'ev.moved': '移库', 'ev.retrieved': '调用出库', 'ev.returned': '归还入库', 'ev.circulated': '流转', 'ev.disposed': '处置',
+    'ev.photo_added': '添加照片',
+    // orders
+    'ord.active': '生效中', 'ord.upcoming': '待生效', 'ord.recent': '已结束', 'ord.none': '没有指令。', 'ord.emergency': '紧急指令',
+    'ord.issue': '签发紧急指令', 'ord.items': '涉案财物（{done}/{n} 已完成）', 'ord.done': '已完成', 'ord.pending': '未完成',
+    'ord.issued': '紧急指令 {id} 已签发。', 'ord.kind': '指令类型', 'ord.itemIds': '涉案财物', 'ord.addItem': '按 EPC、名称或案件编号查找并添加',
+    'ord.validFrom': '生效时间', 'ord.validUntil': '失效时间', 'ord.gates': '允许的出入口', 'ord.direction': '方向',
+    'ord.escorts': '押运人员', 'ord.dueAt': '应归还时间', 'ord.zone': '目标库区', 'ord.toAgency': '接收单位', 'ord.note': '备注',
+    'ord.source.platform': '平台下发', 'ord.source.local': '现场签发', 'ord.noItems': '请至少添加一件涉案财物。',
+    'ordState.open': '待生效', 'ordState.active': '生效中', 'ordState.completed': '已完成', 'ordState.expired': '已过期', 'ordState.cancelled': '已取消',
+    'ordKind.transfer_in': '移交', 'ordKind.putaway': '入库', 'ordKind.move': '移库', 'ordKind.retrieve': '调用', 'ordKind.return': '归还',
+    'ordKind.circulate': '流转', 'ordKind.dispose': '处置',
+    // devices
+    'dev.title': '读写器与传感器', 'dev.unavailable': '设备状态尚未提供。', 'dev.online': '在线', 'dev.offline': '离线', 'dev.unknown': '未知',
+    'dev.perSecond': '{n} 次/秒', 'dev.summary': '{online}/{n} 台在线',
+    'kind.rfid_reader': 'RFID 读写器', 'kind.shelf_sensor': '货架传感器', 'kind.env_monitor': '环境监测仪',
+    // placeholders
+    'env.title': '环境监测', 'env.note': '各库区的温湿度曲线将随环境监测功能上线；下图已按各库区的上下限绘制。', 'env.temperature': '温度',
+    'env.humidity': '湿度', 'env.noLimits': '该库区没有环境限值。',
+    'shelves.title': '货架', 'shelves.note': '货架传感器、缺失与错放清单将随货架功能上线，在此显示。',
+    'sync.title': '平台同步', 'sync.note': '与市级平台的同步状态（待上传事件、最后确认的账本头、下发的指令）将在此显示。',
+    'placeholder.coming': '即将提供', 'zone.outside': '库外',
+  },
+  en: {
+    'app.title': 'Case-Property Storage Center', 'app.subtitle': 'Edge gateway',
+    'signin.title': 'Sign in', 'signin.token': 'Access token', 'signin.hint': 'The token is kept for this browser session only.',
+    'signin.submit': 'Sign in', 'signin.bad': 'That token is not valid.', 'signin.down': 'The gateway cannot be reached; try again shortly.',
+    'signout': 'Sign out', 'lang.switch': '中文', 'sound.on': 'Sound on', 'sound.off': 'Sound off',
+    'nav.operations': 'Operations', 'nav.inventory': 'Inventory', 'nav.orders': 'Orders', 'nav.devices': 'Devices',
+    'nav.environment': 'Environment', 'nav.shelves': 'Shelves', 'nav.sync': 'Platform sync',
+    'role.operator': 'Operator', 'role.supervisor': 'Supervisor', 'role.agency': 'Handling unit', 'role.discipline': 'Discipline commission',
+    'role.auditor': 'Auditor', 'role.admin': 'Administrator', 'role.unknown': 'Unknown role',
+    'offline.banner': 'The gateway cannot be reached. Data may be out of date; retrying automatically…', 'offline.retryIn': 'retry in {s} s', 'offline.retryNow': 'Retry now',
+    'stream.live': 'Live', 'stream.polling': 'Polling', 'stream.down': 'Offline',
+    'common.loading': 'Loading…', 'common.empty': 'Nothing here', 'common.notAvailable': 'This is not available on the gateway yet.',
+    'common.error': 'Something went wrong: {msg}', 'common.forbidden': 'Your role may not see this.', 'common.more': 'Load more', 'common.back': 'Back',
+    'common.cancel': 'Cancel', 'common.submit': 'Submit', 'common.close': 'Close', 'common.none': '—', 'common.all': 'All',
+    'common.updated': 'Updated {t}',
+    'ops.alarms': 'Alarms', 'ops.openAlarms': 'Open alarms', 'ops.noAlarms': 'No open alarms.', 'ops.gates': 'Gates',
+    'ops.crossings': 'Gate crossings (live)', 'ops.noCrossings': 'No crossings yet.', 'ops.events': 'Recent custody events',
+    'ops.ack': 'Acknowledge', 'ops.resolve': 'Resolve', 'ops.note': 'Note (required)', 'ops.noteRequired': 'A note is required.',
+    'ops.ackedBy': 'Acknowledged by {who} at {t}: {note}', 'ops.occurrences': '{n}×', 'ops.selfResolving': 'Resolves itself when the cause ends',
+    'ops.showAcked': 'Include acknowledged', 'ops.msg.overdue': 'Was due back {due}; taken by {who}', 'ops.msg.unauthorized': 'Crossed {gate} ({dir}) with no order covering it', 'ops.gatesUnavailable': 'Gate states are not available yet.', 'ops.crossingsUnavailable': 'Crossings are not available yet.',
+    'col.time': 'Time', 'col.gate': 'Gate', 'col.item': 'Item', 'col.direction': 'Direction', 'col.order': 'Order',
+    'col.escort': 'Escort', 'col.decision': 'Decision', 'col.kind': 'Kind', 'col.severity': 'Severity', 'col.state': 'State',
+    'col.epc': 'EPC', 'col.case': 'Case number', 'col.agency': 'Handling unit', 'col.zone': 'Zone', 'col.location': 'Location',
+    'col.category': 'Category', 'col.quantity': 'Quantity', 'col.name': 'Name', 'col.items': 'Items', 'col.dueAt': 'Due back',
+    'col.overdueBy': 'Overdue by', 'col.who': 'Who', 'col.what': 'What', 'col.where': 'Where', 'col.readers': 'Readers',
+    'col.device': 'Device', 'col.format': 'Format', 'col.online': 'State', 'col.lastSeen': 'Last seen', 'col.rate': 'Read rate',
+    'col.accepted': 'Accepted', 'col.rejected': 'Rejected', 'col.window': 'Valid', 'col.approvedBy': 'Approved by', 'col.purpose': 'Purpose',
+    'col.message': 'Message',
+    'dir.in': 'In', 'dir.out': 'Out', 'dir.any': 'Either',
+    'decision.authorised': 'Authorised', 'decision.alarm': 'Alarm', 'decision.ignored': 'Ignored', 'decision.badge': 'Staff badge', 'decision.undetermined': 'Undetermined', 'decision.unknown_tag': 'Unknown tag',
+    'gate.idle': 'Idle', 'gate.crossing': 'Crossing', 'gate.alarm': 'Alarm', 'gate.unknown': 'Unknown',
+    'sev.critical': 'Critical', 'sev.warning': 'Warning',
+    'alarmState.open': 'Open', 'alarmState.acknowledged': 'Acknowledged', 'alarmState.resolved': 'Resolved',
+    'alarm.unauthorized_movement': 'Unauthorised movement', 'alarm.escort_missing': 'Escort missing', 'alarm.restricted_zone_breach': 'Restricted-zone breach',
+    'alarm.unexpected_removal': 'Unexpected removal', 'alarm.misplaced': 'Misplaced', 'alarm.overdue_return': 'Overdue return', 'alarm.unknown_tag': 'Unknown tag',
+    'alarm.environment': 'Environment', 'alarm.device_offline': 'Device offline', 'alarm.manifest_discrepancy': 'Manifest discrepancy',
+    'inv.zones': 'Zones', 'inv.search': 'Search', 'inv.searchPlaceholder': 'EPC, case number or item name', 'inv.searchAgency': 'Handling unit',
+    'inv.results': 'Search results', 'inv.noResults': 'No items match.', 'inv.locations': 'Locations in {zone}',
+    'inv.itemsAt': 'Items at {location}', 'inv.overdue': 'Overdue', 'inv.noOverdue': 'No item is overdue.',
+    'inv.stored': 'Stored', 'inv.out': 'Out', 'inv.received': 'Awaiting putaway', 'inv.locationsN': '{n} locations', 'inv.itemsInZone': 'Items in {zone}',
+    'inv.missingNote': 'The missing and misplaced lists come with the shelves feature.',
+    'item.detail': 'Item', 'item.timeline': 'Chain of custody', 'item.checkout': 'Retrieval', 'item.taken': 'Taken by',
+    'item.due': 'Due back', 'item.returnedAt': 'Returned', 'item.ledger': 'Ledger verification', 'item.ledgerOk': 'Ledger intact: {n} events, hash chain and signed head match',
+    'item.ledgerBad': 'Ledger verification FAILED at seq {seq}: {msg}', 'item.ledgerUnavailable': 'The ledger verification is not available.', 'item.hash': 'Hash',
+    'item.dual': 'Dual control', 'item.photos': '{n} photos', 'item.notFound': 'No such item (or you may not see it).',
+    'state.announced': 'Announced', 'state.received': 'Received', 'state.stored': 'Stored', 'state.out': 'Out', 'state.withdrawn': 'Withdrawn',
+    'state.rejected': 'Rejected', 'state.disposed': 'Disposed',
+    'ev.announced': 'Announced', 'ev.received': 'Received', 'ev.rejected': 'Rejected', 'ev.withdrawn': 'Withdrawn', 'ev.putaway': 'Put away',
+    'ev.moved': 'Moved', 'ev.retrieved': 'Retrieved', 'ev.returned': 'Returned', 'ev.circulated': 'Circulated', 'ev.disposed': 'Disposed',
+    'ev.photo_added': 'Photo added',
+    'ord.active': 'Active', 'ord.upcoming': 'Upcoming', 'ord.recent': 'Ended', 'ord.none': 'No orders.', 'ord.emergency': 'Emergency',
+    'ord.issue': 'Issue an emergency order', 'ord.items': 'Items ({done}/{n} done)', 'ord.done': 'Done', 'ord.pending': 'Pending',
+    'ord.issued': 'Emergency order {id} issued.', 'ord.kind': 'Kind', 'ord.itemIds': 'Items', 'ord.addItem': 'Find by EPC, name or case number and add',
+    'ord.validFrom': 'Valid from', 'ord.validUntil': 'Valid until', 'ord.gates': 'Gates allowed', 'ord.direction': 'Direction',
+    'ord.escorts': 'Escorts', 'ord.dueAt': 'Due back', 'ord.zone': 'Target zone', 'ord.toAgency': 'To handling unit', 'ord.note': 'Note',
+    'ord.source.platform': 'From the platform', 'ord.source.local': 'Issued on site', 'ord.noItems': 'Add at least one item.',
+    'ordState.open': 'Upcoming', 'ordState.active': 'Active', 'ordState.completed': 'Completed', 'ordState.expired': 'Expired', 'ordState.cancelled': 'Cancelled',
+    'ordKind.transfer_in': 'Transfer in', 'ordKind.putaway': 'Putaway', 'ordKind.move': 'Move', 'ordKind.retrieve': 'Retrieve', 'ordKind.return': 'Return',
+    'ordKind.circulate': 'Circulate', 'ordKind.dispose': 'Dispose',
+    'dev.title': 'Readers and sensors', 'dev.unavailable': 'Device states are not available yet.', 'dev.online': 'Online', 'dev.offline': 'Offline', 'dev.unknown': 'Unknown',
+    'dev.perSecond': '{n}/s', 'dev.summary': '{online} of {n} online',
+    'kind.rfid_reader': 'RFID reader', 'kind.shelf_sensor': 'Shelf sensor', 'kind.env_monitor': 'Environment monitor',
+    'env.title': 'Environment', 'env.note': 'Temperature and humidity per zone arrive with the environment feature; the charts already show each zone\'s limits.', 'env.temperature': 'Temperature',
+    'env.humidity': 'Humidity', 'env.noLimits': 'This zone has no environment limits.',
+    'shelves.title': 'Shelves', 'shelves.note': 'Shelf sensors and the missing and misplaced lists will appear here with the shelves feature.',
+    'sync.title': 'Platform sync', 'sync.note': 'The link to the city platform (events waiting to go up, the acknowledged ledger head, orders received) will appear here.',
+    'placeholder.coming': 'Coming', 'zone.outside': 'Outside',
+  },
+};
+
+/** The text for `key` in the current language, with {name} placeholders filled. */
+export function t(key, params = {}) {
+  const s = D[lang][key] ?? D.zh[key] ?? key;
+  return s.replace(/\{(\w+)\}/g, (_, k) => (params[k] ?? `{${k}}`));
+}
+/** A label from a family ('alarm', 'state', …) with a fallback to the raw value. */
+export function label(family, value) {
+  if (value === null || value === undefined) return t('common.none');
+  const k = `${family}.${value}`;
+  return D[lang][k] ?? D.zh[k] ?? String(value);
+}
+/** The name of a thing with a Chinese name and an optional English one. */
+export const nameOf = (x) => (x ? (lang === 'en' && x.nameEn ? x.nameEn : x.name) : t('common.none'));
+
+export const fmtNumber = (n, opts) => (n === null || n === undefined ? t('common.none') : new Intl.NumberFormat(locale(), opts).format(n));
+export function fmtDateTime(iso, opts = { dateStyle: 'medium', timeStyle: 'short' }) {
+  if (!iso) return t('common.none');
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? String(iso) : new Intl.DateTimeFormat(locale(), opts).format(d);
+}
+export const fmtTime = (iso) => fmtDateTime(iso, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+/** "3 days ago", "in 2 hours" … */
+export function fmtRelative(iso, now = Date.now()) {
+  if (!iso) return t('common.none');
+  const diff = (new Date(iso).getTime() - now) / 1000;
+  const rtf = new Intl.RelativeTimeFormat(locale(), { numeric: 'auto' });
+  const abs = Math.abs(diff);
+  if (abs < 60) return rtf.format(Math.round(diff), 'second');
+  if (abs < 3600) return rtf.format(Math.round(diff / 60), 'minute');
+  if (abs < 86400) return rtf.format(Math.round(diff / 3600), 'hour');
+  return rtf.format(Math.round(diff / 86400), 'day');
+}
+/** A duration in days and hours, in the user's locale. */
+export function fmtDuration(ms) {
+  const days = Math.floor(ms / 86400000);
+  const hours = Math.floor((ms % 86400000) / 3600000);
+  const unit = (n, u) => new Intl.NumberFormat(locale(), { style: 'unit', unit: u, unitDisplay: 'short' }).format(n);
+  return days > 0 ? unit(days, 'day') : unit(hours, 'hour');
+}

@@ -1,0 +1,31 @@
+// Sizes of the benchmarks. Full sizes by default; BENCH_QUICK=1 picks small ones (a smoke test
+// that finishes in well under two minutes); any single size can be overridden by its variable.
+export const QUICK = /^(1|true|yes)$/i.test(process.env.BENCH_QUICK ?? '');
+
+function size(name: string, full: number, quick: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return QUICK ? quick : full;
+  const n = Number(raw.replace(/_/g, ''));
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}=${raw} is not a positive number`);
+  return Math.floor(n);
+}
+
+export const sizes = {
+  /** Ledger appends: events per measurement at batch size 1 (one commit, one fsync each). */
+  appendBatch1: size('BENCH_APPEND_N1', 6_000, 600),
+  /** Ledger appends: events per measurement at batch size 100. */
+  appendBatch100: size('BENCH_APPEND_N100', 100_000, 20_000),
+  /** Raw, ledger and ledger-without-head-file take turns over this many slices of the events. */
+  appendSlices: size('BENCH_APPEND_SLICES', 12, 4),
+  /** The generated store behind the API and verify benchmarks. */
+  items: size('BENCH_ITEMS', 1_000_000, 20_000),
+  events: size('BENCH_EVENTS', 5_000_000, 100_000),
+  /** HTTP load: requests in flight at once, and how long each measured run lasts. */
+  concurrency: size('BENCH_CONCURRENCY', 16, 16),
+  loadMs: size('BENCH_LOAD_MS', 10_000, 2_000),
+  warmupMs: size('BENCH_WARMUP_MS', 2_000, 500),
+  /** Sequential requests for the zone summary. */
+  zoneRequests: size('BENCH_ZONE_REQUESTS', 100, 20),
+  /** Sequential (concurrency 1) lookups: the service time without queueing. */
+  seqRequests: size('BENCH_SEQ_REQUESTS', 3_000, 500),
+};

@@ -1,0 +1,263 @@
+// The dashboards end to end in headless Chromium against a real gateway: sign-in, alarms on the
+// Operations page, item search and timeline, role filtering, the language switch, the emergency
+// order form, the API-down banner, and a screenshot of every page (test-artifacts/screenshots).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiGet, browserTestsCanRun, openPage, shot, startHarness, unauthorisedCrossing, type Harness } from './harness.ts';
+
+const ready = browserTestsCanRun();
+const RESTRICTED_ZONE = '纪委监委专区';
+
+describe.skipIf(!ready)('dashboards in a real browser', () => {
+  let h: Harness;
+  beforeAll(async () => { h = await startHarness(); }, 120_000);
+  afterAll(async () => { await h?.close(); });
+
+  it('signs in with a token, keeps it for the session only, and shows the role', async () => {
+    const page = await openPage(h);
+    await shot(page, '00-sign-in');
+    await page.fill('#token', 'not-a-token');
+    await page.click('form.signin-card button[type=submit]');
+    await expect.poll(() => page.textContent('.form-error')).toContain('令牌无效');
+    await page.fill('#token', 'demo-operator');
+    await page.click('form.signin-card button[type=submit]');
+    await page.waitForSelector('[data-testid=user-role]');
+    expect(await page.getAttribute('[data-testid=user-role]', 'data-role')).toBe('operator');
+    expect(await page.textContent('[data-testid=user-role]')).toContain('运营人员');
+    expect(await page.evaluate(() => [sessionStorage.getItem('custody.token'), localStorage.getItem('custody.token')])).toEqual(['demo-operator', null]);
+    await page.waitForSelector('[data-testid=alarms] .alarm');
+    await shot(page, '01-operations');
+    // a reload keeps the session; signing out forgets the token
+    await page.reload();
+    await page.waitForSelector('[data-testid=user-role]');
+    await page.click('[data-testid=sign-out]');
+    await page.waitForSelector('#token');
+    expect(await page.evaluate(() => sessionStorage.getItem('custody.token'))).toBeNull();
+    await page.context().close();
+  });
+
+  it('shows an unauthorised crossing as an alarm within seconds, with sound, and acknowledges it with a note', async () => {
+    const page = await openPage(h, { token: 'demo-operator' });
+    await page.waitForSelector('[data-testid=alarms] .alarm');
+    const beepsBefore = await page.evaluate(() => (window as any).__custodyBeeps ?? 0);
+    // An item no active order covers: carrying it out must be caught.
+    const covered = new Set((await apiGet(h, 'demo-operator', '/orders?state=active&limit=100')).data.flatMap((o: any) => o.items.map((i: any) => i.itemId)));
+    const item = (await apiGet(h, 'demo-operator', '/items?state=stored&zone=general&limit=50')).data.find((i: any) => !covered.has(i.id));
+    const alarm = await unauthorisedCrossing(h, item);
+    const card = page.locator(`[data-alarm-id="${alarm.id}"]`);
+    await card.waitFor({ timeout: 6000 });
+    expect(await card.textContent()).toContain('未授权移动');
+    // new critical alarms come first and sound
+    expect(await page.locator('[data-testid=alarms] .alarm').first().getAttribute('data-alarm-id')).toBe(alarm.id);
+    await expect.poll(() => page.evaluate(() => (window as any).__custodyBeeps ?? 0)).toBeGreaterThan(beepsBefore);
+    // an operator acknowledges but may not resolve
+    expect(await card.locator('[data-action=resolve]').count()).toBe(0);
+    await card.locator('[data-action=acknowledge]').click();
+    await shot(page, '02-operations-acknowledge');
+    await card.locator('form.note-form button[type=submit]').click();
+    expect(await card.locator('.form-error').textContent()).toContain('请填写备注');
+    await card.locator('textarea').fill('已到现场核实，系演练');
+    await card.locator('form.note-form button[type=submit]').click();
+    await expect.poll(() => page.locator(`[data-alarm-id="${alarm.id}"]`).getAttribute('data-state')).toBe('acknowledged');
+    const after = await apiGet(h, 'demo-operator', `/alarms/${alarm.id}`);
+    expect(after).toMatchObject({ state: 'acknowledged', acknowledgeNote: '已到现场核实，系演练', acknowledgedBy: 'user-operator' });
+    await page.context().close();
+
+    // the supervisor resolves it
+    const sup = await openPage(h, { token: 'demo-supervisor' });
+    const supCard = sup.locator(`[data-alarm-id="${alarm.id}"]`);
+    await supCard.waitFor();
+    await supCard.locator('[data-action=resolve]').click();
+    await supCard.locator('textarea').fill('已处置');
+    await supCard.locator('form.note-form button[type=submit]').click();
+    await supCard.waitFor({ state: 'detached' });
+    expect((await apiGet(h, 'demo-supervisor', `/alarms/${alarm.id}`)).state).toBe('resolved');
+    await sup.context().close();
+  });
+
+  it('finds an item by its case number and shows its chain of custody and the ledger check', async () => {
+    const item = (await apiGet(h, 'demo-auditor', '/items?state=stored&zone=valuables&limit=1')).data[0];
+    const page = await openPage(h, { token: 'demo-auditor', path: '/inventory' });
+    await page.waitForSelector('[data-testid=zones] .zone-card');
+    await shot(page, '03-inventory');
+    await page.fill('[data-testid=search-input]', item.caseNumber);
+    await page.click('form.search-bar button[type=submit]');
+    await page.waitForSelector('[data-testid=search-results] [data-testid=item-table] tbody tr');
+    await shot(page, '04-inventory-search');
+    await page.locator(`[data-testid=search-results] a[href="/items/${item.id}"]`).click();
+    await page.waitForSelector('[data-testid=timeline] .tl-entry');
+    expect(await page.textContent('[data-testid=item-name]')).toBe(item.name);
+    const kinds = await page.locator('[data-testid=timeline] .tl-entry').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+    expect(kinds).toContain('received');
+    expect(kinds).toContain('putaway');
+    const timeline = await page.textContent('[data-testid=timeline]');
+    expect(timeline).toContain('入库上架');
+    expect(timeline).toContain('贵重物品库');
+    await page.waitForSelector('[data-testid=ledger-verify] .verify.ok');
+    await shot(page, '05-item-timeline');
+    // the zone → location → items path
+    await page.goto(`${h.url}/inventory/zones/valuables`);
+    await page.waitForSelector('[data-testid=locations] .loc-card');
+    await page.locator('[data-testid=locations] .loc-card:not(.empty-loc)').first().click();
+    await page.waitForSelector('[data-testid=item-table] tbody tr');
+    await shot(page, '06-inventory-location');
+    await page.context().close();
+  });
+
+  it('the agency user sees only its own agency\'s items', async () => {
+    const other = (await apiGet(h, 'demo-supervisor', '/items?agency=psb-daiyue&state=stored&limit=1')).data[0];
+    const page = await openPage(h, { token: 'demo-agency', path: '/inventory' });
+    await page.waitForSelector('[data-testid=zones] .zone-card');
+    expect(await page.textContent('[data-testid=user-role]')).toContain('泰山分局');
+    // every item listed in a zone is the agency's own
+    await page.goto(`${h.url}/inventory/zones/general`);
+    await page.waitForSelector('[data-testid=item-table] tbody tr');
+    const agencies = await page.locator('[data-testid=item-table] tbody tr td:nth-child(4)').allTextContents();
+    expect(agencies.length).toBeGreaterThan(0);
+    expect(new Set(agencies)).toEqual(new Set(['泰山分局']));
+    await shot(page, '07-inventory-agency');
+    // another agency's case finds nothing, its item page answers "not found"
+    await page.goto(`${h.url}/inventory?q=${encodeURIComponent(other.caseNumber)}`);
+    await page.waitForSelector('[data-testid=search-results] .status.empty');
+    await page.goto(`${h.url}/items/${other.id}`);
+    await page.waitForSelector('.status.error');
+    expect(await page.textContent('main')).toContain('找不到该涉案财物');
+    // and no emergency-order button, no devices page
+    await page.goto(`${h.url}/orders`);
+    await page.waitForSelector('.order-list');
+    expect(await page.locator('[data-testid=new-order]').count()).toBe(0);
+    expect(await page.locator('nav.main-nav [data-nav=devices]').count()).toBe(0);
+    await page.context().close();
+  });
+
+  it('nobody but the discipline role sees the restricted zone', async () => {
+    for (const role of ['operator', 'supervisor', 'agency', 'auditor', 'admin']) {
+      const page = await openPage(h, { token: `demo-${role}`, path: '/inventory' });
+      await page.waitForSelector('[data-testid=zones] .zone-card');
+      expect(await page.locator('[data-zone-id=restricted]').count(), role).toBe(0);
+      expect(await page.textContent('body'), role).not.toContain(RESTRICTED_ZONE);
+      await page.context().close();
+    }
+    const page = await openPage(h, { token: 'demo-discipline', path: '/inventory' });
+    await page.waitForSelector('[data-zone-id=restricted]');
+    expect(await page.textContent('[data-zone-id=restricted]')).toContain(RESTRICTED_ZONE);
+    await shot(page, '08-inventory-discipline');
+    await page.context().close();
+  });
+
+  it('switches between Chinese and English, with dates and numbers in that locale', async () => {
+    const page = await openPage(h, { token: 'demo-supervisor', path: '/inventory' });
+    await page.waitForSelector('[data-testid=zones] .zone-card');
+    expect(await page.textContent('nav.main-nav')).toContain('库存');
+    await page.click('[data-testid=lang-switch]');
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    await page.waitForSelector('[data-testid=zones] .zone-card');
+    expect(await page.textContent('nav.main-nav')).toContain('Inventory');
+    expect(await page.textContent('[data-testid=zones]')).toContain('Valuables vault');
+    expect(await page.textContent('[data-testid=user-role]')).toContain('Supervisor');
+    await shot(page, '09-inventory-english');
+    await page.goto(`${h.url}/operations`);
+    await page.waitForSelector('[data-testid=alarms] .alarm');
+    expect(await page.textContent('[data-testid=alarms]')).toContain('Overdue return');
+    await shot(page, '10-operations-english');
+    await page.click('[data-testid=lang-switch]');
+    await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
+    expect(await page.textContent('nav.main-nav')).toContain('运行监控');
+    await page.context().close();
+  });
+
+  it('a supervisor issues an emergency order; an operator is not offered the form', async () => {
+    const op = await openPage(h, { token: 'demo-operator', path: '/orders' });
+    await op.waitForSelector('.order-list');
+    expect(await op.locator('[data-testid=new-order]').count()).toBe(0);
+    await op.context().close();
+
+    const item = (await apiGet(h, 'demo-supervisor', '/items?state=stored&zone=general&limit=1')).data[0];
+    const page = await openPage(h, { token: 'demo-supervisor', path: '/orders' });
+    await page.waitForSelector('.order-list .order-card');
+    await page.locator('.order-card details summary').first().click();
+    await page.waitForSelector('.order-item-list li');
+    await shot(page, '11-orders');
+    await page.click('[data-testid=new-order]');
+    await page.waitForSelector('[data-testid=order-form]');
+    await page.fill('[data-testid=order-item-search]', item.epc);
+    await page.locator('.pick-list button').first().click();
+    expect(await page.textContent('[data-testid=order-items]')).toContain(item.name);
+    await page.fill('input[name=approvedBy]', '中心主任 孙志强');
+    await page.fill('input[name=purpose]', '紧急司法鉴定');
+    await page.locator('input[name=escorts][value="op-01"]').check().catch(() => {});
+    await shot(page, '12-order-form');
+    await page.click('[data-testid=order-form] button[type=submit]');
+    await page.waitForSelector('.status.ok');
+    const issued = new URL(page.url()).searchParams.get('issued');
+    expect(issued).toMatch(/^EM-/);
+    const order = await apiGet(h, 'demo-supervisor', `/orders/${issued}`);
+    expect(order).toMatchObject({ kind: 'retrieve', emergency: true, purpose: '紧急司法鉴定', items: [{ itemId: item.id }] });
+    await page.context().close();
+  });
+
+  it('shows the other pages, empty states for what the gateway does not offer yet, and a banner when the API is down', async () => {
+    const page = await openPage(h, { token: 'demo-admin', path: '/devices' });
+    await page.waitForSelector('[data-testid=devices] .status, [data-testid=device-table]');
+    await shot(page, '13-devices');
+    await page.goto(`${h.url}/environment`);
+    await page.waitForSelector('[data-testid=environment] svg.chart');
+    expect(await page.locator('[data-testid=environment] .chart-limit').count()).toBeGreaterThan(0);
+    await shot(page, '14-environment');
+    await page.goto(`${h.url}/shelves`);
+    await page.waitForSelector('[data-testid=placeholder]');
+    await shot(page, '15-shelves');
+    await page.goto(`${h.url}/sync`);
+    await page.waitForSelector('[data-testid=placeholder]');
+    await shot(page, '16-sync');
+
+    // the gateway goes away: a banner, no hang; it comes back: the banner goes and the page reloads
+    await page.goto(`${h.url}/operations`);
+    await page.waitForSelector('[data-testid=alarms] .alarm');
+    await page.route('**/api/**', (route) => route.abort('connectionrefused'));
+    await page.click('nav.main-nav [data-nav=inventory]');
+    await page.waitForSelector('[data-testid=offline-banner]:not([hidden])', { timeout: 10_000 });
+    expect(await page.textContent('[data-testid=offline-banner]')).toContain('无法连接网关');
+    await shot(page, '17-api-down');
+    await page.unroute('**/api/**');
+    await page.waitForSelector('[data-testid=offline-banner][hidden]', { state: 'attached', timeout: 20_000 });
+    await page.waitForSelector('[data-testid=zones] .zone-card');
+    await page.context().close();
+  }, 90_000);
+
+  it('draws any time series with its limit lines (the chart component)', async () => {
+    const page = await openPage(h, { token: 'demo-operator' });
+    // A string, so that vitest does not rewrite the browser's import().
+    const out = await page.evaluate(`(async () => {
+      const { lineChart } = await import('/components/chart.js');
+      const t0 = Date.parse('2026-01-01T00:00:00Z');
+      const points = Array.from({ length: 48 }, (_, i) => ({ t: t0 + i * 1800e3, v: 20 + 10 * Math.sin(i / 5) }));
+      const fig = lineChart({ series: [{ name: 'T', points }], limits: { min: 12, max: 28 }, unit: '°C', title: 'test' });
+      document.querySelector('main').prepend(fig);
+      return {
+        limits: fig.querySelectorAll('.chart-limit').length,
+        line: fig.querySelector('.chart-line')?.getAttribute('d')?.split('L').length,
+        out: fig.querySelectorAll('.chart-out').length,
+      };
+    })()`) as { limits: number; line: number; out: number };
+    expect(out.limits).toBe(2);
+    expect(out.line).toBe(48);
+    expect(out.out).toBeGreaterThan(0); // the values above 28 are marked
+    await page.context().close();
+  });
+
+  it('is readable on a 10-inch tablet', async () => {
+    const page = await openPage(h, { token: 'demo-supervisor', viewport: { width: 800, height: 1280 } });
+    await page.waitForSelector('[data-testid=alarms] .alarm');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)).toBe(true);
+    await shot(page, '18-tablet-operations');
+    await page.goto(`${h.url}/inventory`);
+    await page.waitForSelector('[data-testid=zones] .zone-card');
+    await shot(page, '19-tablet-inventory');
+    const item = (await apiGet(h, 'demo-supervisor', '/items?state=out&limit=1')).data[0];
+    await page.goto(`${h.url}/items/${item.id}`);
+    await page.waitForSelector('[data-testid=timeline] .tl-entry');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)).toBe(true);
+    await shot(page, '20-tablet-item');
+    await page.context().close();
+  });
+});
