@@ -38,7 +38,7 @@ const D = {
     'common.updated': '更新于 {t}',
     // operations
     'ops.alarms': '告警', 'ops.openAlarms': '未处理告警', 'ops.noAlarms': '没有未处理的告警。', 'ops.gates': '出入口',
-    'ops.crossings': '通行记录（实时）', 'ops.noCrossings': '暂无通行记录。', 'ops.events': '最近的保管事件',
+    'ops.crossings': '通行记录（实时）', 'ops.noCrossings': '暂无通行记录。', 'ops.badgeOf': '工牌：', 'ops.events': '最近的保管事件',
     'ops.ack': '确认', 'ops.resolve': '处置完毕', 'ops.note': '备注（必填）', 'ops.noteRequired': '请填写备注。',
     'ops.ackedBy': '{who} 于 {t} 确认：{note}', 'ops.occurrences': '{n} 次', 'ops.selfResolving': '原因消除后自动恢复',
     'ops.showAcked': '含已确认', 'ops.msg.overdue': '应于 {due} 归还，领取人：{who}', 'ops.msg.unauthorized': '无有效指令通过 {gate}（{dir}）', 'ops.gatesUnavailable': '出入口状态尚未提供。', 'ops.crossingsUnavailable': '通行记录尚未提供。',
@@ -110,7 +110,7 @@ const D = {
     'common.cancel': 'Cancel', 'common.submit': 'Submit', 'common.close': 'Close', 'common.none': '—', 'common.all': 'All',
     'common.updated': 'Updated {t}',
     'ops.alarms': 'Alarms', 'ops.openAlarms': 'Open alarms', 'ops.noAlarms': 'No open alarms.', 'ops.gates': 'Gates',
-    'ops.crossings': 'Gate crossings (live)', 'ops.noCrossings': 'No crossings yet.', 'ops.events': 'Recent custody events',
+    'ops.crossings': 'Gate crossings (live)', 'ops.noCrossings': 'No crossings yet.', 'ops.badgeOf': 'Badge:', 'ops.events': 'Recent custody events',
     'ops.ack': 'Acknowledge', 'ops.resolve': 'Resolve', 'ops.note': 'Note (required)', 'ops.noteRequired': 'A note is required.',
     'ops.ackedBy': 'Acknowledged by {who} at {t}: {note}', 'ops.occurrences': '{n}×', 'ops.selfResolving': 'Resolves itself when the cause ends',
     'ops.showAcked': 'Include acknowledged', 'ops.msg.overdue': 'Was due back {due}; taken by {who}', 'ops.msg.unauthorized': 'Crossed {gate} ({dir}) with no order covering it', 'ops.gatesUnavailable': 'Gate states are not available yet.', 'ops.crossingsUnavailable': 'Crossings are not available yet.',

@@ -69,7 +69,7 @@ function place(ref, p) {
 function timelineEntry(ref, e) {
   const staff = e.actors?.staff;
   const staffList = Array.isArray(staff) ? staff : staff ? [staff] : [];
-  const who = [e.actors?.by, e.actors?.role ? `(${label('role', e.actors.role)})` : null].filter(Boolean).join(' ');
+  const who = [e.actors?.name ?? e.actors?.by, e.actors?.role ? `(${label('role', e.actors.role)})` : null].filter(Boolean).join(' ');
   const stateChange = e.from?.state !== e.to?.state ? `${label('state', e.from?.state)} → ${label('state', e.to?.state)}` : label('state', e.to?.state);
   const fromWhere = place(ref, e.from);
   const toWhere = place(ref, e.to);

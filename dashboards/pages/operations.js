@@ -195,7 +195,9 @@ export default async function operations(root, { ref }) {
     clear(crossingsBody, table([
       { head: t('col.time'), cell: (c) => h('span', { title: fmtDateTime(c.at) }, fmtTime(c.at)) },
       { head: t('col.gate'), cell: (c) => gateName(ref, c.gateId) },
-      { head: t('col.item'), cell: (c) => (c.itemId ? link(`/items/${encodeURIComponent(c.itemId)}`, itemNames.get(c.itemId) ?? c.itemId) : h('code', c.epc)) },
+      // An item links to its chain of custody; a staff badge shows the person; anything else its raw EPC.
+      { head: t('col.item'), cell: (c) => (c.itemId ? link(`/items/${encodeURIComponent(c.itemId)}`, itemNames.get(c.itemId) ?? c.itemId)
+        : c.staffId ? h('span', `${t('ops.badgeOf')} ${staffName(ref, c.staffId)}`) : h('code', c.epc)) },
       { head: t('col.direction'), cell: (c) => label('dir', c.direction) },
       { head: t('col.order'), cell: (c) => c.orderId ?? t('common.none') },
       { head: t('col.escort'), cell: (c) => (c.badges?.length ? c.badges.map((b) => staffName(ref, b)).join('、') : t('common.none')) },

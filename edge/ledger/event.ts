@@ -10,6 +10,8 @@ export const GENESIS_HASH = '0'.repeat(64);
 export interface Actors {
   /** The user (API) or the component (`gateway`, `platform`) that did it. */
   by: string;
+  /** The person's (or gate's) name at the time, so that the record reads without a lookup. */
+  name?: string;
   role: string;
   /** Staff present: escorts at a gate, the person who took an item out. */
   staff?: string[];

@@ -57,7 +57,7 @@ export function announce(ctx: CustodyContext, p: Principal, input: z.input<typeo
       db.prepare('INSERT INTO order_items (order_id, item_id) VALUES (?, ?)').run(order.id, id);
       const row = db.prepare(`${ITEM_SELECT} WHERE i.id = ?`).get(id) as ItemRowWithCase;
       const event = tx.append({
-        at, kind: 'announced', itemId: id, orderId: order.id, actors: { by: p.userId, role: p.role },
+        at, kind: 'announced', itemId: id, orderId: order.id, actors: { by: p.userId, name: p.name, role: p.role },
         from: null, to: snapshot(row),
         details: { epc: it.epc, name: it.name, categoryId: it.categoryId, quantity: it.quantity, unit: it.unit, caseNumber: it.caseNumber },
         restricted: order.restricted === 1,

@@ -18,7 +18,7 @@ export function addPhoto(ctx: CustodyContext, p: Principal, itemId: string, cont
     const event = tx.append({
       // The site's clock, like every other custody event (not the ledger's wall-clock default).
       at: ctx.nowIso(),
-      kind: 'photo_added', itemId, orderId: null, actors: { by: p.userId, role: p.role },
+      kind: 'photo_added', itemId, orderId: null, actors: { by: p.userId, name: p.name, role: p.role },
       from: snapshot(item), to: snapshot(item), details: { sha256, contentType, size: data.length, note: note ?? null },
       restricted: item.restricted === 1,
     });

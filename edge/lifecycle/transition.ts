@@ -48,7 +48,7 @@ export function transition(ctx: CustodyContext, p: Principal, itemId: string, or
       kind: spec.event,
       itemId,
       orderId: order.id,
-      actors: { by: p.userId, role: p.actingAs ?? p.role, ...(applied.staff?.length ? { staff: applied.staff } : {}) },
+      actors: { by: p.userId, name: p.name, role: p.actingAs ?? p.role, ...(applied.staff?.length ? { staff: applied.staff } : {}) },
       from: snapshot(item),
       to: snapshot(after),
       details: spec.context ? { ...applied.details, ...spec.context } : applied.details,

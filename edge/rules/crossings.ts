@@ -252,7 +252,7 @@ export class GateDecider {
     }
     // move and putaway: the crossing is authorised; the location changes when the operator scans the shelf.
     const event = ctx.transaction((tx) => tx.append({
-      kind: 'crossed', itemId: item.id, orderId: o.id, actors: { by: p.userId, role: 'gateway', staff: badges },
+      kind: 'crossed', itemId: item.id, orderId: o.id, actors: { by: p.userId, name: p.name, role: 'gateway', staff: badges },
       from: { state: item.state, zoneId: item.zone_id, locationId: item.location_id, agencyId: item.agency_id },
       to: { state: item.state, zoneId: item.zone_id, locationId: item.location_id, agencyId: item.agency_id },
       details: via, restricted: item.restricted === 1,
