@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
-import { siteSchema, type Site } from '../edge/site/schema.ts';
+import { referenceProblems, siteSchema, type Site } from '../edge/site/schema.ts';
 
 export class ConfigError extends Error {
   constructor(readonly file: string, readonly problems: string[]) {
@@ -27,8 +27,14 @@ export function describeIssues(error: z.ZodError): string[] {
 
 export function parseSite(raw: unknown, file = '(site)'): Site {
   const r = siteSchema.safeParse(raw);
-  if (!r.success) throw new ConfigError(file, describeIssues(r.error));
-  return r.data;
+  if (r.success) return r.data;
+  const problems = describeIssues(r.error);
+  // zod checks references only once the shape is valid: add them now, so that one pass shows all.
+  for (const p of referenceProblems(raw)) {
+    const line = `${formatPath(p.path)}: ${p.message}`;
+    if (!problems.includes(line)) problems.push(line);
+  }
+  throw new ConfigError(file, problems);
 }
 
 export function loadSiteFile(file: string): Site {

@@ -112,7 +112,7 @@ export const userSchema = z.object({
   tokenSha256: sha256Hex,
 }).strict();
 
-export const siteSchema = z.object({
+export const siteShape = z.object({
   version: z.literal(1).default(1),
   site: z.object({ id, name: z.string().min(1), nameEn: z.string().optional() }).strict(),
   dataDir: z.string().min(1).default('data'),
@@ -170,7 +170,57 @@ export const siteSchema = z.object({
   categories: z.array(categorySchema).min(1),
   staff: z.array(staffSchema).default([]),
   users: z.array(userSchema).default([]),
-}).strict().superRefine(checkReferences);
+}).strict();
+
+export const siteSchema = siteShape.superRefine(checkReferences);
+
+const SECTIONS = {
+  zones: zoneSchema, locations: locationSchema, gates: gateSchema, devices: deviceSchema,
+  agencies: agencySchema, categories: categorySchema, staff: staffSchema, users: userSchema,
+} as const;
+
+/**
+ * The cross-reference problems of a file that also has shape problems: zod runs refinements only
+ * on a valid whole, but a person fixing a site file wants every problem in one pass. Each section
+ * keeps the entries that parse on their own (others are reported by the shape check already).
+ */
+export function referenceProblems(raw: unknown): { path: (string | number)[]; message: string }[] {
+  if (!raw || typeof raw !== 'object') return [];
+  const r = raw as Record<string, unknown>;
+  const lenient: Record<string, unknown[]> = {};
+  const kept: Record<string, number[]> = {};
+  // Ids of entries whose own shape is wrong: they exist, so references to them are not problems.
+  const present = new Set<string>();
+  // A section missing altogether is one problem, not one per reference to it.
+  const absent = new Set<string>();
+  const sectionOf: Record<string, string> = { zone: 'zones', agency: 'agencies', device: 'devices', staff: 'staff' };
+  for (const [key, schema] of Object.entries(SECTIONS)) {
+    if (!Array.isArray(r[key])) absent.add(key);
+    const list = Array.isArray(r[key]) ? (r[key] as unknown[]) : [];
+    lenient[key] = [];
+    kept[key] = [];
+    list.forEach((x, i) => {
+      const p = (schema as z.ZodType).safeParse(x);
+      if (p.success) { lenient[key].push(p.data); kept[key].push(i); }
+      else if (x && typeof x === 'object' && typeof (x as { id?: unknown }).id === 'string') present.add((x as { id: string }).id);
+    });
+  }
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const ctx = { addIssue: (i: { path?: (string | number)[]; message?: string }) => {
+    const path = [...(i.path ?? [])];
+    // Point back at the entry's index in the file, not in the filtered list.
+    if (typeof path[1] === 'number' && kept[path[0] as string]) path[1] = kept[path[0] as string][path[1]];
+    const message = i.message ?? 'invalid';
+    const [, kind, missing] = /^(\w+) "([^"]+)" is not defined/.exec(message) ?? [];
+    if (missing === undefined || (!present.has(missing) && !absent.has(sectionOf[kind] ?? ''))) problems.push({ path, message });
+  } } as unknown as z.RefinementCtx;
+  try {
+    checkReferences(lenient as never, ctx);
+  } catch {
+    // A shape too broken to cross-check: the shape problems already say why.
+  }
+  return problems;
+}
 
 export type SiteInput = z.input<typeof siteSchema>;
 export type Site = z.output<typeof siteSchema>;

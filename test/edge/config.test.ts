@@ -34,6 +34,21 @@ describe('parseSite', () => {
     expect(s.categories.find((c) => c.id === 'cash')?.dualControl).toBe(true);
   });
 
+  it('lists shape and reference problems together, without blaming references to an entry whose own shape is wrong', () => {
+    const s = site();
+    s.zones[1].kind = 'warehouse';
+    s.gates[0].innerZone = 'cold-9';
+    s.staff[0].agencyId = 'nobody';
+    const problems = problemsOf(() => parseSite(s));
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^zones\[1\]\.kind: /),
+      'gates[0].innerZone: zone "cold-9" is not defined',
+      'staff[0].agencyId: agency "nobody" is not defined',
+    ]));
+    // zones[1] ("general") exists, only its kind is wrong: nothing that points at it is reported.
+    expect(problems.filter((p) => p.includes('zone "general" is not defined'))).toEqual([]);
+  });
+
   it('a gate whose innerZone is not defined', () => {
     const s = site();
     s.gates[0].innerZone = 'cold-9';
