@@ -62,9 +62,12 @@ export class Gateway {
     this.alarmPublisher = new AlarmPublisher({ ctx, link: this.link, logger: logger.child({ part: 'alarms-out' }) });
     this.alarmPublisher.start();
     this.gateSignals = new GateSignals({ ctx, link: this.link, logger: logger.child({ part: 'gate-signals' }) });
-    this.gateSignals.start();
     const signals = this.gateSignals;
+    // Commands go only to readers that are there; one that signs in later is told on arrival.
+    signals.setPresence((id) => this.pipeline.isOnline(id));
+    this.gateSignals.start();
     this.pipeline.onResponse = (deviceId, r) => signals.onResponse(deviceId, r);
+    this.pipeline.onOnline = (deviceId) => signals.readerOnline(deviceId);
     const pipeline = this.pipeline;
     const metrics = createMetrics(this.custody, this.devices, this.decider, this.link);
     this.api = await buildApi(this.custody, {

@@ -125,7 +125,8 @@ export async function demoSite(dataDir = 'data'): Promise<SiteInput> {
     locations: demoLocations(),
     gates: GATES.map((g) => ({
       id: g.id, name: g.name, nameEn: g.nameEn, innerZone: g.innerZone, outerZone: g.outerZone,
-      readers: [{ deviceId: g.reader, antennas: { outer: [1, 2], inner: [3, 4] }, gpo: { light: 1, buzzer: 2 } }],
+      // The light and buzzer hang on the Zebra readers' GPO ports (set_gpo); the Impinj reader has none wired.
+      readers: [{ deviceId: g.reader, antennas: { outer: [1, 2], inner: [3, 4] }, ...(g.format === 'zebra' ? { gpo: { light: 1, buzzer: 2 } } : {}) }],
     })),
     devices,
     agencies: AGENCIES.map((a) => ({ ...a })),

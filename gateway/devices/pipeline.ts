@@ -18,6 +18,10 @@ export class DevicePipeline {
   private timer: NodeJS.Timeout | null = null;
   private offs: (() => void)[] = [];
   onResponse: ((deviceId: string, r: { command: string; commandId: string; ok: boolean; error?: string }) => void) | null = null;
+  /** Called when a device comes (back) online, e.g. to tell it again what its gate's outputs should show. */
+  onOnline: ((deviceId: string) => void) | null = null;
+
+  isOnline(deviceId: string): boolean { return this.live.get(deviceId)?.online ?? false; }
 
   constructor(private readonly site: Site, private readonly link: DeviceLink, private readonly decider: GateDecider,
     private readonly devices: DeviceRegistry, private readonly logger: Logger, private readonly now: () => number = Date.now) {
@@ -100,6 +104,7 @@ export class DevicePipeline {
     if (!l.online) {
       l.online = true;
       this.report(id, 'online', reason, at);
+      this.onOnline?.(id);
     }
   }
 

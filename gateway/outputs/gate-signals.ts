@@ -104,6 +104,10 @@ export class GateSignals {
     if (this.opts.syncOnStart ?? true) this.syncFromStore();
   }
 
+  /** Whether a reader is there to hear a command: without one, a command is not sent (and not waited for). */
+  private readerPresent: (deviceId: string) => boolean = () => true;
+  setPresence(fn: (deviceId: string) => boolean): void { this.readerPresent = fn; }
+
   /** Removes the bus listener and the timer. The outputs stay as they are. */
   stop(): void {
     if (!this.started) return;
@@ -111,6 +115,17 @@ export class GateSignals {
     this.opts.ctx.bus.off(this.owner);
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = null;
+  }
+
+  /**
+   * A reader came (back) online: whatever it was told while away is lost, so tell it again
+   * what its gate's light and buzzer should show now.
+   */
+  readerOnline(deviceId: string): void {
+    if (!this.started) return;
+    for (const [gateId, gate] of this.opts.ctx.gates) {
+      if ((gate as Gate).readers.some((r) => r.deviceId === deviceId)) this.drive(gateId, this.liveByGate.has(gateId), null);
+    }
   }
 
   /** Commands sent and not yet answered, by command id. */
@@ -191,7 +206,7 @@ export class GateSignals {
     for (const r of gate.readers) {
       if (!r.gpo) continue;
       const device = this.devices.get(r.deviceId);
-      if (!device) continue;
+      if (!device || !this.readerPresent(device.id)) continue;
       if (device.format !== 'zebra') {
         if (!this.warnedFormat.has(device.id)) {
           this.warnedFormat.add(device.id);

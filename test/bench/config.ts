@@ -28,4 +28,13 @@ export const sizes = {
   zoneRequests: size('BENCH_ZONE_REQUESTS', 100, 20),
   /** Sequential (concurrency 1) lookups: the service time without queueing. */
   seqRequests: size('BENCH_SEQ_REQUESTS', 3_000, 500),
+  /** Portal over MQTT: measured publishing time per configuration (split in slices of 3 s), and the
+   *  warm-up before each slice's measurement. */
+  portalLoadMs: size('BENCH_PORTAL_LOAD_MS', 12_000, 3_000),
+  portalWarmupMs: size('BENCH_PORTAL_WARMUP_MS', 1_000, 300),
+  /** Distinct EPCs cycling through the gate in the throughput run. */
+  portalTags: size('BENCH_PORTAL_TAGS', 1_000, 1_000),
+  /** Crossings (walks) per close-to-alarm latency run, and the background load of the second run. */
+  portalCrossings: size('BENCH_PORTAL_CROSSINGS', 200, 30),
+  portalBackgroundRate: size('BENCH_PORTAL_BG_RATE', 10_000, 10_000),
 };

@@ -9,9 +9,10 @@ import { printTable, type Figure } from './report.ts';
 import * as ledger from './ledger.bench.ts';
 import * as api from './api.bench.ts';
 import * as verify from './verify.bench.ts';
+import * as portal from './portal.bench.ts';
 
 interface Bench { name: string; description: string; run(): Promise<Figure[]> }
-const BENCHES: Bench[] = [ledger, api, verify];
+const BENCHES: Bench[] = [ledger, api, verify, portal];
 
 async function main() {
   const filters = process.argv.slice(2).filter((a) => a !== '--');
