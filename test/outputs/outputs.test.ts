@@ -213,6 +213,25 @@ describe('gate signals', () => {
     expect(commands(portal1)).toEqual([]);
   });
 
+  it('a reader that was away is sent nothing, and is told its gate\'s state when it signs in again', async () => {
+    const away = new Set(['portal-1']);
+    signals.setPresence((id) => !away.has(id));
+    try {
+      const a = raise(tc.custody, { restricted: false, kind: 'unauthorized_movement', gateId: 'g-main', itemId: 'IT-AWAY' });
+      await signals.idle();
+      await sleep(150);
+      expect(commands(portal1)).toEqual([]);
+      away.delete('portal-1');
+      signals.readerOnline('portal-1');
+      await waitFor(() => commands(portal1).length === 2, 5_000, 'the state on arrival');
+      expect(commands(portal1).map((c) => c.payload)).toEqual([{ port: 1, state: true }, { port: 2, state: true }]);
+      tc.custody.ctx.transaction(() => resolveAlarm(tc.custody.ctx, supervisor, a.id, '已查明'));
+      await waitFor(() => commands(portal1).length === 4, 5_000, 'off after resolve');
+    } finally {
+      signals.setPresence(() => true);
+    }
+  });
+
   it('ignores responses that are not to its commands, or from another device', async () => {
     const a = raise(tc.custody, { restricted: false, kind: 'unauthorized_movement', gateId: 'g-main', itemId: 'IT-POL' });
     await waitFor(() => commands(portal1).length === 2, 5_000, 'on');
