@@ -16,6 +16,7 @@ import { reject } from '../../edge/lifecycle/reject.ts';
 import { withdraw } from '../../edge/lifecycle/withdraw.ts';
 import { encodeGiai96 } from '../../edge/epc/encode.ts';
 import { DEMO_COMPANY_PREFIX } from './site.ts';
+import { seededRandom } from './random.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -25,17 +26,6 @@ export class DemoClock implements Clock {
   constructor(public t: number) {}
   now() { return this.t; }
   advance(ms: number) { this.t += ms; }
-}
-
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const ZONE_OF: Record<string, string> = {
@@ -67,7 +57,7 @@ export interface PopulateResult { items: number; events: number; cases: number }
 
 export function populateDemo(custody: Custody, clock: DemoClock, users: Record<string, Principal>, now = Date.now()): PopulateResult {
   const ctx = custody.ctx;
-  const rand = rng(20241127);
+  const rand = seededRandom(20241127);
   const pick = <T>(a: readonly T[]) => a[Math.floor(rand() * a.length)];
   const operator = users.operator;
   const discipline = users.discipline;

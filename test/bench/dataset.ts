@@ -20,6 +20,7 @@ import { syncSite } from '../../edge/site/sync.ts';
 import { HEAD_FILE } from '../../edge/ledger/ledger.ts';
 import { checkpointMac, GENESIS_HASH, hashEvent, type Actors, type CustodyEvent, type CustodySnapshot } from '../../edge/ledger/event.ts';
 import { AGENCIES, BENCH_SITE_ID, BENCH_SITE_KEY, benchSite, CATEGORIES, siteDigest } from './site.ts';
+import { seededRandom } from '../../gateway/demo/random.ts';
 
 const GENERATOR_VERSION = 1;
 const MARKER = 'bench-dataset.json';
@@ -62,17 +63,8 @@ export function ensureDataset(items: number, events: number, log: (msg: string) 
 
 // ---- the plan of every item ---------------------------------------------------------------
 
-/** A small, seeded PRNG: the same sizes always give the same store (but for event UUIDs). */
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded: the same sizes always give the same store (but for event UUIDs). */
+const mulberry32 = seededRandom;
 
 const FINAL = ['announced', 'withdrawn', 'received', 'rejected', 'stored', 'out', 'disposed'] as const;
 type Final = (typeof FINAL)[number];
