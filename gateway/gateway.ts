@@ -54,7 +54,10 @@ export class Gateway {
     const ctx = this.custody.ctx;
     this.decider = new GateDecider(ctx);
     this.devices = new DeviceRegistry(ctx);
-    this.link = createDeviceLink({ site, logger: logger.child({ part: 'mqtt' }), listen: { port: this.opts.mqttPort ?? site.mqtt.port, host: site.mqtt.host } });
+    this.link = createDeviceLink({
+      site, logger: logger.child({ part: 'mqtt' }), listen: { port: this.opts.mqttPort ?? site.mqtt.port, host: site.mqtt.host },
+      ...(site.mqtt.rateLimit ? { rateLimit: site.mqtt.rateLimit } : {}),
+    });
     this.pipeline = new DevicePipeline(site, this.link, this.decider, this.devices, logger.child({ part: 'devices' }));
     if (site.mqtt.mode === 'external') await writeBrokerFiles(site, logger);
     await this.link.start();

@@ -125,6 +125,8 @@ export const siteShape = z.object({
     host: z.string().default('0.0.0.0'),
     port: z.number().int().min(0).max(65_535).default(1883),
     tls: z.object({ port: z.number().int().min(0).max(65_535).default(8883), keyFile: z.string(), certFile: z.string() }).strict().optional(),
+    /** Messages per second one device may send (and its burst): beyond it, messages are dropped and counted as rate_limited. */
+    rateLimit: z.object({ perSecond: z.number().positive(), burst: z.number().positive() }).strict().optional(),
     external: z.object({
       url: z.string().url(),
       username: z.string().optional(),
@@ -150,13 +152,15 @@ export const siteShape = z.object({
     minDwellMs: z.number().int().min(0).default(150),
     closeAfterMs: z.number().int().min(100).default(1500),
     residentAfterMs: z.number().int().min(1000).default(300_000),
+    /** How often open tracks are checked for closing and escort windows for ending: the latency floor of a decision. */
+    tickMs: z.number().int().min(5).max(1000).default(25),
     /** A short, weak track (at most bleedMaxReads reads, none above this dBm) is a neighbouring gate's bleed; null turns the filter off. */
     bleedMaxRssiDbm: z.number().max(0).nullable().default(-70),
     bleedMaxReads: z.number().int().min(0).default(5),
     /** Reads this many dB below the track's strongest are left out of the sighting order (reflections). */
     significantDb: z.number().positive().default(20),
     photoEyeMarginMs: z.number().int().min(0).default(500),
-  }).strict().default({ minReads: 2, minDwellMs: 150, closeAfterMs: 1500, residentAfterMs: 300_000, bleedMaxRssiDbm: -70, bleedMaxReads: 5, significantDb: 20, photoEyeMarginMs: 500 }),
+  }).strict().default({ minReads: 2, minDwellMs: 150, closeAfterMs: 1500, residentAfterMs: 300_000, tickMs: 25, bleedMaxRssiDbm: -70, bleedMaxReads: 5, significantDb: 20, photoEyeMarginMs: 500 }),
   platform: z.object({
     url: z.string().url(),
     keyId: z.string().min(1),

@@ -10,7 +10,27 @@ import type { GateDecider } from '../../edge/rules/crossings.ts';
 import type { DeviceRegistry } from '../../edge/rules/devices.ts';
 import { crossingObservation, deviceObservation } from '../../edge/observations.ts';
 
-interface Liveness { lastHeard: number; online: boolean; accepted: number; rejected: Record<string, number>; reads: number[] }
+interface Liveness { lastHeard: number; online: boolean; accepted: number; rejected: Record<string, number>; reads: ReadRate }
+
+/** Reads per second over the last ten seconds, in ten one-second buckets: constant memory at any rate. */
+class ReadRate {
+  private readonly buckets = new Array<number>(10).fill(0);
+  private second = 0;
+  add(at: number, n = 1): void {
+    this.roll(at);
+    this.buckets[this.second % 10] += n;
+  }
+  perSecond(at: number): number {
+    this.roll(at);
+    return Math.round((this.buckets.reduce((a, b) => a + b, 0) / 10) * 10) / 10;
+  }
+  private roll(at: number): void {
+    const now = Math.floor(at / 1000);
+    if (now <= this.second) return;
+    for (let s = Math.max(this.second + 1, now - 9); s <= now; s++) this.buckets[s % 10] = 0;
+    this.second = now;
+  }
+}
 
 export class DevicePipeline {
   readonly portals: Portals;
@@ -26,7 +46,7 @@ export class DevicePipeline {
   constructor(private readonly site: Site, private readonly link: DeviceLink, private readonly decider: GateDecider,
     private readonly devices: DeviceRegistry, private readonly logger: Logger, private readonly now: () => number = Date.now) {
     this.portals = new Portals(site.gates, portalOptions(site.portal));
-    for (const d of site.devices) this.live.set(d.id, { lastHeard: 0, online: false, accepted: 0, rejected: {}, reads: [] });
+    for (const d of site.devices) this.live.set(d.id, { lastHeard: 0, online: false, accepted: 0, rejected: {}, reads: new ReadRate() });
   }
 
   start(): void {
@@ -36,8 +56,9 @@ export class DevicePipeline {
       else this.report(id, 'offline', state === 'will' ? 'will' : 'disconnect', at);
     }) as unknown;
     for (const off of [onMessage, onState]) if (typeof off === 'function') this.offs.push(off as () => void);
-    // A short tick: tracks close 1.5 s after their last read, and escort windows end on time.
-    this.timer = setInterval(() => this.tick(this.now()), 100);
+    // A short tick: tracks close 1.5 s after their last read, and escort windows end on time;
+    // the tick is the floor of the latency from a track's close to its alarm.
+    this.timer = setInterval(() => this.tick(this.now()), this.site.portal.tickMs);
     this.timer.unref();
   }
 
@@ -85,10 +106,8 @@ export class DevicePipeline {
       return;
     }
     if (r.tags.length || r.management.length) this.heard(m.deviceId, m.receivedAt, r.tags.length ? 'reads' : 'heartbeat');
-    for (const t of r.tags) {
-      l.reads.push(m.receivedAt);
-      this.portals.ingest(t);
-    }
+    l.reads.add(m.receivedAt, r.tags.length);
+    for (const t of r.tags) this.portals.ingest(t);
     for (const e of r.management) {
       if (e.type === 'gpi') this.portals.ingestGpi(e);
       if (e.type === 'response') {
@@ -115,12 +134,10 @@ export class DevicePipeline {
       if (!l.online && this.devices.get(id)?.state === 'offline') return;
       l.online = false;
     }
-    const window = at - 10_000;
-    l.reads = l.reads.filter((t) => t >= window);
     try {
       this.devices.observe(deviceObservation.parse({
         type: 'device', deviceId: id, state, reason, at, accepted: l.accepted, rejected: { ...l.rejected },
-        readsPerSecond: Math.round((l.reads.length / 10) * 10) / 10,
+        readsPerSecond: l.reads.perSecond(at),
       }));
     } catch (e) {
       this.logger.error({ err: e, deviceId: id }, 'recording the device state failed');
@@ -133,10 +150,9 @@ export class DevicePipeline {
     for (const [id, l] of this.live) {
       const s = this.devices.get(id);
       if (!s) continue;
-      l.reads = l.reads.filter((t) => t >= now - 10_000);
       s.accepted = l.accepted;
       s.rejected = { ...l.rejected, ...this.linkRefusals(id) };
-      s.readsPerSecond = Math.round((l.reads.length / 10) * 10) / 10;
+      s.readsPerSecond = l.reads.perSecond(now);
       if (l.online) s.lastSeen = new Date(l.lastHeard).toISOString();
     }
   }

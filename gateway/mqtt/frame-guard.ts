@@ -104,6 +104,11 @@ export class GuardedConnection extends Duplex {
     else this.pendingWrite = cb;
   }
 
+  /** aedes corks its writes: hand the socket the whole batch in one write, as a plain socket would get it. */
+  override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
+    this._write(chunks.length === 1 ? chunks[0].chunk : Buffer.concat(chunks.map((c) => c.chunk)), 'buffer' as BufferEncoding, cb);
+  }
+
   override _final(cb: (err?: Error | null) => void): void {
     this.socket.end();
     cb();
