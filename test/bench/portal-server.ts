@@ -30,7 +30,6 @@ export interface GatewayCounters {
   openTracks: number;
   pendingDecisions: number;
   /** DevicePipeline's per-device read-time list (trimmed only by refreshCounters or a state change). */
-  readTimesKept: number;
 }
 
 export type PortalServerMessage =
@@ -89,7 +88,7 @@ async function main() {
       linkAccepted: link.accepted, rateLimited: link.refused.rate_limited,
       decodeRejected: Object.values(live.rejected).reduce((s, n) => s + n, 0),
       tracksOpened: p.tracksOpened, crossings: p.crossings.in + p.crossings.out + p.crossings.unknown, decided,
-      openTracks: p.openTracks, pendingDecisions: gw.decider.pendingCount(), readTimesKept: live.reads.length,
+      openTracks: p.openTracks, pendingDecisions: gw.decider.pendingCount(),
     };
   };
   function stats(): PortalServerMessage {
