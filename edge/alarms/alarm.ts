@@ -52,6 +52,16 @@ export interface RaiseAlarm {
 
 const rank = (s: Severity) => (s === 'critical' ? 2 : 1);
 
+/** A repeat of the same cause adds to its evidence: lists (foreign EPCs, badges) accumulate, the rest is the latest. */
+function mergeDetails(old: Record<string, unknown>, next: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...old, ...next };
+  for (const [k, v] of Object.entries(next)) {
+    const before = old[k];
+    if (Array.isArray(before) && Array.isArray(v)) out[k] = [...new Set([...before, ...v])];
+  }
+  return out;
+}
+
 /** Opens an alarm, or updates the live one of the same cause. Call inside the caller's transaction when there is one. */
 export function raiseAlarm(ctx: CustodyContext, a: RaiseAlarm): Alarm {
   const db = ctx.db;
@@ -62,7 +72,7 @@ export function raiseAlarm(ctx: CustodyContext, a: RaiseAlarm): Alarm {
     id = live.id;
     const severity = rank(a.severity) > rank(live.severity) ? a.severity : live.severity;
     db.prepare(`UPDATE alarms SET severity = ?, message = ?, details = ?, occurrences = occurrences + 1, updated_at = ?,
-      version = version + 1 WHERE id = ?`).run(severity, a.message, JSON.stringify({ ...JSON.parse(live.details), ...a.details }), now, id);
+      version = version + 1 WHERE id = ?`).run(severity, a.message, JSON.stringify(mergeDetails(JSON.parse(live.details), a.details ?? {})), now, id);
   } else {
     id = randomUUID();
     db.prepare(`INSERT INTO alarms (id, kind, severity, state, cause_key, restricted, item_id, epc, gate_id, zone_id, location_id,

@@ -1,4 +1,5 @@
-// What a gate crossing means for custody. An item crossing waits until its escort window has
+// What a gate crossing means for custody; each rule it applies is its own module in gate/.
+// An item crossing waits until its escort window has
 // closed (badges may cross a few seconds after the items they escort), then is decided in one
 // transaction: the crossing row, the custody operation its order authorises, and any alarm.
 // Only then is anything told to the outside. A crash loses at most the undecided crossings held
@@ -15,7 +16,12 @@ import { retrieve } from '../lifecycle/retrieve.ts';
 import { returnItem } from '../lifecycle/return.ts';
 import { dispose } from '../lifecycle/dispose.ts';
 import { receive } from '../lifecycle/receive.ts';
-import { OUTSIDE, type Gate } from '../site/schema.ts';
+import type { Gate } from '../site/schema.ts';
+import { gateFacts } from './gate/context.ts';
+import { badgeBreach, itemBreach } from './gate/restricted-zone.ts';
+import { checkEscort } from './gate/escort.ts';
+import { unauthorizedMovement } from './gate/unauthorized.ts';
+import { unknownTag } from './gate/unknown-tag.ts';
 
 export type CrossingDecision = 'authorised' | 'alarm' | 'badge' | 'undetermined';
 
@@ -87,38 +93,23 @@ export class GateDecider {
     const ctx = this.ctx;
     const gate = ctx.gates.get(c.gateId);
     if (!gate) return null;
-    const gateRestricted = ctx.isRestrictedZone(gate.innerZone) || ctx.isRestrictedZone(gate.outerZone);
     const item = staff ? undefined : ctx.db.prepare('SELECT * FROM items WHERE epc = ?').get(c.epc) as ItemRow | undefined;
     const badges = staff ? [] : this.badgesNear(c);
     const alarms: RaiseAlarm[] = [];
     let decision: CrossingDecision = 'alarm';
     let orderId: string | null = null;
     let apply: ((p: Principal, via: Record<string, unknown>) => number | null) | null = null;
-    const common = { gateId: gate.id, epc: c.epc, restricted: gateRestricted || item?.restricted === 1 };
-    const where = `${gate.name} (${c.direction === 'in' ? '进' : c.direction === 'out' ? '出' : '方向不明'})`;
+    const f = gateFacts(ctx, c, gate);
+    const restricted = f.gateRestricted || item?.restricted === 1;
 
     if (staff) {
       decision = 'badge';
-      const cleared = (JSON.parse(staff.clearances) as string[]).some((z) => ctx.isRestrictedZone(z));
-      if (gateRestricted && c.direction !== 'unknown' && !cleared) {
-        decision = 'alarm';
-        alarms.push({ ...common, kind: 'restricted_zone_breach', severity: 'critical', restricted: true,
-          causeKey: `restricted_zone_breach:badge:${staff.id}:${gate.id}`, message: `${staff.name} 无专区权限通过 ${where}`,
-          details: { staffId: staff.id, direction: c.direction } });
-      }
+      const breach = badgeBreach(f, staff);
+      if (breach) alarms.push(breach);
     } else if (!item) {
-      alarms.push({ ...common, kind: 'unknown_tag', severity: 'warning', restricted: gateRestricted,
-        causeKey: `unknown_tag:${gate.id}:${c.epc}`, message: `未登记标签 ${c.epc} 出现在 ${where}`, details: { direction: c.direction } });
-      const intakeOrder = this.activeOrderAtGate('transfer_in', gate.id);
-      if (intakeOrder && c.direction === 'in') {
-        alarms.push({ ...common, kind: 'manifest_discrepancy', severity: 'warning', restricted: intakeOrder.restricted === 1,
-          causeKey: `manifest_discrepancy:${intakeOrder.id}`, orderId: intakeOrder.id,
-          message: `移交单 ${intakeOrder.id} 之外的物品 ${c.epc} 被送入`, details: { foreign: [c.epc] } });
-      }
+      alarms.push(...unknownTag(f, this.activeOrderAtGate('transfer_in', gate.id)));
     } else if (FINAL_STATES.includes(item.state)) {
-      alarms.push({ ...common, kind: 'unauthorized_movement', severity: 'critical', itemId: item.id,
-        causeKey: `unauthorized_movement:${item.id}:${gate.id}`, message: `已${item.state}的物品经过 ${where}`,
-        details: { state: item.state, direction: c.direction, badges } });
+      alarms.push(unauthorizedMovement(f, item, badges, `已${item.state}的物品经过出入口`));
     } else if (c.direction === 'unknown') {
       // A turn-around or a pass the portal could not read: nothing moved for certain, so nothing is
       // applied; the crossing is kept for the record and shown, not alarmed.
@@ -126,34 +117,16 @@ export class GateDecider {
     } else {
       const order = this.coveringOrder(item, gate, c.direction);
       if (!order) {
-        alarms.push({ ...common, kind: 'unauthorized_movement', severity: 'critical', itemId: item.id,
-          causeKey: `unauthorized_movement:${item.id}:${gate.id}`, message: `无有效指令的物品移动：${where}`,
-          details: { direction: c.direction, state: item.state, badges } });
+        alarms.push(unauthorizedMovement(f, item, badges, '无有效指令的物品移动'));
       } else {
         decision = 'authorised';
         orderId = order.id;
-        const escorts = JSON.parse(order.escorts) as string[];
-        const allowed = badges.filter((b) => escorts.length === 0 || escorts.includes(b));
-        const needed = ctx.dualControl.has(item.category_id) ? 2 : 1;
-        if (allowed.length < needed) {
-          alarms.push({ ...common, kind: 'escort_missing', severity: 'critical', itemId: item.id, orderId: order.id,
-            causeKey: `escort_missing:${item.id}:${gate.id}:${c.firstSeen}`,
-            message: needed === 2 ? `双人管控物品仅有 ${allowed.length} 名授权人员陪同：${where}` : `物品无授权人员陪同：${where}`,
-            details: { badges, allowed, needed } });
-        }
-        if (gateRestricted) {
-          const uncleared = allowed.filter((b) => {
-            const s = ctx.db.prepare('SELECT clearances FROM staff WHERE id = ?').get(b) as { clearances: string } | undefined;
-            return !s || !(JSON.parse(s.clearances) as string[]).some((z) => ctx.isRestrictedZone(z));
-          });
-          if (item.restricted !== 1 || uncleared.length) {
-            alarms.push({ ...common, kind: 'restricted_zone_breach', severity: 'critical', restricted: true, itemId: item.id,
-              causeKey: `restricted_zone_breach:${item.id}:${gate.id}`, message: `专区出入违规：${where}`,
-              details: { uncleared, itemRestricted: item.restricted === 1 } });
-          }
-        }
+        const escort = checkEscort(f, item, order, badges);
+        if (escort.alarm) alarms.push(escort.alarm);
+        const breach = itemBreach(f, item, escort.allowed);
+        if (breach) alarms.push(breach);
         const direction = c.direction;
-        apply = (p, via) => this.applyOrder(order, item, allowed.length ? allowed : badges, p, via, direction);
+        apply = (p, via) => this.applyOrder(order, item, escort.allowed.length ? escort.allowed : badges, p, via, direction);
       }
     }
 
@@ -163,7 +136,7 @@ export class GateDecider {
       direction: c.direction, confidence: c.confidence, firstSeen: new Date(c.firstSeen).toISOString(),
       lastSeen: new Date(c.lastSeen).toISOString(), readCount: c.readCount, badges, orderId,
       decision: alarms.length && decision !== 'authorised' ? 'alarm' : decision, alarmKinds: alarms.map((a) => a.kind),
-      eventSeq: null, restricted: common.restricted, itemAgencyId: item?.agency_id ?? null, at,
+      eventSeq: null, restricted, itemAgencyId: item?.agency_id ?? null, at,
     };
     const inserted = ctx.transaction(() => {
       const r = ctx.db.prepare(`INSERT OR IGNORE INTO crossings (id, gate_id, epc, item_id, staff_id, direction, confidence, first_seen,
@@ -187,9 +160,7 @@ export class GateDecider {
           // the item moved and no operation could record it, which is an unauthorised movement.
           if (!(e instanceof CustodyError)) throw e;
           decided.decision = 'alarm';
-          alarms.push({ ...common, kind: 'unauthorized_movement', severity: 'critical', itemId: item!.id, orderId,
-            causeKey: `unauthorized_movement:${item!.id}:${gate.id}`, message: `指令不允许此移动（${e.code}）：${where}`,
-            details: { direction: c.direction, code: e.code, reason: e.message } });
+          alarms.push({ ...unauthorizedMovement(f, item!, badges, `指令不允许此移动（${e.code}）`, { code: e.code, reason: e.message }), orderId });
           decided.alarmKinds = alarms.map((a) => a.kind);
           ctx.db.prepare('UPDATE crossings SET decision = ?, alarm_kinds = ? WHERE id = ?').run('alarm', JSON.stringify(decided.alarmKinds), decided.id);
         }

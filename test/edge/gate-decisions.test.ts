@@ -84,6 +84,12 @@ describe('gate decisions', () => {
     settle();
     expect(alarms('manifest_discrepancy')).toMatchObject([{ order_id: transferOrder.id }]);
     expect(JSON.parse(alarms('manifest_discrepancy')[0].details).foreign).toEqual([foreign]);
+    // A second stranger under the same transfer adds to the same alarm's evidence.
+    const another = nextEpc();
+    cross('gate-intake', another, 'in');
+    settle();
+    expect(alarms('manifest_discrepancy')).toHaveLength(1);
+    expect(JSON.parse(alarms('manifest_discrepancy')[0].details).foreign).toEqual([foreign, another]);
   });
 
   it('a transfer_in that expires with announced items not received raises manifest_discrepancy listing them', () => {
