@@ -57,21 +57,39 @@ export class GateDecider {
 
   pendingCount(): number { return this.pending.length; }
 
-  /** A crossing from a portal. Badges are decided at once; items wait for their escort window. */
+  /**
+   * A crossing from a portal. Badges are decided at once. An item that an order covers waits for
+   * its escort window (and for the portal to close the tracks of badges seen in it); anything no
+   * order can cover (no order, a final state, an unknown tag) is an alarm now, not in ten seconds.
+   */
   observe(c: CrossingObservation): void {
     const staff = this.staffByBadge(c.epc);
     if (staff) {
-      if (c.direction !== 'unknown') this.badgeSightings.push({ gateId: c.gateId, staffId: staff.id, at: c.lastSeen });
+      // Escorting is being at the gate with the items: a badge counts whatever direction the portal read.
+      this.badgeSightings.push({ gateId: c.gateId, staffId: staff.id, at: c.lastSeen });
       this.decide(c, staff);
       return;
     }
-    this.pending.push(c);
+    if (this.needsEscortWindow(c)) this.pending.push(c);
+    else this.decide(c, null);
+  }
+
+  private needsEscortWindow(c: CrossingObservation): boolean {
+    const gate = this.ctx.gates.get(c.gateId);
+    if (!gate || c.direction === 'unknown') return false;
+    const item = this.ctx.db.prepare('SELECT * FROM items WHERE epc = ?').get(c.epc) as ItemRow | undefined;
+    return !!item && !FINAL_STATES.includes(item.state) && !!this.coveringOrder(item, gate, c.direction);
+  }
+
+  /** When an item crossing can be decided: its window has ended and badge tracks in it have closed. */
+  private readyAt(c: CrossingObservation): number {
+    return c.lastSeen + this.windowMs + this.ctx.site.portal.closeAfterMs;
   }
 
   /** Decides every item crossing whose escort window has ended by `now`. */
   tick(now: number): DecidedCrossing[] {
-    const ready = this.pending.filter((c) => now >= c.lastSeen + this.windowMs);
-    this.pending = this.pending.filter((c) => now < c.lastSeen + this.windowMs);
+    const ready = this.pending.filter((c) => now >= this.readyAt(c));
+    this.pending = this.pending.filter((c) => now < this.readyAt(c));
     const out = ready.map((c) => this.decide(c, null)).filter((d): d is DecidedCrossing => d !== null);
     const horizon = now - 3 * this.windowMs;
     this.badgeSightings = this.badgeSightings.filter((b) => b.at >= horizon);
