@@ -4,77 +4,19 @@
  * Takes a plain description of gates, readers, people and items (its own small types, not the
  * gateway's), connects one simulated reader per description entry, and makes "walks" happen:
  * - `Scenario.runWalk(plan)`: one exact crossing now (for tests);
- * - `startDemo(url, description, { intervalMs, seed })`: random walks until `stop()`, with a
+ * - `startDemo` (demo.ts): random walks until `stop()`, with a
  *   reader that dies after a while (configurable) and comes back later.
  * Every finished walk is reported through `onWalk` with what the sim did and what a correct
  * gateway should conclude (`expected`).
  */
 import { EventEmitter } from 'node:events';
-import { SimReader, type DeathMode, type ReaderFormat, type SimReaderTopics } from './reader.ts';
-import type { ReportingMode } from './formats.ts';
-import { gaussian, seededRandom, simulateWalk, type BeamEvent, type PortalSide, type WalkDirection } from './walk.ts';
+import { SimReader, type DeathMode } from './reader.ts';
+import { seededRandom, simulateWalk, type BeamEvent, type PortalSide, type WalkDirection } from './walk.ts';
+import type { ScenarioDescription, ScenarioReader } from './description.ts';
+import { pick, planRandomWalk, type PlanOptions, type WalkPlan } from './plan.ts';
 
-// ---------------------------------------------------------------------------------------------
-// The description
-
-export interface ScenarioReader {
-  deviceId: string;
-  password: string;
-  format: ReaderFormat;
-  topics: SimReaderTopics;
-  antennas: { inner: number[]; outer: number[] };
-  /** GPI pins of the photo eyes at each end of the portal, if the reader has them. */
-  photoEyes?: { inner: number; outer: number };
-  /** Default per-read. */
-  reporting?: ReportingMode;
-  /** Overrides the scenario's heartbeat period for this reader. */
-  heartbeatMs?: number;
-  /** Zebra: FX (`peakRssi`) or ATR7000 (`rssi`). */
-  zebraModel?: 'fx' | 'atr7000';
-}
-
-export interface ScenarioGate {
-  id: string;
-  readers: ScenarioReader[];
-}
-
-export interface ScenarioPerson {
-  badgeEpc: string;
-  staffId: string;
-}
-
-export interface ScenarioItem {
-  epc: string;
-  dualControl?: boolean;
-}
-
-export interface ScenarioDescription {
-  gates: ScenarioGate[];
-  people: ScenarioPerson[];
-  items: ScenarioItem[];
-}
-
-// ---------------------------------------------------------------------------------------------
-// Walks
-
-export interface WalkPlan {
-  gateId: string;
-  direction: WalkDirection;
-  /** Staff ids (or badge EPCs) of the people walking, in order; the first carries the items. Empty: items carried by someone without a badge. */
-  staff: string[];
-  /** EPCs of the items carried. */
-  items: string[];
-  /** Turnaround: the side entered and left by. Default: random. */
-  turnaroundSide?: PortalSide;
-  /** Each following person walks this far behind the one before, ms. Default 900. */
-  followGapMs?: number;
-  /** Walking speed, m/s. Default 1.2 (± a little per walk when random). */
-  speedMps?: number;
-  /** Weak stray reads of other tags (items not in the walk) during the walk. Default 0. */
-  strayReads?: number;
-  /** Per read opportunity probability of a reflection read of the walking tags. Default 0. */
-  strayProbability?: number;
-}
+export type { ScenarioDescription, ScenarioGate, ScenarioItem, ScenarioPerson, ScenarioReader } from './description.ts';
+export { planRandomWalk, type PlanOptions, type WalkPlan } from './plan.ts';
 
 export type WalkKind = 'carry' | 'dual-control' | 'badge-only' | 'turnaround' | 'no-badge';
 
@@ -130,75 +72,6 @@ export interface ScenarioEvents {
 interface TimedAction {
   t: number;
   run: () => Promise<void>;
-}
-
-/** Picks an element with a [0,1) random number. */
-function pick<T>(xs: readonly T[], rng: () => number): T {
-  return xs[Math.floor(rng() * xs.length) % xs.length]!;
-}
-
-function shuffled<T>(xs: readonly T[], rng: () => number): T[] {
-  const a = [...xs];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
-}
-
-export interface PlanOptions {
-  /** Only these gates (default all). */
-  gateIds?: string[];
-  /** Where each item was last left, to make items walk out of where they went in. */
-  itemSides?: Map<string, { gateId: string; side: PortalSide }>;
-}
-
-/**
- * A random walk: usually one person with 0–3 items in or out; a second person whenever a
- * dual-control item is carried (but not always: a missing escort is part of the demo);
- * sometimes a turn-around; sometimes stray reads; rarely an item with no badge.
- */
-export function planRandomWalk(d: ScenarioDescription, rng: () => number, opts: PlanOptions = {}): WalkPlan {
-  const gates = d.gates.filter((g) => !opts.gateIds || opts.gateIds.includes(g.id));
-  if (gates.length === 0) throw new Error('no gate to walk through');
-  const gate = pick(gates, rng);
-  const r = rng();
-  const direction: WalkDirection = r < 0.45 ? 'in' : r < 0.9 ? 'out' : 'turnaround';
-  const entry: PortalSide = direction === 'in' ? 'outer' : direction === 'out' ? 'inner' : rng() < 0.5 ? 'outer' : 'inner';
-
-  // Items on the side the person enters by (or whose side is unknown at this gate).
-  const available = d.items.filter((it) => {
-    const s = opts.itemSides?.get(it.epc);
-    return !s || s.gateId !== gate.id || s.side === entry;
-  });
-  const rc = rng();
-  const want = rc < 0.2 ? 0 : rc < 0.6 ? 1 : rc < 0.85 ? 2 : 3;
-  const items = shuffled(available, rng).slice(0, want);
-
-  const noBadge = items.length > 0 && rng() < 0.03;
-  const people = shuffled(d.people, rng);
-  const staff: string[] = [];
-  if (!noBadge && people.length > 0) {
-    staff.push(people[0]!.staffId);
-    const dual = items.some((it) => it.dualControl);
-    const second = dual ? rng() < 0.9 : rng() < 0.1;
-    if (second && people.length > 1) staff.push(people[1]!.staffId);
-  }
-  if (staff.length === 0 && items.length === 0) {
-    // Nobody and nothing: make it one person walking through with no items.
-    if (people.length > 0) staff.push(people[0]!.staffId);
-  }
-  const plan: WalkPlan = {
-    gateId: gate.id,
-    direction,
-    staff,
-    items: items.map((it) => it.epc),
-    speedMps: Math.round((1.2 + gaussian(rng) * 0.15) * 100) / 100,
-  };
-  if (direction === 'turnaround') plan.turnaroundSide = entry;
-  if (rng() < 0.15) plan.strayReads = 1 + Math.floor(rng() * 2);
-  if (rng() < 0.2) plan.strayProbability = 0.01;
-  return plan;
 }
 
 export class Scenario extends EventEmitter<ScenarioEvents> {
@@ -532,89 +405,4 @@ export class Scenario extends EventEmitter<ScenarioEvents> {
 
 export function createScenario(url: string, description: ScenarioDescription, options: ScenarioOptions = {}): Scenario {
   return new Scenario(url, description, options);
-}
-
-// ---------------------------------------------------------------------------------------------
-// The continuous demo
-
-export interface DemoOptions {
-  /** Time between the starts of two walks, ms. Default 6000. */
-  intervalMs?: number;
-  seed?: number;
-  /** Heartbeat period of every reader, ms. Default 10 000. */
-  heartbeatMs?: number;
-  /**
-   * A reader that dies during the demo: `false` for none. Default: the last reader of the last
-   * gate crashes (will fires) after 5 minutes and comes back 2 minutes later.
-   */
-  die?:
-    | false
-    | {
-        deviceId?: string;
-        afterMs?: number;
-        mode?: DeathMode;
-        /** Come back this long after dying; omit or 0 to stay dead. */
-        reviveAfterMs?: number;
-      };
-  onWalk?: (record: WalkRecord) => void;
-  onError?: (err: Error) => void;
-}
-
-export interface DemoHandle {
-  scenario: Scenario;
-  /** Resolves once every reader is connected (rejects if one cannot connect). */
-  ready: Promise<void>;
-  onWalk(cb: (record: WalkRecord) => void): () => void;
-  /** Makes one exact walk happen now, in real time, between the random ones. */
-  runWalk(plan: WalkPlan, options?: RunWalkOptions): Promise<WalkRecord>;
-  stop(): Promise<void>;
-}
-
-/** Starts random walks through the description's gates until `stop()`. */
-export function startDemo(url: string, description: ScenarioDescription, options: DemoOptions = {}): DemoHandle {
-  const scenario = createScenario(url, description, {
-    seed: options.seed ?? Date.now() & 0xffffffff,
-    heartbeatMs: options.heartbeatMs ?? 10_000,
-  });
-  if (options.onError) scenario.on('error', options.onError);
-  if (options.onWalk) scenario.onWalk(options.onWalk);
-  const interval = options.intervalMs ?? 6000;
-
-  const tick = (): void => {
-    if (scenario.isStopped) return;
-    const free = description.gates.filter((g) => !scenario.gateBusy(g.id)).map((g) => g.id);
-    if (free.length > 0 && (description.people.length > 0 || description.items.length > 0)) {
-      const plan = scenario.planWalk({ gateIds: free });
-      void scenario.runWalk(plan, { timing: 'realtime' }).catch((e: Error) => options.onError?.(e));
-    }
-    scenario.schedule(interval, tick);
-  };
-
-  const ready = scenario.start().then(() => {
-    if (scenario.isStopped) return;
-    scenario.schedule(Math.min(interval, 1000), tick);
-    const die = options.die === undefined ? {} : options.die;
-    const all = description.gates.flatMap((g) => g.readers);
-    if (die !== false && all.length > 0) {
-      const deviceId = die.deviceId ?? all[all.length - 1]!.deviceId;
-      const reviveAfter = options.die === undefined ? 120_000 : (die.reviveAfterMs ?? 0);
-      scenario.schedule(die.afterMs ?? 300_000, () => {
-        void scenario
-          .killReader(deviceId, die.mode ?? 'crash')
-          .then(() => {
-            if (reviveAfter > 0) scenario.schedule(reviveAfter, () => void scenario.reviveReader(deviceId).catch((e: Error) => options.onError?.(e)));
-          })
-          .catch((e: Error) => options.onError?.(e));
-      });
-    }
-  });
-  ready.catch((e: Error) => options.onError?.(e));
-
-  return {
-    scenario,
-    ready,
-    onWalk: (cb) => scenario.onWalk(cb),
-    runWalk: (plan, o) => scenario.runWalk(plan, { timing: 'realtime', ...o }),
-    stop: () => scenario.stop(),
-  };
 }

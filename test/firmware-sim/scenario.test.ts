@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeGiai96, encodeGsrn96 } from '../../firmware-sim/epc.ts';
 import { defaultReaderTopics } from '../../firmware-sim/portal/reader.ts';
-import { createScenario, planRandomWalk, startDemo, type ScenarioDescription, type WalkRecord } from '../../firmware-sim/portal/scenario.ts';
+import { createScenario, planRandomWalk, type ScenarioDescription, type WalkRecord } from '../../firmware-sim/portal/scenario.ts';
+import { startDemo } from '../../firmware-sim/portal/demo.ts';
 import { seededRandom } from '../../firmware-sim/portal/walk.ts';
 import { listen, startBroker, until, type Received, type TestBroker } from './broker.ts';
 
