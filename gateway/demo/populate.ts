@@ -183,12 +183,14 @@ export function populateDemo(custody: Custody, clock: DemoClock, users: Record<s
   const examined = unrestricted.slice(200, 260);
   for (const [k, b] of examined.entries()) {
     clock.advance(6 * HOUR);
-    ctx.transaction(() => {
+    const taken = ctx.transaction(() => {
       const o = order({ kind: 'retrieve', itemIds: [b.id], gates: ['gate-main'], direction: 'out', escorts: ['op-01', 'op-02'], purpose: '司法鉴定', dueAt: new Date(clock.t + 3 * DAY).toISOString() });
       retrieve(ctx, operator, b.id, { orderId: o.id, takenBy: pick(['op-01', 'op-03', 'op-05']), condition: '外观完好，封条完整' });
+      return o;
     });
     clock.advance(2 * DAY);
-    returnItem(ctx, operator, b.id, { orderId: `OR-${new Date(clock.t - 2 * DAY).toISOString().slice(0, 10).replace(/-/g, '')}-${String(orderSeq).padStart(4, '0')}`, condition: k % 9 === 0 ? '封条已拆，外壳有划痕' : '外观完好，封条完整' });
+    // Back under the order that took it out; now and then with a difference the return records.
+    returnItem(ctx, operator, b.id, { orderId: taken.id, condition: k % 9 === 0 ? '封条已拆，外壳有划痕' : '外观完好，封条完整' });
   }
   const disposed = unrestricted.slice(300, 340);
   clock.advance(DAY);
