@@ -72,13 +72,14 @@ export class Gateway {
     this.pipeline.onResponse = (deviceId, r) => signals.onResponse(deviceId, r);
     this.pipeline.onOnline = (deviceId) => signals.readerOnline(deviceId);
     const pipeline = this.pipeline;
-    const metrics = createMetrics(this.custody, this.devices, this.decider, this.link);
+    // Device counters are brought up to date only when something reads them, not on every request.
+    const refreshDevices = () => pipeline.refreshCounters();
+    const metrics = createMetrics(this.custody, this.devices, this.decider, this.link, refreshDevices);
     this.api = await buildApi(this.custody, {
       logger: logger.child({ part: 'api' }), serveDashboards,
       crossings: { subscribe: (l) => this.decider.onDecided(l) },
       extensions: [(app) => {
-        app.addHook('onRequest', async () => pipeline.refreshCounters());
-        gateRoutes(app, this.custody, this.devices, { gateState: (id) => pipeline.gateState(id) });
+        gateRoutes(app, this.custody, this.devices, { gateState: (id) => pipeline.gateState(id), refreshDevices });
         metrics.route(app);
       }],
     });

@@ -9,7 +9,7 @@ import type { GateDecider } from '../edge/rules/crossings.ts';
 import type { DeviceLink } from './mqtt/index.ts';
 import { fail } from '../edge/errors.ts';
 
-export function createMetrics(custody: Custody, devices: DeviceRegistry, decider: GateDecider, link: DeviceLink) {
+export function createMetrics(custody: Custody, devices: DeviceRegistry, decider: GateDecider, link: DeviceLink, refreshDevices: () => void = () => {}) {
   const registry = new Registry();
   new Gauge({
     name: 'gateway_device_messages', help: 'Messages from each device since start, by outcome (accepted, or the reason it was refused)',
@@ -57,6 +57,7 @@ export function createMetrics(custody: Custody, devices: DeviceRegistry, decider
     route(app: any) {
       app.get('/metrics', { schema: { tags: ['gates'], description: 'Prometheus metrics (supervisor, auditor, admin)' } }, async (req: any, reply: any) => {
         if (!['supervisor', 'auditor', 'admin'].includes(req.principal.role)) fail('FORBIDDEN', 'Metrics are for the supervisor, auditor and admin roles');
+        refreshDevices();
         reply.type(registry.contentType);
         return registry.metrics();
       });

@@ -46,8 +46,22 @@ export class GateDecider {
   private listeners: ((c: DecidedCrossing) => void)[] = [];
   private readonly windowMs: number;
 
+  // The statements of every crossing, prepared once: this is the gate's hot path.
+  private readonly itemByEpc;
+  private readonly staffByEpc;
+  private readonly insertCrossing;
+  private readonly setCrossingEvent;
+  private readonly setCrossingAlarm;
+
   constructor(private readonly ctx: CustodyContext) {
     this.windowMs = ctx.site.rules.escortWindowSeconds * 1000;
+    this.itemByEpc = ctx.db.prepare('SELECT * FROM items WHERE epc = ?');
+    this.staffByEpc = ctx.db.prepare('SELECT id, name, clearances FROM staff WHERE badge_epc = ?');
+    this.insertCrossing = ctx.db.prepare(`INSERT OR IGNORE INTO crossings (id, gate_id, epc, item_id, staff_id, direction, confidence,
+      first_seen, last_seen, read_count, badges, order_id, decision, alarm_kinds, event_seq, restricted, agency_id, decided_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`);
+    this.setCrossingEvent = ctx.db.prepare('UPDATE crossings SET event_seq = ? WHERE id = ?');
+    this.setCrossingAlarm = ctx.db.prepare('UPDATE crossings SET decision = ?, alarm_kinds = ? WHERE id = ?');
   }
 
   onDecided(fn: (c: DecidedCrossing) => void): () => void {
@@ -77,7 +91,7 @@ export class GateDecider {
   private needsEscortWindow(c: CrossingObservation): boolean {
     const gate = this.ctx.gates.get(c.gateId);
     if (!gate || c.direction === 'unknown') return false;
-    const item = this.ctx.db.prepare('SELECT * FROM items WHERE epc = ?').get(c.epc) as ItemRow | undefined;
+    const item = this.itemByEpc.get(c.epc) as ItemRow | undefined;
     return !!item && !FINAL_STATES.includes(item.state) && !!this.coveringOrder(item, gate, c.direction);
   }
 
@@ -97,7 +111,7 @@ export class GateDecider {
   }
 
   private staffByBadge(epc: string): StaffRow | undefined {
-    return this.ctx.db.prepare('SELECT id, name, clearances FROM staff WHERE badge_epc = ?').get(epc) as StaffRow | undefined;
+    return this.staffByEpc.get(epc) as StaffRow | undefined;
   }
 
   private badgesNear(c: CrossingObservation): string[] {
@@ -111,7 +125,7 @@ export class GateDecider {
     const ctx = this.ctx;
     const gate = ctx.gates.get(c.gateId);
     if (!gate) return null;
-    const item = staff ? undefined : ctx.db.prepare('SELECT * FROM items WHERE epc = ?').get(c.epc) as ItemRow | undefined;
+    const item = staff ? undefined : this.itemByEpc.get(c.epc) as ItemRow | undefined;
     const badges = staff ? [] : this.badgesNear(c);
     const alarms: RaiseAlarm[] = [];
     let decision: CrossingDecision = 'alarm';
@@ -157,9 +171,7 @@ export class GateDecider {
       eventSeq: null, restricted, itemAgencyId: item?.agency_id ?? null, at,
     };
     const inserted = ctx.transaction(() => {
-      const r = ctx.db.prepare(`INSERT OR IGNORE INTO crossings (id, gate_id, epc, item_id, staff_id, direction, confidence, first_seen,
-        last_seen, read_count, badges, order_id, decision, alarm_kinds, event_seq, restricted, agency_id, decided_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`).run(
+      const r = this.insertCrossing.run(
         decided.id, decided.gateId, decided.epc, decided.itemId, decided.staffId, decided.direction, decided.confidence,
         decided.firstSeen, decided.lastSeen, decided.readCount, JSON.stringify(badges), orderId, decided.decision,
         JSON.stringify(decided.alarmKinds), decided.restricted ? 1 : 0, decided.itemAgencyId, at);
@@ -172,7 +184,7 @@ export class GateDecider {
         try {
           const seq = apply(gatePrincipal, { gateId: gate.id, direction: c.direction, badges, crossingId: decided.id, confidence: c.confidence });
           decided.eventSeq = seq;
-          ctx.db.prepare('UPDATE crossings SET event_seq = ? WHERE id = ?').run(seq, decided.id);
+          this.setCrossingEvent.run(seq, decided.id);
         } catch (e) {
           // The operation's checks run before it writes anything, so a refusal leaves nothing half-done:
           // the item moved and no operation could record it, which is an unauthorised movement.
@@ -180,7 +192,7 @@ export class GateDecider {
           decided.decision = 'alarm';
           alarms.push({ ...unauthorizedMovement(f, item!, badges, `指令不允许此移动（${e.code}）`, { code: e.code, reason: e.message }), orderId });
           decided.alarmKinds = alarms.map((a) => a.kind);
-          ctx.db.prepare('UPDATE crossings SET decision = ?, alarm_kinds = ? WHERE id = ?').run('alarm', JSON.stringify(decided.alarmKinds), decided.id);
+          this.setCrossingAlarm.run('alarm', JSON.stringify(decided.alarmKinds), decided.id);
         }
       }
       for (const a of alarms) raiseAlarm(ctx, { ...a, details: { ...a.details, crossingId: decided.id } });

@@ -35,6 +35,7 @@ class ReadRate {
 export class DevicePipeline {
   readonly portals: Portals;
   private readonly live = new Map<string, Liveness>();
+  private readonly devicesById: Map<string, Site['devices'][number]>;
   private timer: NodeJS.Timeout | null = null;
   private offs: (() => void)[] = [];
   onResponse: ((deviceId: string, r: { command: string; commandId: string; ok: boolean; error?: string }) => void) | null = null;
@@ -46,6 +47,7 @@ export class DevicePipeline {
   constructor(private readonly site: Site, private readonly link: DeviceLink, private readonly decider: GateDecider,
     private readonly devices: DeviceRegistry, private readonly logger: Logger, private readonly now: () => number = Date.now) {
     this.portals = new Portals(site.gates, portalOptions(site.portal));
+    this.devicesById = new Map(site.devices.map((d) => [d.id, d]));
     for (const d of site.devices) this.live.set(d.id, { lastHeard: 0, online: false, accepted: 0, rejected: {}, reads: new ReadRate() });
   }
 
@@ -85,7 +87,7 @@ export class DevicePipeline {
   }
 
   private handle(m: DeviceMessage): void {
-    const device = this.site.devices.find((d) => d.id === m.deviceId);
+    const device = this.devicesById.get(m.deviceId);
     const l = this.live.get(m.deviceId);
     if (!device || !l || !device.format) return;
     const decoder = decoderFor(device.format);

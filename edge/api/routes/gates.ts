@@ -8,7 +8,11 @@ import { fail } from '../../errors.ts';
 import type { DeviceRegistry } from '../../rules/devices.ts';
 import { decodeCursor, page, pageQuery, Where } from '../pagination.ts';
 
-export interface GateStateSource { gateState(gateId: string): 'idle' | 'crossing' | 'alarm' }
+export interface GateStateSource {
+  gateState(gateId: string): 'idle' | 'crossing' | 'alarm';
+  /** Brings the device counters up to date before they are shown. */
+  refreshDevices?(): void;
+}
 
 export function gateRoutes(app: any, custody: Custody, devices: DeviceRegistry, live?: GateStateSource): void {
   const { ctx, db } = custody;
@@ -25,7 +29,10 @@ export function gateRoutes(app: any, custody: Custody, devices: DeviceRegistry, 
     }),
   });
 
-  app.get('/gates', { schema: { tags: ['gates'] } }, async (req: any) => ({ data: visibleGates(req.principal).map(gateToApi), nextCursor: null }));
+  app.get('/gates', { schema: { tags: ['gates'] } }, async (req: any) => {
+    live?.refreshDevices?.();
+    return { data: visibleGates(req.principal).map(gateToApi), nextCursor: null };
+  });
   app.get('/gates/:id', { schema: { params: z.object({ id: z.string().max(64) }), tags: ['gates'] } }, async (req: any) => {
     const g = visibleGates(req.principal).find((x) => x.id === req.params.id);
     if (!g) fail('NOT_FOUND', `No gate ${req.params.id}`);
@@ -34,6 +41,7 @@ export function gateRoutes(app: any, custody: Custody, devices: DeviceRegistry, 
 
   app.get('/devices', { schema: { tags: ['gates'] } }, async (req: any) => {
     if (req.principal.role === 'agency') return { data: [], nextCursor: null };
+    live?.refreshDevices?.();
     return { data: devices.list().filter((d) => !d.restricted || seesRestricted(req.principal)).map(({ restricted: _r, ...d }) => d), nextCursor: null };
   });
 

@@ -30,9 +30,12 @@ export function referenceRoutes(app: any, custody: Custody): void {
     return (zoneId: string) => byZone.get(zoneId) ?? Object.fromEntries(ITEM_STATES.map((s) => [s, 0]));
   };
 
+  // Locations come from the site file and change only with it: count them once.
+  const locationsPerZone = new Map((db.prepare('SELECT zone_id, count(*) AS n FROM locations GROUP BY zone_id').all() as { zone_id: string; n: number }[])
+    .map((r) => [r.zone_id, r.n]));
   const zoneToApi = (z: (typeof ctx.site.zones)[number], counts: Record<string, number>) => ({
     id: z.id, name: z.name, nameEn: z.nameEn ?? null, kind: z.kind, limits: z.limits, counts,
-    locations: (db.prepare('SELECT count(*) AS n FROM locations WHERE zone_id = ?').get(z.id) as { n: number }).n,
+    locations: locationsPerZone.get(z.id) ?? 0,
   });
 
   app.get('/zones', { schema: { tags: ['places'] } }, async (req: any) => {
