@@ -34,6 +34,18 @@ export const ERRORS = {
   ALARM_ALREADY_RESOLVED: { status: 409, message: 'The alarm is already resolved' },
   ALARM_SELF_RESOLVING: { status: 409, message: 'This alarm resolves itself when its cause ends' },
   PHOTO_EMPTY: { status: 400, message: 'The photo is empty' },
+  // Storage rules (分类存放)
+  STORAGE_NOT_ALLOWED: { status: 409, message: 'This category may not be stored in this kind of zone' },
+
+  // Two-person operations (双人)
+  SECOND_PERSON_REQUIRED: { status: 409, message: 'This item needs a second person to confirm the operation' },
+  CONFIRMATION_NOT_FOUND: { status: 404, message: 'No such pending operation' },
+  CONFIRMATION_EXPIRED: { status: 409, message: 'The pending operation was not confirmed within its window' },
+  CONFIRMATION_SAME_PERSON: { status: 409, message: 'The second person must be someone other than the one who asked' },
+  CONFIRMATION_NOT_PENDING: { status: 409, message: 'The operation is no longer waiting for a confirmation' },
+
+  // The ledger's chains
+  CHAIN_NOT_FOUND: { status: 404, message: 'No such chain' },
   INTERNAL: { status: 500, message: 'Internal error' },
 } as const;
 

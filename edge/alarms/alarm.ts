@@ -7,7 +7,7 @@ import { requireAllowed, seesRestricted, type Principal } from '../auth/principa
 
 export const ALARM_KINDS = [
   'unauthorized_movement', 'escort_missing', 'restricted_zone_breach', 'unexpected_removal', 'misplaced',
-  'overdue_return', 'unknown_tag', 'environment', 'device_offline', 'manifest_discrepancy',
+  'overdue_return', 'unknown_tag', 'environment', 'device_offline', 'manifest_discrepancy', 'decision_failed',
 ] as const;
 export type AlarmKind = (typeof ALARM_KINDS)[number];
 export const SEVERITIES = ['warning', 'critical'] as const;

@@ -205,4 +205,25 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX crossings_recent ON crossings(decided_at);
   `,
+  // 3: the restricted zone's own hash chain (events keyed by chain and seq, a signed head per chain,
+  // and (chain, seq) wherever an event is referenced).
+  `
+  -- (chain schema)
+  `,
+
+  // 4: gate decisions on the gateway's clock, with the device's own times kept as evidence, and
+  // decisions that failed recorded as such.
+  `
+  -- (crossings: device times and failures)
+  `,
+
+  // 5: storage rules per category, final states off the shelves, disposal method on dispose orders.
+  `
+  -- (storage rules, dispose orders)
+  `,
+
+  // 6: two-person operations: the pending operation waiting for a second person's confirmation.
+  `
+  -- (two-person confirmations)
+  `,
 ];
