@@ -5,6 +5,7 @@ import { openStore, type Db } from './store/db.ts';
 import { syncSite } from './site/sync.ts';
 import { Ledger } from './ledger/ledger.ts';
 import { verifyLedger } from './ledger/verify.ts';
+import { splitChainsIfPending } from './ledger/split.ts';
 import { CustodyContext, systemClock, type Clock } from './context.ts';
 import { checkOverdue } from './rules/overdue.ts';
 import { refreshOrderStates } from './orders/order.ts';
@@ -28,6 +29,7 @@ export class Custody {
       syncSite(this.db, opts.site);
       const clock = opts.clock ?? systemClock;
       const ledger = new Ledger(this.db, opts.site.site.id, opts.siteKey, opts.dataDir, () => clock.now());
+      splitChainsIfPending(this.db, ledger, new Date(clock.now()).toISOString());
       this.ctx = new CustodyContext(this.db, ledger, opts.site, clock);
     } catch (e) {
       this.db.close();
@@ -38,6 +40,9 @@ export class Custody {
   verify() {
     return verifyLedger(this.db, this.opts.site.site.id, this.opts.siteKey, this.opts.dataDir);
   }
+
+  get siteKey(): Buffer { return this.opts.siteKey; }
+  get dataDir(): string { return this.opts.dataDir; }
 
   /** One pass of the rules the clock drives; also run by tests that move the clock. */
   tick(): void {

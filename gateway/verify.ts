@@ -18,9 +18,13 @@ async function main(): Promise<number> {
     const r = verifyLedger(db, site.site.id, siteKey, site.dataDir);
     if (process.argv.includes('--json')) console.log(JSON.stringify(r, null, 2));
     else {
-      console.log(`${r.ok ? 'OK' : 'FAULT'}  ${r.message}`);
-      console.log(`events ${r.events}, head seq ${r.head.seq} ${r.head.hash.slice(0, 16)}…, checkpoint file: ${r.checkpointFile}, ${r.durationMs} ms`);
-      if (!r.ok) console.log(`first bad seq: ${r.firstBadSeq ?? '(the head itself)'}  fault: ${r.fault}`);
+      // A court reads this: each chain on its own lines, then the split that joins them.
+      for (const c of [r.main, r.restricted]) {
+        console.log(`${c.ok ? 'OK' : 'FAULT'}  ${c.chain} chain: ${c.message}`);
+        console.log(`      events ${c.events}, head seq ${c.head.seq} ${c.head.hash.slice(0, 16)}…, checkpoint file: ${c.checkpointFile}, ${c.durationMs} ms`);
+        if (!c.ok) console.log(`      first bad seq: ${c.firstBadSeq ?? '(the head itself)'}  fault: ${c.fault}`);
+      }
+      console.log(`${r.split.state === 'broken' ? 'FAULT' : 'OK'}  split: ${r.split.message}`);
     }
     return r.ok ? 0 : 1;
   } finally {

@@ -1,4 +1,7 @@
-// A custody event as hashed: every column of `events` but `hash`, in RFC 8785 canonical JSON.
+// A custody event as hashed: every column of `events` but `hash` and `chain`, in RFC 8785 canonical
+// JSON. The chain is where the event is stored, not what it says: the hashed `restricted` flag and
+// the links to its neighbours bind an event to its chain (an event moved to the other chain breaks
+// both chains' links), and leaving it out keeps every hash written before the chains were split valid.
 import { createHash, createHmac } from 'node:crypto';
 import canonicalizeCjs from 'canonicalize';
 
@@ -6,6 +9,11 @@ import canonicalizeCjs from 'canonicalize';
 const canonicalize = canonicalizeCjs as unknown as (input: unknown) => string | undefined;
 
 export const GENESIS_HASH = '0'.repeat(64);
+
+/** The ledger's chains: `restricted` holds the discipline commission's zone, `main` everything else. */
+export const CHAINS = ['main', 'restricted'] as const;
+export type Chain = (typeof CHAINS)[number];
+export const chainOf = (restricted: boolean): Chain => (restricted ? 'restricted' : 'main');
 
 export interface Actors {
   /** The user (API) or the component (`gateway`, `platform`) that did it. */
@@ -40,7 +48,7 @@ export interface CustodyEvent {
   prevHash: string;
 }
 
-export type HashedEvent = CustodyEvent & { hash: string };
+export type HashedEvent = CustodyEvent & { chain: Chain; hash: string };
 
 export function canonicalEvent(e: CustodyEvent): string {
   const { seq, id, at, kind, itemId, orderId, actors, from, to, details, restricted, prevHash } = e;
@@ -53,13 +61,19 @@ export function hashEvent(e: CustodyEvent): string {
   return createHash('sha256').update(e.prevHash + canonicalEvent(e)).digest('hex');
 }
 
-/** The checkpoint's MAC binds the site, the head's seq and its hash. */
-export function checkpointMac(key: Buffer, siteId: string, seq: number, hash: string): string {
-  return createHmac('sha256', key).update(`${siteId}\n${seq}\n${hash}`).digest('hex');
+/**
+ * The checkpoint's MAC binds the site, the chain, the head's seq and its hash. The main chain keeps
+ * the form it had before there were two chains, so that heads signed then still verify; the
+ * restricted chain's names the chain, so that one chain's signed head cannot pass for the other's.
+ */
+export function checkpointMac(key: Buffer, siteId: string, seq: number, hash: string, chain: Chain = 'main'): string {
+  const text = chain === 'main' ? `${siteId}\n${seq}\n${hash}` : `${siteId}\n${chain}\n${seq}\n${hash}`;
+  return createHmac('sha256', key).update(text).digest('hex');
 }
 
 /** Rows as stored: JSON columns are text, exactly as written at append time. */
 export interface EventRow {
+  chain: Chain;
   seq: number;
   id: string;
   at: string;
@@ -89,6 +103,7 @@ export function eventFromRow(r: EventRow): HashedEvent {
     details: JSON.parse(r.details),
     restricted: r.restricted === 1,
     prevHash: r.prev_hash,
+    chain: r.chain,
     hash: r.hash,
   };
 }

@@ -21,8 +21,8 @@ export function dispose(ctx: CustodyContext, p: Principal, itemId: string, input
     (item) => ({
       change: { state: 'disposed', location_id: null, due_at: null },
       // Disposed while out (kept by the court that has it): its check-out ends here, not by a return.
-      also: item.state === 'out' ? (event) => ctx.db.prepare(`UPDATE checkouts SET in_seq = ?, returned_at = ?, condition_in = ?
-        WHERE item_id = ? AND in_seq IS NULL`).run(event.seq, event.at, `disposed: ${input.method}`, item.id) : undefined,
+      also: item.state === 'out' ? (event) => ctx.db.prepare(`UPDATE checkouts SET in_chain = ?, in_seq = ?, returned_at = ?, condition_in = ?
+        WHERE item_id = ? AND in_seq IS NULL`).run(event.chain, event.seq, event.at, `disposed: ${input.method}`, item.id) : undefined,
       details: { method: input.method, decisionRef: input.decisionRef, decidedBy: input.decidedBy, recipient: input.recipient ?? null },
     }));
 }

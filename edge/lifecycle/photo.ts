@@ -22,8 +22,8 @@ export function addPhoto(ctx: CustodyContext, p: Principal, itemId: string, cont
       from: snapshot(item), to: snapshot(item), details: { sha256, contentType, size: data.length, note: note ?? null },
       restricted: item.restricted === 1,
     });
-    ctx.db.prepare('INSERT OR IGNORE INTO photos (sha256, item_id, seq, content_type, size, data) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(sha256, itemId, event.seq, contentType, data.length, data);
+    ctx.db.prepare('INSERT OR IGNORE INTO photos (sha256, item_id, chain, seq, content_type, size, data) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(sha256, itemId, event.chain, event.seq, contentType, data.length, data);
     return { sha256, size: data.length, contentType, event };
   });
 }

@@ -30,8 +30,8 @@ export function retrieve(ctx: CustodyContext, p: Principal, itemId: string, inpu
         change: { state: 'out', due_at: dueAt },
         details: register,
         staff: [input.takenBy],
-        also: (event) => ctx.db.prepare(`INSERT INTO checkouts (item_id, out_seq, order_id, purpose, taken_by, approved_by, due_at, condition_out)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(item.id, event.seq, order.id, purpose, input.takenBy, approvedBy, dueAt, input.condition),
+        also: (event) => ctx.db.prepare(`INSERT INTO checkouts (item_id, out_chain, out_seq, order_id, purpose, taken_by, approved_by, due_at, condition_out)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(item.id, event.chain, event.seq, order.id, purpose, input.takenBy, approvedBy, dueAt, input.condition),
       };
     });
 }

@@ -22,8 +22,8 @@ export function returnItem(ctx: CustodyContext, p: Principal, itemId: string, in
   return transition(ctx, p, itemId, input.orderId,
     { context: via, event: 'returned', operation: 'dispatch', from: ['out'], orders: ['return', 'retrieve'], cover: { skipWindow: true, allowDone: true } },
     (item, order) => {
-      const open = ctx.db.prepare('SELECT * FROM checkouts WHERE item_id = ? AND in_seq IS NULL ORDER BY out_seq DESC LIMIT 1')
-        .get(item.id) as { out_seq: number; order_id: string; condition_out: string; due_at: string } | undefined;
+      const open = ctx.db.prepare('SELECT * FROM checkouts WHERE item_id = ? AND in_seq IS NULL ORDER BY rowid DESC LIMIT 1')
+        .get(item.id) as { out_chain: string; out_seq: number; order_id: string; condition_out: string; due_at: string } | undefined;
       if (order.kind === 'retrieve' && open?.order_id !== order.id) {
         fail('ORDER_ITEM_NOT_COVERED', `Item ${item.id} did not go out under order ${order.id}`, { orderId: order.id, itemId: item.id });
       }
@@ -39,12 +39,12 @@ export function returnItem(ctx: CustodyContext, p: Principal, itemId: string, in
         change: { state: 'stored', due_at: null, ...(loc ? { zone_id: loc.zone_id, location_id: loc.id } : {}) },
         details: {
           condition: input.condition, conditionOut: open?.condition_out ?? null, conditionDiffers, late,
-          checkoutSeq: open?.out_seq ?? null, returnedBy: input.returnedBy ?? null,
+          checkoutSeq: open?.out_seq ?? null, ...(open && open.out_chain !== 'main' ? { checkoutChain: open.out_chain } : {}), returnedBy: input.returnedBy ?? null,
         },
         staff: input.returnedBy ? [input.returnedBy] : undefined,
         also: (event) => {
-          if (open) ctx.db.prepare('UPDATE checkouts SET in_seq = ?, returned_at = ?, condition_in = ?, condition_differs = ? WHERE item_id = ? AND out_seq = ?')
-            .run(event.seq, event.at, input.condition, conditionDiffers ? 1 : 0, item.id, open.out_seq);
+          if (open) ctx.db.prepare('UPDATE checkouts SET in_chain = ?, in_seq = ?, returned_at = ?, condition_in = ?, condition_differs = ? WHERE item_id = ? AND out_chain = ? AND out_seq = ?')
+            .run(event.chain, event.seq, event.at, input.condition, conditionDiffers ? 1 : 0, item.id, open.out_chain, open.out_seq);
         },
       };
     });

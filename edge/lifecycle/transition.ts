@@ -54,7 +54,7 @@ export function transition(ctx: CustodyContext, p: Principal, itemId: string, or
       details: spec.context ? { ...applied.details, ...spec.context } : applied.details,
       restricted: item.restricted === 1 || after.restricted === 1,
     });
-    markDone(ctx, order.id, itemId, event.seq);
+    markDone(ctx, order.id, itemId, event);
     applied.also?.(event);
     return { item: itemToApi(after), event };
   });

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { CustodyContext } from '../context.ts';
 import { fail } from '../errors.ts';
 import { requireAllowed, seesRestricted, type Principal } from '../auth/principal.ts';
+import type { HashedEvent } from '../ledger/event.ts';
 
 export const ORDER_KINDS = ['transfer_in', 'putaway', 'move', 'retrieve', 'return', 'circulate', 'dispose'] as const;
 export type OrderKind = (typeof ORDER_KINDS)[number];
@@ -53,14 +54,14 @@ export function effectiveState(o: Pick<OrderRow, 'state' | 'valid_from' | 'valid
 }
 
 export function orderToApi(ctx: CustodyContext, o: OrderRow) {
-  const items = ctx.db.prepare('SELECT item_id, done_seq FROM order_items WHERE order_id = ? ORDER BY item_id').all(o.id) as { item_id: string; done_seq: number | null }[];
+  const items = ctx.db.prepare('SELECT item_id, done_chain, done_seq FROM order_items WHERE order_id = ? ORDER BY item_id').all(o.id) as { item_id: string; done_chain: string | null; done_seq: number | null }[];
   return {
     id: o.id, kind: o.kind, state: effectiveState(o, ctx.clock.now()), emergency: o.emergency === 1, source: o.source,
     agencyId: o.agency_id, zoneId: o.zone_id, toAgencyId: o.to_agency_id,
     issuedBy: o.issued_by, approvedBy: o.approved_by, validFrom: o.valid_from, validUntil: o.valid_until,
     gates: JSON.parse(o.gates) as string[], direction: o.direction, escorts: JSON.parse(o.escorts) as string[],
     purpose: o.purpose, dueAt: o.due_at, note: o.note, cancelledBy: o.cancelled_by, cancelReason: o.cancel_reason,
-    items: items.map((i) => ({ itemId: i.item_id, done: i.done_seq !== null, eventSeq: i.done_seq })),
+    items: items.map((i) => ({ itemId: i.item_id, done: i.done_seq !== null, eventChain: i.done_chain, eventSeq: i.done_seq })),
     createdAt: o.created_at, updatedAt: o.updated_at,
   };
 }
@@ -157,10 +158,10 @@ export function requireCover(ctx: CustodyContext, p: Principal, orderId: string,
 }
 
 /** Marks the item done under the order; the order completes when nothing is left. */
-export function markDone(ctx: CustodyContext, orderId: string, itemId: string, seq: number): void {
+export function markDone(ctx: CustodyContext, orderId: string, itemId: string, event: Pick<HashedEvent, 'chain' | 'seq'>): void {
   const db = ctx.db;
   // The first event done under the order stays its record (a later return under a retrieve order does not overwrite it).
-  db.prepare('UPDATE order_items SET done_seq = ? WHERE order_id = ? AND item_id = ? AND done_seq IS NULL').run(seq, orderId, itemId);
+  db.prepare('UPDATE order_items SET done_chain = ?, done_seq = ? WHERE order_id = ? AND item_id = ? AND done_seq IS NULL').run(event.chain, event.seq, orderId, itemId);
   const left = db.prepare('SELECT count(*) AS n FROM order_items WHERE order_id = ? AND done_seq IS NULL').get(orderId) as { n: number };
   if (left.n === 0) {
     db.prepare(`UPDATE orders SET state = 'completed', updated_at = ? WHERE id = ? AND state IN ('open', 'active')`).run(ctx.nowIso(), orderId);

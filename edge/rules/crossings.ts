@@ -17,6 +17,7 @@ import { returnItem } from '../lifecycle/return.ts';
 import { dispose } from '../lifecycle/dispose.ts';
 import { receive } from '../lifecycle/receive.ts';
 import type { Gate } from '../site/schema.ts';
+import type { Chain, HashedEvent } from '../ledger/event.ts';
 import { gateFacts } from './gate/context.ts';
 import { badgeBreach, itemBreach } from './gate/restricted-zone.ts';
 import { checkEscort } from './gate/escort.ts';
@@ -29,7 +30,7 @@ export interface DecidedCrossing {
   id: string; gateId: string; epc: string; itemId: string | null; staffId: string | null;
   direction: string; confidence: number; firstSeen: string; lastSeen: string; readCount: number;
   badges: string[]; orderId: string | null; decision: CrossingDecision; alarmKinds: string[];
-  eventSeq: number | null; restricted: boolean; itemAgencyId: string | null; at: string;
+  eventSeq: number | null; eventChain: Chain | null; restricted: boolean; itemAgencyId: string | null; at: string;
 }
 
 interface StaffRow { id: string; name: string; clearances: string }
@@ -60,7 +61,7 @@ export class GateDecider {
     this.insertCrossing = ctx.db.prepare(`INSERT OR IGNORE INTO crossings (id, gate_id, epc, item_id, staff_id, direction, confidence,
       first_seen, last_seen, read_count, badges, order_id, decision, alarm_kinds, event_seq, restricted, agency_id, decided_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`);
-    this.setCrossingEvent = ctx.db.prepare('UPDATE crossings SET event_seq = ? WHERE id = ?');
+    this.setCrossingEvent = ctx.db.prepare('UPDATE crossings SET event_chain = ?, event_seq = ? WHERE id = ?');
     this.setCrossingAlarm = ctx.db.prepare('UPDATE crossings SET decision = ?, alarm_kinds = ? WHERE id = ?');
   }
 
@@ -130,7 +131,7 @@ export class GateDecider {
     const alarms: RaiseAlarm[] = [];
     let decision: CrossingDecision = 'alarm';
     let orderId: string | null = null;
-    let apply: ((p: Principal, via: Record<string, unknown>) => number | null) | null = null;
+    let apply: ((p: Principal, via: Record<string, unknown>) => HashedEvent) | null = null;
     const f = gateFacts(ctx, c, gate);
     const restricted = f.gateRestricted || item?.restricted === 1;
 
@@ -168,7 +169,7 @@ export class GateDecider {
       direction: c.direction, confidence: c.confidence, firstSeen: new Date(c.firstSeen).toISOString(),
       lastSeen: new Date(c.lastSeen).toISOString(), readCount: c.readCount, badges, orderId,
       decision: alarms.length && decision !== 'authorised' ? 'alarm' : decision, alarmKinds: alarms.map((a) => a.kind),
-      eventSeq: null, restricted, itemAgencyId: item?.agency_id ?? null, at,
+      eventSeq: null, eventChain: null, restricted, itemAgencyId: item?.agency_id ?? null, at,
     };
     const inserted = ctx.transaction(() => {
       const r = this.insertCrossing.run(
@@ -182,9 +183,10 @@ export class GateDecider {
           agencyId: null, staffId: null, actingAs: 'gateway',
         };
         try {
-          const seq = apply(gatePrincipal, { gateId: gate.id, direction: c.direction, badges, crossingId: decided.id, confidence: c.confidence });
-          decided.eventSeq = seq;
-          this.setCrossingEvent.run(seq, decided.id);
+          const event = apply(gatePrincipal, { gateId: gate.id, direction: c.direction, badges, crossingId: decided.id, confidence: c.confidence });
+          decided.eventSeq = event.seq;
+          decided.eventChain = event.chain;
+          this.setCrossingEvent.run(event.chain, event.seq, decided.id);
         } catch (e) {
           // The operation's checks run before it writes anything, so a refusal leaves nothing half-done:
           // the item moved and no operation could record it, which is an unauthorised movement.
@@ -226,30 +228,30 @@ export class GateDecider {
 
   private retrieveOrderOf(item: ItemRow, gate: Gate): OrderRow | undefined {
     const row = this.ctx.db.prepare(`SELECT o.* FROM checkouts c JOIN orders o ON o.id = c.order_id
-      WHERE c.item_id = ? AND c.in_seq IS NULL ORDER BY c.out_seq DESC LIMIT 1`).get(item.id) as OrderRow | undefined;
+      WHERE c.item_id = ? AND c.in_seq IS NULL ORDER BY c.rowid DESC LIMIT 1`).get(item.id) as OrderRow | undefined;
     if (!row) return undefined;
     const gates = JSON.parse(row.gates) as string[];
     return !gates.length || gates.includes(gate.id) ? row : undefined;
   }
 
-  /** Applies the operation the order authorises for this crossing; returns its event's seq (null when nothing changes state). */
-  private applyOrder(o: OrderRow, item: ItemRow, badges: string[], p: Principal, via: Record<string, unknown>, direction: 'in' | 'out'): number | null {
+  /** Applies the operation the order authorises for this crossing; returns its custody event. */
+  private applyOrder(o: OrderRow, item: ItemRow, badges: string[], p: Principal, via: Record<string, unknown>, direction: 'in' | 'out'): HashedEvent {
     const ctx = this.ctx;
     // The escorts the order names come first: they are the people responsible for the item.
     const taker = badges[0] ?? 'unknown';
     if (o.kind === 'retrieve' && direction === 'out' && item.state === 'stored') {
-      return retrieve(ctx, p, item.id, { orderId: o.id, takenBy: taker, condition: '经出入口自动登记，未开封查验' }, via).event.seq;
+      return retrieve(ctx, p, item.id, { orderId: o.id, takenBy: taker, condition: '经出入口自动登记，未开封查验' }, via).event;
     }
     if ((o.kind === 'return' || o.kind === 'retrieve') && direction === 'in' && item.state === 'out') {
-      const open = ctx.db.prepare('SELECT condition_out FROM checkouts WHERE item_id = ? AND in_seq IS NULL ORDER BY out_seq DESC LIMIT 1').get(item.id) as { condition_out: string } | undefined;
+      const open = ctx.db.prepare('SELECT condition_out FROM checkouts WHERE item_id = ? AND in_seq IS NULL ORDER BY rowid DESC LIMIT 1').get(item.id) as { condition_out: string } | undefined;
       // The gate cannot see the condition: it records the one at check-out, to be confirmed at the bench.
-      return returnItem(ctx, p, item.id, { orderId: o.id, condition: open?.condition_out ?? '待查验', returnedBy: taker }, via).event.seq;
+      return returnItem(ctx, p, item.id, { orderId: o.id, condition: open?.condition_out ?? '待查验', returnedBy: taker }, via).event;
     }
     if (o.kind === 'dispose' && direction === 'out' && (item.state === 'stored' || item.state === 'out')) {
-      return dispose(ctx, p, item.id, { orderId: o.id, method: 'returned_to_owner', decisionRef: o.note ?? o.id, decidedBy: o.approved_by }, via).event.seq;
+      return dispose(ctx, p, item.id, { orderId: o.id, method: 'returned_to_owner', decisionRef: o.note ?? o.id, decidedBy: o.approved_by }, via).event;
     }
     if (o.kind === 'transfer_in' && direction === 'in' && item.state === 'announced') {
-      return receive(ctx, p, item.id, { orderId: o.id, condition: '经移交通道自动登记' }, via).event.seq;
+      return receive(ctx, p, item.id, { orderId: o.id, condition: '经移交通道自动登记' }, via).event;
     }
     // move and putaway: the crossing is authorised; the location changes when the operator scans the shelf.
     const event = ctx.transaction((tx) => tx.append({
@@ -258,6 +260,6 @@ export class GateDecider {
       to: { state: item.state, zoneId: item.zone_id, locationId: item.location_id, agencyId: item.agency_id },
       details: via, restricted: item.restricted === 1,
     }));
-    return event.seq;
+    return event;
   }
 }

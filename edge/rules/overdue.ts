@@ -5,14 +5,14 @@ import { raiseAlarm, type Severity } from '../alarms/alarm.ts';
 
 interface OverdueRow {
   id: string; epc: string; name: string; due_at: string; restricted: number; zone_id: string | null;
-  location_id: string | null; out_seq: number; order_id: string; taken_by: string;
+  location_id: string | null; out_chain: string; out_seq: number; order_id: string; taken_by: string;
 }
 
 export function checkOverdue(ctx: CustodyContext): number {
   const nowMs = ctx.clock.now();
   const graceMs = ctx.site.rules.overdueGraceMinutes * 60_000;
   const rows = ctx.db.prepare(`SELECT i.id, i.epc, i.name, i.due_at, i.restricted, i.zone_id, i.location_id,
-      c.out_seq, c.order_id, c.taken_by
+      c.out_chain, c.out_seq, c.order_id, c.taken_by
     FROM items i JOIN checkouts c ON c.item_id = i.id AND c.in_seq IS NULL
     WHERE i.state = 'out' AND i.due_at <= ?`).all(new Date(nowMs).toISOString()) as OverdueRow[];
   const live = ctx.db.prepare(`SELECT severity FROM alarms WHERE cause_key = ? AND state <> 'resolved'`);
@@ -20,7 +20,8 @@ export function checkOverdue(ctx: CustodyContext): number {
   ctx.transaction(() => {
     for (const r of rows) {
       const severity: Severity = nowMs - Date.parse(r.due_at) >= graceMs ? 'critical' : 'warning';
-      const causeKey = `overdue_return:${r.id}:${r.out_seq}`;
+      // The main chain's key keeps its old form, so that an alarm open before the chains were split stays the same cause.
+      const causeKey = `overdue_return:${r.id}:${r.out_chain === 'main' ? '' : `${r.out_chain}-`}${r.out_seq}`;
       const existing = live.get(causeKey) as { severity: Severity } | undefined;
       // Only a new cause or an escalation is news; the same state every tick is not.
       if (existing && (existing.severity === severity || existing.severity === 'critical')) continue;
@@ -28,7 +29,7 @@ export function checkOverdue(ctx: CustodyContext): number {
         kind: 'overdue_return', severity, causeKey, restricted: r.restricted === 1,
         message: `${r.name} was due back at ${r.due_at} (taken by ${r.taken_by})`,
         itemId: r.id, epc: r.epc, zoneId: r.zone_id, locationId: r.location_id, orderId: r.order_id,
-        details: { dueAt: r.due_at, takenBy: r.taken_by, checkoutSeq: r.out_seq },
+        details: { dueAt: r.due_at, takenBy: r.taken_by, checkoutChain: r.out_chain, checkoutSeq: r.out_seq },
       });
       raised++;
     }

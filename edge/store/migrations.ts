@@ -207,8 +207,83 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 3: the restricted zone's own hash chain (events keyed by chain and seq, a signed head per chain,
   // and (chain, seq) wherever an event is referenced).
+  // Every event belongs to one chain, with its own seq from 1 and its own genesis: `main`, and
+  // `restricted` for the discipline commission's zone, so that no count or sequence number other
+  // roles can read moves with activity in that zone. Existing events all belong to `main` (which
+  // before this migration also carried the zone's events); the gateway records the split as an
+  // event in both chains on its next start (edge/ledger/split.ts), so that no history is rewritten.
   `
-  -- (chain schema)
+  CREATE TABLE events_chained (
+    chain TEXT NOT NULL CHECK (chain IN ('main', 'restricted')),
+    seq INTEGER NOT NULL,
+    id TEXT NOT NULL UNIQUE,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    item_id TEXT,
+    order_id TEXT,
+    actors TEXT NOT NULL,
+    from_state TEXT,
+    to_state TEXT,
+    details TEXT NOT NULL,
+    restricted INTEGER NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (chain, seq)
+  ) STRICT, WITHOUT ROWID;
+  INSERT INTO events_chained (chain, seq, id, at, kind, item_id, order_id, actors, from_state, to_state, details, restricted, prev_hash, hash)
+    SELECT 'main', seq, id, at, kind, item_id, order_id, actors, from_state, to_state, details, restricted, prev_hash, hash
+    FROM events ORDER BY seq;
+  DROP TABLE events;
+  ALTER TABLE events_chained RENAME TO events;
+  -- Clustered by (chain, seq): verify and the cursors read a chain in order without a second lookup.
+  CREATE INDEX events_item ON events(item_id, at);
+  CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN
+    SELECT RAISE(ABORT, 'the custody ledger is append-only');
+  END;
+  CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN
+    SELECT RAISE(ABORT, 'the custody ledger is append-only');
+  END;
+
+  -- One signed head per chain.
+  CREATE TABLE ledger_heads (
+    chain TEXT PRIMARY KEY CHECK (chain IN ('main', 'restricted')),
+    seq INTEGER NOT NULL, hash TEXT NOT NULL, at TEXT NOT NULL, mac TEXT NOT NULL
+  ) STRICT;
+  INSERT INTO ledger_heads (chain, seq, hash, at, mac) SELECT 'main', seq, hash, at, mac FROM ledger_head;
+  DROP TABLE ledger_head;
+
+  -- A store whose main chain holds the zone's events is split once, by the gateway (it needs the site key).
+  CREATE TABLE ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+  INSERT INTO ledger_meta (key, value) SELECT 'split_pending', '1' WHERE EXISTS (SELECT 1 FROM events WHERE restricted = 1);
+
+  -- References to events name their chain beside the seq. Everything before this migration is main's.
+  ALTER TABLE order_items ADD COLUMN done_chain TEXT;
+  UPDATE order_items SET done_chain = 'main' WHERE done_seq IS NOT NULL;
+  ALTER TABLE crossings ADD COLUMN event_chain TEXT;
+  UPDATE crossings SET event_chain = 'main' WHERE event_seq IS NOT NULL;
+  ALTER TABLE photos ADD COLUMN chain TEXT NOT NULL DEFAULT 'main';
+  CREATE TABLE checkouts_chained (
+    item_id TEXT NOT NULL REFERENCES items(id),
+    out_chain TEXT NOT NULL,
+    out_seq INTEGER NOT NULL,
+    order_id TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    taken_by TEXT NOT NULL,
+    approved_by TEXT NOT NULL,
+    due_at TEXT NOT NULL,
+    condition_out TEXT NOT NULL,
+    in_chain TEXT,
+    in_seq INTEGER,
+    returned_at TEXT,
+    condition_in TEXT,
+    condition_differs INTEGER,
+    PRIMARY KEY (item_id, out_chain, out_seq)
+  ) STRICT;
+  INSERT INTO checkouts_chained SELECT item_id, 'main', out_seq, order_id, purpose, taken_by, approved_by, due_at, condition_out,
+    CASE WHEN in_seq IS NULL THEN NULL ELSE 'main' END, in_seq, returned_at, condition_in, condition_differs FROM checkouts;
+  DROP TABLE checkouts;
+  ALTER TABLE checkouts_chained RENAME TO checkouts;
+  CREATE INDEX checkouts_open ON checkouts(item_id) WHERE in_seq IS NULL;
   `,
 
   // 4: gate decisions on the gateway's clock, with the device's own times kept as evidence, and

@@ -1,25 +1,37 @@
 // One server-sent-events connection: what it listens to, what it lets through, and how it ends.
 //
 //   retry: 3000                          (once, first)
-//   id: 41 / event: ready / data: {"cursor":41}
+//   id: 41 / event: ready / data: {"cursor":41}     (discipline: id: 41.7, {"cursor":41,"restrictedCursor":7})
 //   id: 42 / event: event / data: {custody event as the ledger gives it}
 //   id: 42 / event: alarm / data: {alarm as the API gives it}
 //   id: 42 / event: crossing / data: {crossing}
 //   : ping                               (every heartbeat)
 //
-// Every `id:` is the stream's custody cursor: the seq of the last custody event this principal was
-// sent (or, before any, the last it could have seen). A browser reconnecting sends it back as
+// Every `id:` is the stream's custody cursor: the seq of the last main-chain custody event this
+// principal was sent (or, before any, the last it could have seen); for `discipline`, who also reads
+// the restricted zone's chain, `<main>.<restricted>`. A browser reconnecting sends it back as
 // `Last-Event-ID` and gets the visible custody events after it replayed first. Alarms and
 // crossings are live only: their current state is in the lists.
 //
 // The cursor never moves on an event the principal may not see, so the ids reveal nothing that
-// GET /events does not.
+// GET /events does not; and since the restricted zone's events are in a chain of their own, the ids
+// other roles see do not move when only that zone changes.
 import type { ServerResponse } from 'node:http';
 import type { CustodyContext } from '../context.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Alarm } from '../alarms/alarm.ts';
-import { eventFromRow, type HashedEvent } from '../ledger/event.ts';
-import { alarmVisible, crossingVisible, eventVisible, lastVisibleSeq, visibleEventsAfter, type CrossingSource, type StreamCrossing } from './visibility.ts';
+import { eventFromRow, type Chain, type HashedEvent } from '../ledger/event.ts';
+import { alarmVisible, chainsOf, crossingVisible, eventVisible, lastVisibleSeq, visibleEventsAfter, type CrossingSource, type StreamCrossing } from './visibility.ts';
+
+/** Where a stream stands in each chain it reads. */
+export type StreamCursor = Partial<Record<Chain, number>>;
+
+/** `41` (main only) or `41.7` (main and restricted), as `id:` carries it. */
+export function parseCursor(v: string): StreamCursor | null {
+  const m = /^(\d{1,15})(?:\.(\d{1,15}))?$/.exec(v.trim());
+  if (!m) return null;
+  return m[2] === undefined ? { main: Number(m[1]) } : { main: Number(m[1]), restricted: Number(m[2]) };
+}
 
 export interface SessionOptions {
   heartbeatMs: number;
@@ -47,7 +59,8 @@ export function principalStillValid(ctx: CustodyContext, p: Principal): boolean 
 
 export class StreamSession {
   private closed = false;
-  private cursor = 0;
+  private cursor: Record<Chain, number> = { main: 0, restricted: 0 };
+  private readonly chains: Chain[];
   private heartbeat: NodeJS.Timeout | null = null;
   private unsubscribeCrossings: (() => void) | null = null;
   /** The bus removes listeners by owner: this object is this session's. */
@@ -55,13 +68,15 @@ export class StreamSession {
   private readonly closeListeners: (() => void)[] = [];
 
   constructor(private readonly ctx: CustodyContext, private readonly res: ServerResponse, readonly principal: Principal,
-    private readonly opts: SessionOptions) {}
+    private readonly opts: SessionOptions) {
+    this.chains = chainsOf(principal);
+  }
 
   /**
    * Writes the headers, subscribes, replays, and says `ready`. Runs in one synchronous stretch:
    * nothing can commit between the replay query and the subscription, so nothing is lost or doubled.
    */
-  open(lastEventId: number | null): void {
+  open(lastEventId: StreamCursor | null): void {
     const { res, ctx } = this;
     res.once('close', () => this.close());
     res.once('error', () => this.close());
@@ -74,10 +89,13 @@ export class StreamSession {
     ctx.bus.on('alarm', this.owner, (a) => this.onAlarm(a));
     if (this.opts.crossings) this.unsubscribeCrossings = this.opts.crossings.subscribe((c) => this.onCrossing(c));
 
-    if (lastEventId !== null) this.replay(lastEventId);
-    else this.cursor = lastVisibleSeq(ctx.db, this.principal);
-    if (this.closed) return;
-    this.send('ready', { cursor: this.cursor });
+    for (const chain of this.chains) {
+      const after = lastEventId?.[chain];
+      if (after !== undefined) this.replay(chain, after);
+      else this.cursor[chain] = lastVisibleSeq(ctx.db, this.principal, chain);
+      if (this.closed) return;
+    }
+    this.send('ready', this.cursorData());
 
     this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs);
     this.heartbeat.unref();
@@ -110,27 +128,35 @@ export class StreamSession {
 
   // ---- sources ----
 
-  private replay(after: number): void {
-    const rows = visibleEventsAfter(this.ctx.db, this.principal, after, this.opts.maxReplay);
+  private replay(chain: Chain, after: number): void {
+    const rows = visibleEventsAfter(this.ctx.db, this.principal, chain, after, this.opts.maxReplay);
     const truncated = rows.length > this.opts.maxReplay;
     // A Last-Event-ID from the future (another site, a rebuilt store) replays nothing and starts at the head.
-    this.cursor = Math.min(after, lastVisibleSeq(this.ctx.db, this.principal));
+    this.cursor[chain] = Math.min(after, lastVisibleSeq(this.ctx.db, this.principal, chain));
     for (const r of rows.slice(0, this.opts.maxReplay)) {
-      this.cursor = r.seq;
+      this.cursor[chain] = r.seq;
       this.send('event', eventFromRow(r));
       if (this.closed) return;
     }
     if (truncated) {
-      this.cursor = lastVisibleSeq(this.ctx.db, this.principal);
-      this.send('replay_truncated', { cursor: this.cursor, replayed: this.opts.maxReplay });
+      this.cursor[chain] = lastVisibleSeq(this.ctx.db, this.principal, chain);
+      this.send('replay_truncated', { ...this.cursorData(), chain, replayed: this.opts.maxReplay });
     }
   }
 
   private onEvent(e: HashedEvent): void {
-    if (this.closed || e.seq <= this.cursor) return;
+    if (this.closed || !this.chains.includes(e.chain) || e.seq <= this.cursor[e.chain]) return;
     if (!eventVisible(this.ctx.db, this.principal, e)) return;
-    this.cursor = e.seq;
+    this.cursor[e.chain] = e.seq;
     this.send('event', e);
+  }
+
+  private cursorData(): { cursor: number; restrictedCursor?: number } {
+    return this.chains.includes('restricted') ? { cursor: this.cursor.main, restrictedCursor: this.cursor.restricted } : { cursor: this.cursor.main };
+  }
+
+  private cursorId(): string {
+    return this.chains.map((c) => this.cursor[c]).join('.');
   }
 
   private onAlarm(a: Alarm): void {
@@ -160,7 +186,7 @@ export class StreamSession {
 
   private send(event: string, data: unknown): void {
     // JSON.stringify never emits a raw CR or LF, so one `data:` line carries the whole object.
-    this.write(`id: ${this.cursor}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    this.write(`id: ${this.cursorId()}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
   private write(s: string): void {

@@ -5,7 +5,7 @@ import type { Db } from '../store/db.ts';
 import type { CustodyContext } from '../context.ts';
 import { canSeeAlarm, type Alarm } from '../alarms/alarm.ts';
 import { canSeeItem, itemVisibilitySql, seesRestricted, type Principal } from '../auth/principal.ts';
-import type { CustodyEvent, EventRow } from '../ledger/event.ts';
+import type { Chain, EventRow, HashedEvent } from '../ledger/event.ts';
 
 /**
  * What the stream needs of a crossing to filter it (edge/rules/crossings.ts's DecidedCrossing is one);
@@ -29,8 +29,9 @@ export function alarmVisible(ctx: CustodyContext, p: Principal, a: Pick<Alarm, '
 }
 
 /** As GET /events: restricted events only for discipline; agency and discipline only for items they can see. */
-export function eventVisible(db: Db, p: Principal, e: Pick<CustodyEvent, 'restricted' | 'itemId'>): boolean {
-  if (e.restricted && !seesRestricted(p)) return false;
+export function eventVisible(db: Db, p: Principal, e: Pick<HashedEvent, 'restricted' | 'itemId' | 'chain'>): boolean {
+  if ((e.restricted || e.chain !== 'main') && !seesRestricted(p)) return false;
+  if (e.chain === 'restricted') return true;
   if (p.role !== 'agency' && p.role !== 'discipline') return true;
   if (!e.itemId) return false;
   const item = db.prepare('SELECT restricted, agency_id FROM items WHERE id = ?').get(e.itemId) as { restricted: number; agency_id: string } | undefined;
@@ -48,30 +49,34 @@ export function crossingVisible(p: Principal, c: StreamCrossing): boolean {
   }
 }
 
-/** The custody events after `afterSeq` this principal may see, oldest first, at most `limit` (+1 to tell truncation). */
-export function visibleEventsAfter(db: Db, p: Principal, afterSeq: number, limit: number): EventRow[] {
-  const where = ['e.seq > ?'];
-  const params: unknown[] = [afterSeq];
+/** The chains a principal reads: the restricted zone's only for discipline. */
+export const chainsOf = (p: Principal): Chain[] => (seesRestricted(p) ? ['main', 'restricted'] : ['main']);
+
+/** The rows of one chain this principal may see, as SQL over an events alias. */
+export function chainVisibility(p: Principal, chain: Chain): { where: string[]; params: unknown[] } {
+  const where = ['e.chain = ?'];
+  const params: unknown[] = [chain];
   if (!seesRestricted(p)) where.push('e.restricted = 0');
-  if (p.role === 'agency' || p.role === 'discipline') {
+  // The restricted chain is the commission's whole; in the main chain it reads only its own agency's items, as an agency does.
+  if (p.role === 'agency' || (p.role === 'discipline' && chain === 'main')) {
     const vis = itemVisibilitySql(p);
     where.push(`e.item_id IN (SELECT i.id FROM items i WHERE ${vis.sql})`);
     params.push(...vis.params);
   }
-  return db.prepare(`SELECT e.* FROM events e WHERE ${where.join(' AND ')} ORDER BY e.seq ASC LIMIT ?`).all(...params, limit + 1) as EventRow[];
+  return { where, params };
 }
 
-/** The highest seq this principal may see (0 when none): where a fresh stream's cursor starts. */
-export function lastVisibleSeq(db: Db, p: Principal): number {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (!seesRestricted(p)) where.push('e.restricted = 0');
-  if (p.role === 'agency' || p.role === 'discipline') {
-    const vis = itemVisibilitySql(p);
-    where.push(`e.item_id IN (SELECT i.id FROM items i WHERE ${vis.sql})`);
-    params.push(...vis.params);
-  }
-  // Walks the primary key backwards (MAX() with a WHERE would scan the whole ledger).
-  const sql = `SELECT e.seq FROM events e ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.seq DESC LIMIT 1`;
+/** The custody events of one chain after `afterSeq` this principal may see, oldest first, at most `limit` (+1 to tell truncation). */
+export function visibleEventsAfter(db: Db, p: Principal, chain: Chain, afterSeq: number, limit: number): EventRow[] {
+  const { where, params } = chainVisibility(p, chain);
+  return db.prepare(`SELECT e.* FROM events e WHERE ${where.join(' AND ')} AND e.seq > ? ORDER BY e.seq ASC LIMIT ?`)
+    .all(...params, afterSeq, limit + 1) as EventRow[];
+}
+
+/** The highest seq of one chain this principal may see (0 when none): where a fresh stream's cursor starts. */
+export function lastVisibleSeq(db: Db, p: Principal, chain: Chain): number {
+  const { where, params } = chainVisibility(p, chain);
+  // Walks the primary key backwards (MAX() with a WHERE would scan the whole chain).
+  const sql = `SELECT e.seq FROM events e WHERE ${where.join(' AND ')} ORDER BY e.seq DESC LIMIT 1`;
   return (db.prepare(sql).get(...params) as { seq: number } | undefined)?.seq ?? 0;
 }

@@ -3,7 +3,8 @@
 // syncSite filled (real reference data). Items are spread over the zones, agencies, categories and
 // states; every item's events tell a consistent story (announced → received → putaway → moves,
 // check-outs and returns → its final state), and the events form a valid hash chain computed with
-// hashEvent, under a ledger_head and a checkpoint file signed with checkpointMac, so verify passes.
+// hashEvent (one chain for the restricted zone's items, one for the rest), under signed heads and
+// checkpoint files signed with checkpointMac, so verify passes.
 //
 // Generation is fast on purpose: synchronous=OFF and a large page cache on this connection, the
 // secondary indexes of items and events dropped during the bulk insert and re-created from their
@@ -17,12 +18,12 @@ import { randomUUID } from 'node:crypto';
 import { openStore } from '../../edge/store/db.ts';
 import { MIGRATIONS } from '../../edge/store/migrations.ts';
 import { syncSite } from '../../edge/site/sync.ts';
-import { HEAD_FILE } from '../../edge/ledger/ledger.ts';
-import { checkpointMac, GENESIS_HASH, hashEvent, type Actors, type CustodyEvent, type CustodySnapshot } from '../../edge/ledger/event.ts';
+import { HEAD_FILES } from '../../edge/ledger/ledger.ts';
+import { chainOf, CHAINS, checkpointMac, GENESIS_HASH, hashEvent, type Actors, type Chain, type CustodyEvent, type CustodySnapshot } from '../../edge/ledger/event.ts';
 import { AGENCIES, BENCH_SITE_ID, BENCH_SITE_KEY, benchSite, CATEGORIES, siteDigest } from './site.ts';
 import { seededRandom } from '../../gateway/demo/random.ts';
 
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2;
 const MARKER = 'bench-dataset.json';
 
 export interface DatasetInfo {
@@ -184,11 +185,12 @@ function generate(dir: string, nItems: number, nEvents: number, log: (msg: strin
 
     const insItem = db.prepare(`INSERT INTO items (id, epc, name, description, category_id, quantity, unit, case_id, agency_id,
       zone_id, location_id, state, restricted, due_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    const insEvent = db.prepare(`INSERT INTO events (seq, id, at, kind, item_id, order_id, actors, from_state, to_state, details,
-      restricted, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const insEvent = db.prepare(`INSERT INTO events (chain, seq, id, at, kind, item_id, order_id, actors, from_state, to_state, details,
+      restricted, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
 
+    // `seq` counts every event (it spaces the times); each chain has its own seq and links, as Ledger.append writes them.
     let seq = 0;
-    let prevHash = GENESIS_HASH;
+    const heads: Record<Chain, { seq: number; hash: string }> = { main: { seq: 0, hash: GENESIS_HASH }, restricted: { seq: 0, hash: GENESIS_HASH } };
     let eligibleSeen = 0;
     const CHUNK = 500;
     const started = performance.now();
@@ -222,14 +224,16 @@ function generate(dir: string, nItems: number, nEvents: number, log: (msg: strin
           seq++;
           const at = iso(seq);
           const step = p.next(at);
+          const chain = chainOf(p.restricted);
+          const head = heads[chain];
           const e: CustodyEvent = {
-            seq, id: randomUUID(), at, kind: step.kind, itemId: p.id, orderId: `OR-${step.kind.slice(0, 3).toUpperCase()}-${Math.floor(seq / 400)}`,
-            actors: step.actors, from: step.from, to: step.to, details: step.details, restricted: p.restricted, prevHash,
+            seq: head.seq + 1, id: randomUUID(), at, kind: step.kind, itemId: p.id, orderId: `OR-${step.kind.slice(0, 3).toUpperCase()}-${Math.floor(seq / 400)}`,
+            actors: step.actors, from: step.from, to: step.to, details: step.details, restricted: p.restricted, prevHash: head.hash,
           };
           const hash = hashEvent(e);
-          insEvent.run(seq, e.id, at, e.kind, e.itemId, e.orderId, JSON.stringify(e.actors), e.from === null ? null : JSON.stringify(e.from),
-            e.to === null ? null : JSON.stringify(e.to), JSON.stringify(e.details), e.restricted ? 1 : 0, prevHash, hash);
-          prevHash = hash;
+          insEvent.run(chain, e.seq, e.id, at, e.kind, e.itemId, e.orderId, JSON.stringify(e.actors), e.from === null ? null : JSON.stringify(e.from),
+            e.to === null ? null : JSON.stringify(e.to), JSON.stringify(e.details), e.restricted ? 1 : 0, head.hash, hash);
+          heads[chain] = { seq: e.seq, hash };
           if (s === 0) p.createdAt = at;
           p.updatedAt = at;
         }
@@ -254,10 +258,13 @@ function generate(dir: string, nItems: number, nEvents: number, log: (msg: strin
     for (const ix of indexes) db.exec(ix.sql);
     log(`  indexes in ${((performance.now() - ti) / 1000).toFixed(1)} s`);
 
-    // The signed head, as Ledger.sign and Ledger.mirrorHead write them.
-    const mac = checkpointMac(BENCH_SITE_KEY, BENCH_SITE_ID, seq, prevHash);
-    db.prepare('INSERT INTO ledger_head (id, seq, hash, at, mac) VALUES (1, ?, ?, ?, ?)').run(seq, prevHash, iso(seq), mac);
-    fs.writeFileSync(path.join(dir, HEAD_FILE), JSON.stringify({ siteId: BENCH_SITE_ID, seq, hash: prevHash, mac }));
+    // The signed heads, as Ledger.sign and Ledger.mirrorHead write them.
+    for (const chain of CHAINS) {
+      const { seq: head, hash } = heads[chain];
+      const mac = checkpointMac(BENCH_SITE_KEY, BENCH_SITE_ID, head, hash, chain);
+      db.prepare('INSERT INTO ledger_heads (chain, seq, hash, at, mac) VALUES (?, ?, ?, ?, ?)').run(chain, head, hash, iso(seq), mac);
+      fs.writeFileSync(path.join(dir, HEAD_FILES[chain]), JSON.stringify({ siteId: BENCH_SITE_ID, chain, seq: head, hash, mac }));
+    }
     db.pragma('wal_checkpoint(TRUNCATE)');
   } finally {
     db.close();

@@ -119,7 +119,7 @@ describe('gate decisions', () => {
     settle();
     expect(item(phone).state).toBe('out');
     expect(alarms('escort_missing')).toHaveLength(0);
-    const ev = custody.db.prepare(`SELECT * FROM events WHERE item_id = ? ORDER BY seq DESC LIMIT 1`).get(phone) as any;
+    const ev = custody.db.prepare(`SELECT * FROM events WHERE item_id = ? ORDER BY at DESC, seq DESC LIMIT 1`).get(phone) as any;
     expect(ev.kind).toBe('retrieved');
     expect(JSON.parse(ev.actors)).toMatchObject({ role: 'gateway', staff: ['op-01'] });
     expect(JSON.parse(ev.details)).toMatchObject({ gateId: 'gate-main', direction: 'out', badges: ['op-01'], takenBy: 'op-01' });

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Custody } from '../../edge/custody.ts';
 import { verifyLedger, type VerifyFault } from '../../edge/ledger/verify.ts';
-import { checkpointMac, eventFromRow, hashEvent, type EventRow } from '../../edge/ledger/event.ts';
+import { checkpointMac, eventFromRow, hashEvent, type Chain, type EventRow } from '../../edge/ledger/event.ts';
 import { DB_FILE } from '../../edge/store/db.ts';
 import { fixtureSite, fixtureSiteInput, intake, openHarness, tempDir, TestClock } from '../helpers/custody-site.ts';
 
@@ -19,6 +19,7 @@ let key: Buffer;
 let siteId: string;
 let headAt9: { seq: number; hash: string; at: string; mac: string };
 let total: number;
+let restrictedTotal: number;
 const dirs: string[] = [];
 
 beforeAll(async () => {
@@ -27,12 +28,15 @@ beforeAll(async () => {
   key = h.key;
   siteId = h.site.site.id;
   intake(h.ctx, { count: 3 });
-  headAt9 = h.custody.db.prepare('SELECT seq, hash, at, mac FROM ledger_head').get() as typeof headAt9;
+  headAt9 = h.custody.db.prepare(`SELECT seq, hash, at, mac FROM ledger_heads WHERE chain = 'main'`).get() as typeof headAt9;
   expect(headAt9.seq).toBe(9);
   intake(h.ctx, { count: 1 });
   intake(h.ctx, { count: 1, restricted: true });
   total = h.ctx.ledger.headNow.seq;
-  expect(total).toBe(15);
+  restrictedTotal = h.ctx.ledger.headOf('restricted').seq;
+  // The restricted zone's item went to its own chain: the main chain does not count it.
+  expect(total).toBe(12);
+  expect(restrictedTotal).toBe(3);
   await h.close();
 });
 
@@ -51,7 +55,7 @@ function tampered(fn: (db: Database.Database) => void): string {
 }
 
 const dropTriggers = (db: Database.Database) => db.exec('DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;');
-const rows = (db: Database.Database) => db.prepare('SELECT * FROM events ORDER BY seq').all() as EventRow[];
+const rows = (db: Database.Database, chain: Chain = 'main') => db.prepare('SELECT * FROM events WHERE chain = ? ORDER BY seq').all(chain) as EventRow[];
 
 function runVerifyCommand(dir: string): Promise<{ code: number | null; out: string }> {
   const siteFile = path.join(dir, 'site.json');
@@ -68,16 +72,17 @@ function runVerifyCommand(dir: string): Promise<{ code: number | null; out: stri
   });
 }
 
-/** The three checks agree on the fault and the first bad seq. */
-async function expectCaught(dir: string, fault: VerifyFault, firstBadSeq: number | null) {
+/** The three checks agree on the fault, the chain and the first bad seq. */
+async function expectCaught(dir: string, fault: VerifyFault, firstBadSeq: number | null, chain: Chain = 'main') {
   const db = new Database(path.join(dir, DB_FILE), { readonly: true });
   const direct = verifyLedger(db, siteId, key, dir);
   db.close();
-  expect(direct, direct.message).toMatchObject({ ok: false, fault, firstBadSeq });
+  expect(direct.ok).toBe(false);
+  expect(direct[chain], direct[chain].message).toMatchObject({ ok: false, fault, firstBadSeq });
 
   const custody = new Custody({ site: fixtureSite(dir), dataDir: dir, siteKey: key, clock: new TestClock() });
   try {
-    expect(custody.verify()).toMatchObject({ ok: false, fault, firstBadSeq });
+    expect(custody.verify()[chain]).toMatchObject({ ok: false, fault, firstBadSeq });
   } finally {
     custody.close();
   }
@@ -87,31 +92,38 @@ async function expectCaught(dir: string, fault: VerifyFault, firstBadSeq: number
   expect(cmd.out).toContain('FAULT');
   expect(cmd.out).toContain(`first bad seq: ${firstBadSeq ?? '(the head itself)'}`);
   expect(cmd.out).toContain(`fault: ${fault}`);
-  return direct;
+  expect(cmd.out).toMatch(new RegExp(`FAULT  ${chain} chain`));
+  return direct[chain];
 }
 
 describe('a good ledger', () => {
   it('verifies: Custody.verify, verifyLedger and `npm run verify` (exit 0)', async () => {
     const dir = tampered(() => {});
     const db = new Database(path.join(dir, DB_FILE), { readonly: true });
-    expect(verifyLedger(db, siteId, key, dir)).toMatchObject({ ok: true, events: total, fault: null, firstBadSeq: null, checkpointFile: 'matched' });
+    expect(verifyLedger(db, siteId, key, dir)).toMatchObject({
+      ok: true,
+      main: { ok: true, events: total, fault: null, firstBadSeq: null, checkpointFile: 'matched' },
+      restricted: { ok: true, events: restrictedTotal, fault: null, checkpointFile: 'matched' },
+      split: { state: 'none' },
+    });
     db.close();
     const custody = new Custody({ site: fixtureSite(dir), dataDir: dir, siteKey: key });
-    expect(custody.verify()).toMatchObject({ ok: true, events: total });
+    expect(custody.verify()).toMatchObject({ ok: true, main: { events: total }, restricted: { events: restrictedTotal } });
     custody.close();
     const cmd = await runVerifyCommand(dir);
     expect(cmd.code, cmd.out).toBe(0);
     expect(cmd.out).toMatch(/^OK /);
     // The wrong key is a fault, not a pass.
     const wrong = new Database(path.join(dir, DB_FILE), { readonly: true });
-    expect(verifyLedger(wrong, siteId, randomBytes(32), dir)).toMatchObject({ ok: false, fault: 'head_signature_invalid' });
+    expect(verifyLedger(wrong, siteId, randomBytes(32), dir)).toMatchObject({
+      ok: false, main: { fault: 'head_signature_invalid' }, restricted: { fault: 'head_signature_invalid' } });
     wrong.close();
   });
 
   it('the triggers refuse UPDATE and DELETE on events', () => {
     tampered((db) => {
-      expect(() => db.prepare(`UPDATE events SET details = '{}' WHERE seq = 1`).run()).toThrow(/append-only/);
-      expect(() => db.prepare('DELETE FROM events WHERE seq = 1').run()).toThrow(/append-only/);
+      expect(() => db.prepare(`UPDATE events SET details = '{}' WHERE chain = 'main' AND seq = 1`).run()).toThrow(/append-only/);
+      expect(() => db.prepare(`DELETE FROM events WHERE chain = 'main' AND seq = 1`).run()).toThrow(/append-only/);
     });
   });
 });
@@ -120,7 +132,7 @@ describe('each fault is caught and named', () => {
   it('an edit (triggers dropped, a details column changed) → hash_mismatch at that seq', async () => {
     const dir = tampered((db) => {
       dropTriggers(db);
-      db.prepare(`UPDATE events SET details = ? WHERE seq = 5`).run(JSON.stringify({ condition: '封装破损' }));
+      db.prepare(`UPDATE events SET details = ? WHERE chain = 'main' AND seq = 5`).run(JSON.stringify({ condition: '封装破损' }));
     });
     const r = await expectCaught(dir, 'hash_mismatch', 5);
     expect(r.message).toContain('seq 5');
@@ -129,7 +141,7 @@ describe('each fault is caught and named', () => {
   it('an edit of the actors column (who did it) → hash_mismatch', async () => {
     const dir = tampered((db) => {
       dropTriggers(db);
-      db.prepare(`UPDATE events SET actors = ? WHERE seq = 7`).run(JSON.stringify({ by: 'u-supervisor', role: 'supervisor' }));
+      db.prepare(`UPDATE events SET actors = ? WHERE chain = 'main' AND seq = 7`).run(JSON.stringify({ by: 'u-supervisor', role: 'supervisor' }));
     });
     await expectCaught(dir, 'hash_mismatch', 7);
   });
@@ -137,7 +149,7 @@ describe('each fault is caught and named', () => {
   it('a deletion in the middle → seq_gap at the missing seq', async () => {
     const dir = tampered((db) => {
       dropTriggers(db);
-      db.prepare('DELETE FROM events WHERE seq = 6').run();
+      db.prepare(`DELETE FROM events WHERE chain = 'main' AND seq = 6`).run();
     });
     await expectCaught(dir, 'seq_gap', 6);
   });
@@ -146,12 +158,12 @@ describe('each fault is caught and named', () => {
     const dir = tampered((db) => {
       dropTriggers(db);
       const all = rows(db);
-      for (const r of [...all].reverse()) if (r.seq >= 5) db.prepare('UPDATE events SET seq = seq + 1 WHERE seq = ?').run(r.seq);
+      for (const r of [...all].reverse()) if (r.seq >= 5) db.prepare(`UPDATE events SET seq = seq + 1 WHERE chain = 'main' AND seq = ?`).run(r.seq);
       const prev = all[3];
       const forged = { ...eventFromRow(all[4]), seq: 5, id: randomUUID(), kind: 'moved', prevHash: prev.hash };
       const hash = hashEvent(forged);
-      db.prepare(`INSERT INTO events (seq, id, at, kind, item_id, order_id, actors, from_state, to_state, details, restricted, prev_hash, hash)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(5, forged.id, forged.at, forged.kind, forged.itemId, forged.orderId,
+      db.prepare(`INSERT INTO events (chain, seq, id, at, kind, item_id, order_id, actors, from_state, to_state, details, restricted, prev_hash, hash)
+        VALUES ('main', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(5, forged.id, forged.at, forged.kind, forged.itemId, forged.orderId,
         JSON.stringify(forged.actors), JSON.stringify(forged.from), JSON.stringify(forged.to), JSON.stringify(forged.details), 0, forged.prevHash, hash);
     });
     // The forged event itself links and hashes correctly; the event after it no longer links.
@@ -164,8 +176,8 @@ describe('each fault is caught and named', () => {
       const all = rows(db);
       const last = all[all.length - 1];
       const forged = { ...eventFromRow(last), seq: last.seq + 1, id: randomUUID(), prevHash: last.hash };
-      db.prepare(`INSERT INTO events (seq, id, at, kind, item_id, order_id, actors, from_state, to_state, details, restricted, prev_hash, hash)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(forged.seq, forged.id, forged.at, forged.kind, forged.itemId, forged.orderId,
+      db.prepare(`INSERT INTO events (chain, seq, id, at, kind, item_id, order_id, actors, from_state, to_state, details, restricted, prev_hash, hash)
+        VALUES ('main', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(forged.seq, forged.id, forged.at, forged.kind, forged.itemId, forged.orderId,
         last.actors, last.from_state, last.to_state, last.details, last.restricted, forged.prevHash, hashEvent(forged));
     });
     await expectCaught(dir, 'head_mismatch', total + 1);
@@ -176,8 +188,8 @@ describe('each fault is caught and named', () => {
       dropTriggers(db);
       const [a, b] = [rows(db)[7], rows(db)[8]];
       const cols = ['id', 'at', 'kind', 'item_id', 'order_id', 'actors', 'from_state', 'to_state', 'details', 'restricted', 'prev_hash', 'hash'] as const;
-      const set = `UPDATE events SET ${cols.map((c) => `${c} = @${c}`).join(', ')} WHERE seq = @seq`;
-      db.prepare('UPDATE events SET id = ? WHERE seq = ?').run('tmp', b.seq);
+      const set = `UPDATE events SET ${cols.map((c) => `${c} = @${c}`).join(', ')} WHERE chain = 'main' AND seq = @seq`;
+      db.prepare(`UPDATE events SET id = ? WHERE chain = 'main' AND seq = ?`).run('tmp', b.seq);
       db.prepare(set).run({ ...b, seq: a.seq });
       db.prepare(set).run({ ...a, seq: b.seq });
     });
@@ -187,8 +199,8 @@ describe('each fault is caught and named', () => {
   it('a cut-off tail (last events deleted, head row set back to an earlier signed head) → checkpoint_file_ahead', async () => {
     const dir = tampered((db) => {
       dropTriggers(db);
-      db.prepare('DELETE FROM events WHERE seq > ?').run(headAt9.seq);
-      db.prepare('UPDATE ledger_head SET seq = ?, hash = ?, at = ?, mac = ? WHERE id = 1').run(headAt9.seq, headAt9.hash, headAt9.at, headAt9.mac);
+      db.prepare(`DELETE FROM events WHERE chain = 'main' AND seq > ?`).run(headAt9.seq);
+      db.prepare(`UPDATE ledger_heads SET seq = ?, hash = ?, at = ?, mac = ? WHERE chain = 'main'`).run(headAt9.seq, headAt9.hash, headAt9.at, headAt9.mac);
     });
     const r = await expectCaught(dir, 'checkpoint_file_ahead', headAt9.seq + 1);
     expect(r.events).toBe(headAt9.seq);
@@ -197,9 +209,9 @@ describe('each fault is caught and named', () => {
   it('a cut-off tail with the head row left as it was → head_mismatch at the first missing seq', async () => {
     const dir = tampered((db) => {
       dropTriggers(db);
-      db.prepare('DELETE FROM events WHERE seq > 12').run();
+      db.prepare(`DELETE FROM events WHERE chain = 'main' AND seq > 10`).run();
     });
-    await expectCaught(dir, 'head_mismatch', 13);
+    await expectCaught(dir, 'head_mismatch', 11);
   });
 
   it('a whole history recomputed from scratch without the key (hashes right, head signed with another key) → head_signature_invalid', async () => {
@@ -211,14 +223,14 @@ describe('each fault is caught and named', () => {
         if (e.seq === 3) e.details = { ...e.details, condition: '外包装缺失' };
         const rewritten = { ...e, prevHash: prev };
         const hash = hashEvent(rewritten);
-        db.prepare('UPDATE events SET details = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(JSON.stringify(rewritten.details), prev, hash, e.seq);
+        db.prepare(`UPDATE events SET details = ?, prev_hash = ?, hash = ? WHERE chain = 'main' AND seq = ?`).run(JSON.stringify(rewritten.details), prev, hash, e.seq);
         prev = hash;
       }
       const forger = randomBytes(32);
-      db.prepare('UPDATE ledger_head SET seq = ?, hash = ?, mac = ? WHERE id = 1').run(total, prev, checkpointMac(forger, siteId, total, prev));
+      db.prepare(`UPDATE ledger_heads SET seq = ?, hash = ?, mac = ? WHERE chain = 'main'`).run(total, prev, checkpointMac(forger, siteId, total, prev));
       // Only the chain and the head row: the checkpoint file is left as the gateway wrote it.
       const check = verifyLedger(db, siteId, forger, null);
-      expect(check.ok).toBe(true); // self-consistent under the forger's own key
+      expect(check.main.ok).toBe(true); // self-consistent under the forger's own key
     });
     await expectCaught(dir, 'head_signature_invalid', null);
   });
@@ -231,7 +243,7 @@ describe('each fault is caught and named', () => {
         const e = eventFromRow(row);
         if (e.seq === 3) e.details = { ...e.details, condition: '外包装缺失' };
         const hash = hashEvent({ ...e, prevHash: prev });
-        db.prepare('UPDATE events SET details = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(JSON.stringify(e.details), prev, hash, e.seq);
+        db.prepare(`UPDATE events SET details = ?, prev_hash = ?, hash = ? WHERE chain = 'main' AND seq = ?`).run(JSON.stringify(e.details), prev, hash, e.seq);
         prev = hash;
       }
     });
@@ -240,7 +252,7 @@ describe('each fault is caught and named', () => {
   });
 
   it('the head row deleted → head_missing', async () => {
-    const dir = tampered((db) => { db.prepare('DELETE FROM ledger_head').run(); });
+    const dir = tampered((db) => { db.prepare(`DELETE FROM ledger_heads WHERE chain = 'main'`).run(); });
     await expectCaught(dir, 'head_missing', null);
   });
 });

@@ -35,7 +35,7 @@ describe('photos', () => {
     const events = await h.call('operator', 'GET', `/items/${id}/events`);
     expect(events.body.data.at(-1)).toEqual(r.body.event);
     const detail = await h.call('agency', 'GET', `/items/${id}`);
-    expect(detail.body.photos).toEqual([{ sha256: digest, seq: r.body.event.seq, contentType: 'image/png', size: PNG.length }]);
+    expect(detail.body.photos).toEqual([{ sha256: digest, chain: 'main', seq: r.body.event.seq, contentType: 'image/png', size: PNG.length }]);
     const stored = h.custody.db.prepare('SELECT data FROM photos WHERE sha256 = ?').get(digest) as { data: Buffer };
     expect(sha256(stored.data)).toBe(digest);
     expect(h.custody.verify().ok).toBe(true);

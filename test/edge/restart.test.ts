@@ -41,7 +41,7 @@ describe('restart', () => {
       expect((await h2.call('discipline', 'GET', '/items')).body).toEqual(rs1);
       expect((await h2.call('auditor', 'GET', '/events?limit=500')).body).toEqual(events1);
       expect((await h2.call('supervisor', 'GET', `/orders/${em.body.id}`)).body).toEqual(order1);
-      expect(h2.custody.verify()).toMatchObject({ ok: true, events: head1.seq, checkpointFile: 'matched' });
+      expect(h2.custody.verify()).toMatchObject({ ok: true, main: { events: head1.seq, checkpointFile: 'matched' } });
       expect((await h2.call('auditor', 'GET', '/ledger/verify')).body).toMatchObject({ ok: true, events: head1.seq });
       // Tokens still work (users are re-synced from the site), and the chain continues from the old head.
       const next = await h2.call('supervisor', 'POST', `/items/${ids[2]}/move`, { orderId: em.body.id, locationId: 'GN-02' });
@@ -95,7 +95,7 @@ describe('restart', () => {
     await h.close();
     const c = new Custody({ site: fixtureSite(h.dir), dataDir: h.dir, siteKey: randomBytes(32) });
     try {
-      expect(c.verify()).toMatchObject({ ok: false, fault: 'head_signature_invalid' });
+      expect(c.verify()).toMatchObject({ ok: false, main: { fault: 'head_signature_invalid' } });
     } finally {
       c.close();
     }

@@ -66,10 +66,10 @@ describe('handling and dispatch by role', () => {
     const want = op === 'announce' && status === 200 ? 201 : status;
     expect(r.status, r.text).toBe(want);
     if (status === 200) {
-      const seq = op === 'announce' ? r.body.data[0].eventSeq : r.body.event.seq;
-      const ev = h.custody.db.prepare('SELECT actors FROM events WHERE seq = ?').get(seq) as { actors: string };
+      const [chain, seq] = op === 'announce' ? [r.body.data[0].eventChain, r.body.data[0].eventSeq] : [r.body.event.chain, r.body.event.seq];
+      const ev = h.custody.db.prepare('SELECT actors FROM events WHERE chain = ? AND seq = ?').get(chain, seq) as { actors: string };
       expect(JSON.parse(ev.actors)).toMatchObject({ by: ROLE_USERS[u].id, role: ROLE_USERS[u].role });
-      expect(h.custody.ctx.ledger.headNow.seq).toBeGreaterThan(before.head.seq);
+      expect(h.custody.ctx.ledger.headOf(chain).seq).toBe(seq);
     } else {
       expect(r.body.code).toBe(status === 403 ? 'FORBIDDEN' : op === 'announce' ? 'ORDER_NOT_FOUND' : 'ITEM_NOT_FOUND');
       expect(storeFingerprint(h.custody)).toEqual(before);

@@ -127,9 +127,13 @@ describe('the restricted zone is absent for everyone but discipline', () => {
     const tsAlarm = h.custody.db.prepare('SELECT id FROM alarms WHERE item_id = ?').get(ts[0]) as { id: string };
     expect((await h.call('discipline', 'GET', `/alarms/${tsAlarm.id}`)).status).toBe(404);
 
+    // Its own agency's items in the main chain, the restricted zone's in a chain of their own.
     const events = await get('discipline', '/events?limit=500');
-    const seen = new Set(events.data.map((e: any) => e.itemId));
-    expect([...seen].sort()).toEqual([...rs, ...cc].sort());
+    expect([...new Set(events.data.map((e: any) => e.itemId))].sort()).toEqual([...cc].sort());
+    expect(events.data.every((e: any) => e.chain === 'main' && !e.restricted)).toBe(true);
+    const zone = await get('discipline', '/events?chain=restricted&limit=500');
+    expect([...new Set(zone.data.map((e: any) => e.itemId))].sort()).toEqual([...rs].sort());
+    expect(zone.data.every((e: any) => e.chain === 'restricted' && e.restricted)).toBe(true);
   });
 });
 

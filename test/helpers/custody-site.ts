@@ -224,7 +224,7 @@ export function intake(ctx: CustodyContext, o: IntakeOptions = {}): { ids: strin
 /** Every row of every custody table, hashed: equal fingerprints mean nothing was written. */
 export function storeFingerprint(custody: Custody): { hash: string; head: { seq: number; hash: string }; headRow: unknown } {
   const db = custody.db;
-  const tables = ['items', 'item_counts', 'cases', 'orders', 'order_items', 'events', 'ledger_head', 'checkouts', 'photos', 'alarms'];
+  const tables = ['items', 'item_counts', 'cases', 'orders', 'order_items', 'events', 'ledger_heads', 'ledger_meta', 'checkouts', 'photos', 'alarms'];
   const h = createHash('sha256');
   for (const t of tables) {
     const rows = db.prepare(`SELECT * FROM ${t}`).all().map((r) => JSON.stringify(r, (_k, v) =>
@@ -235,7 +235,7 @@ export function storeFingerprint(custody: Custody): { hash: string; head: { seq:
   return {
     hash: h.digest('hex'),
     head: custody.ctx.ledger.headNow,
-    headRow: db.prepare('SELECT * FROM ledger_head').get() ?? null,
+    headRow: db.prepare('SELECT * FROM ledger_heads ORDER BY chain').all(),
   };
 }
 

@@ -192,8 +192,11 @@ describe('role filtering', () => {
     await jw.next('event', (e) => e.seq === eJw.seq);
     await sleep(50);
     expect(jw.all('event').map((e) => e.seq)).toEqual([eJw.seq]); // the commission's own items only
-    // No id ever points at an event a role may not see.
-    expect(op.messages.map((m) => m.id)).not.toContain(String(eJw.seq));
+    // The restricted zone's events are in their own chain: other roles' ids count the main chain only,
+    // and the commission's carry both (main.restricted).
+    expect(op.messages.filter((m) => m.id).every((m) => /^\d+$/.test(m.id!))).toBe(true);
+    expect(jw.messages.find((m) => m.event === 'event')!.id).toBe(`${jw.all('ready')[0].cursor}.${eJw.seq}`);
+    expect(eJw.chain).toBe('restricted');
   });
 
   it('crossings: restricted gates only for discipline, agencies only their items', async () => {
@@ -259,7 +262,8 @@ describe('connection life', () => {
     expect(op.all('ready')[0].cursor).toBe(e2.seq);
     const pol = await ready(await stream({ ...bearer(TOKENS.agency), 'last-event-id': String(e1.seq - 1) }));
     expect(pol.all('event').map((e) => e.seq)).toEqual([e1.seq]);
-    const jw = await ready(await stream({ ...bearer(TOKENS.discipline), 'last-event-id': String(e1.seq - 1) }));
+    // The commission's cursor names both chains: main, then restricted.
+    const jw = await ready(await stream({ ...bearer(TOKENS.discipline), 'last-event-id': `${e1.seq - 1}.${eSecret.seq - 1}` }));
     expect(jw.all('event').map((e) => e.seq)).toEqual([eSecret.seq]);
     const e3 = appendEvent(tc.custody, 'IT-POL', false, 'replay-3');
     await op.next('event', (e) => e.seq === e3.seq);

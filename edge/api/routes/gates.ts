@@ -64,7 +64,7 @@ export function gateRoutes(app: any, custody: Custody, devices: DeviceRegistry, 
         id: r.id, gateId: r.gate_id, epc: r.epc, itemId: r.item_id, itemName: r.item_name, staffId: r.staff_id,
         direction: r.direction, confidence: r.confidence, firstSeen: r.first_seen, lastSeen: r.last_seen, readCount: r.read_count,
         badges: JSON.parse(r.badges), orderId: r.order_id, decision: r.decision, alarmKinds: JSON.parse(r.alarm_kinds),
-        eventSeq: r.event_seq, at: r.decided_at,
+        eventChain: r.event_chain, eventSeq: r.event_seq, at: r.decided_at,
       })),
       nextCursor: pg.nextCursor,
     };

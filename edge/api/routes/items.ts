@@ -3,9 +3,10 @@ import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Custody } from '../../custody.ts';
-import { canSeeItem, itemVisibilitySql } from '../../auth/principal.ts';
+import { canSeeItem, itemVisibilitySql, seesRestricted } from '../../auth/principal.ts';
 import { ITEM_SELECT, ITEM_STATES, itemToApi, loadVisibleItem, type ItemRowWithCase } from '../../items/item.ts';
-import { eventFromRow, type EventRow } from '../../ledger/event.ts';
+import { CHAINS, eventFromRow, type Chain, type EventRow } from '../../ledger/event.ts';
+import { fail } from '../../errors.ts';
 import { decodeCursor, likeContains, page, pageQuery, Where } from '../pagination.ts';
 
 export type TypedApp = FastifyInstance & { withTypeProvider<T extends ZodTypeProvider>(): FastifyInstance };
@@ -55,27 +56,33 @@ export function itemRoutes(app: any, custody: Custody): void {
 
   app.get('/items/:id', { schema: { params: z.object({ id: z.string().max(64) }), tags: ['items'] } }, async (req: any) => {
     const item = loadVisibleItem(db, req.principal, req.params.id);
-    const checkout = db.prepare('SELECT * FROM checkouts WHERE item_id = ? ORDER BY out_seq DESC LIMIT 1').get(item.id) as Record<string, unknown> | undefined;
-    const photos = db.prepare('SELECT sha256, seq, content_type AS contentType, size FROM photos WHERE item_id = ? ORDER BY seq').all(item.id);
+    const checkout = db.prepare('SELECT * FROM checkouts WHERE item_id = ? ORDER BY rowid DESC LIMIT 1').get(item.id) as Record<string, unknown> | undefined;
+    const photos = db.prepare('SELECT sha256, chain, seq, content_type AS contentType, size FROM photos WHERE item_id = ? ORDER BY rowid').all(item.id);
     return { ...itemToApi(item), checkout: checkout ? checkoutToApi(checkout) : null, photos };
   });
 
+  // An item's history across the chains it has been in (discipline), oldest first. A store split
+  // after the fact has the zone's earlier events in the main chain: time orders them, then chain and seq.
   app.get('/items/:id/events', {
     schema: { params: z.object({ id: z.string().max(64) }), querystring: z.object(pageQuery).strict(), tags: ['items', 'ledger'] },
   }, async (req: any) => {
     const item = loadVisibleItem(db, req.principal, req.params.id);
-    const after = decodeCursor(req.query.cursor, 1);
-    const rows = db.prepare('SELECT * FROM events WHERE item_id = ? AND seq > ? ORDER BY seq LIMIT ?')
-      .all(item.id, after ? after[0] : 0, req.query.limit + 1) as EventRow[];
-    const p = page(rows, req.query.limit, (r) => [r.seq]);
+    const after = decodeCursor(req.query.cursor, 3) as [string, Chain, number] | null;
+    if (after && (typeof after[0] !== 'string' || !CHAINS.includes(after[1]) || typeof after[2] !== 'number')) fail('BAD_CURSOR');
+    const chains = seesRestricted(req.principal) ? ['main', 'restricted'] : ['main'];
+    const hidden = seesRestricted(req.principal) ? '' : 'AND restricted = 0';
+    const rows = db.prepare(`SELECT * FROM events WHERE item_id = ? AND chain IN (${chains.map(() => '?').join(', ')}) ${hidden}
+        AND (at, chain, seq) > (?, ?, ?) ORDER BY at, chain, seq LIMIT ?`)
+      .all(item.id, ...chains, ...(after ?? ['', '', 0]), req.query.limit + 1) as EventRow[];
+    const p = page(rows, req.query.limit, (r) => [r.at, r.chain, r.seq]);
     return { data: p.data.map(eventFromRow), nextCursor: p.nextCursor };
   });
 }
 
 function checkoutToApi(c: Record<string, unknown>) {
   return {
-    outSeq: c.out_seq, orderId: c.order_id, purpose: c.purpose, takenBy: c.taken_by, approvedBy: c.approved_by,
-    dueAt: c.due_at, conditionOut: c.condition_out, inSeq: c.in_seq, returnedAt: c.returned_at,
+    outChain: c.out_chain, outSeq: c.out_seq, orderId: c.order_id, purpose: c.purpose, takenBy: c.taken_by, approvedBy: c.approved_by,
+    dueAt: c.due_at, conditionOut: c.condition_out, inChain: c.in_chain, inSeq: c.in_seq, returnedAt: c.returned_at,
     conditionIn: c.condition_in, conditionDiffers: c.condition_differs === null ? null : c.condition_differs === 1,
   };
 }

@@ -34,7 +34,7 @@ export function lifecycleRoutes(app: any, custody: Custody): void {
     async (req: any, reply: any) => {
       const out = announce(ctx, req.principal, req.body);
       reply.status(201);
-      return { data: out.map((o) => ({ ...o.item, eventSeq: o.event.seq })) };
+      return { data: out.map((o) => ({ ...o.item, eventChain: o.event.chain, eventSeq: o.event.seq })) };
     });
 
   for (const [name, schema, op, description] of OPERATIONS) {

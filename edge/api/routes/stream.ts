@@ -10,7 +10,7 @@ import type { Custody } from '../../custody.ts';
 import { principalForToken, type Principal } from '../../auth/principal.ts';
 import { fail } from '../../errors.ts';
 import type { StreamTickets } from '../../stream/tickets.ts';
-import { principalStillValid, StreamSession, type SessionOptions } from '../../stream/session.ts';
+import { parseCursor, principalStillValid, StreamSession, type SessionOptions, type StreamCursor } from '../../stream/session.ts';
 import type { CrossingSource } from '../../stream/visibility.ts';
 
 export const STREAM_PATH = '/api/v1/stream';
@@ -54,11 +54,10 @@ function authenticateStream(custody: Custody, tickets: StreamTickets, req: Fasti
   return p;
 }
 
-function lastEventId(req: FastifyRequest): number | null {
+function lastEventId(req: FastifyRequest): StreamCursor | null {
   const raw = req.headers['last-event-id'];
   const v = Array.isArray(raw) ? raw[0] : raw;
-  if (v === undefined || !/^\d{1,15}$/.test(v.trim())) return null;
-  return Number(v.trim());
+  return v === undefined ? null : parseCursor(v);
 }
 
 /** Registers `GET /api/v1/stream` on the root app (outside the v1 plugin; it does its own auth). */
