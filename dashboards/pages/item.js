@@ -47,18 +47,23 @@ export default async function itemPage(root, { params, ref }) {
         panel(t('item.ledger'), ledgerBody)),
       panel(t('item.timeline'), timelineBody, { testid: 'timeline', cls: 'timeline-panel' })));
 
-  api('/ledger/verify').then((v) => {
+  // The item's history lies in the chain of the zone it is in: the commission's zone has its own.
+  const verifyChain = (chain) => api(`/ledger/verify?chain=${chain}`).then((v) => {
     clear(ledgerBody, v.ok
       ? h('div.verify.ok', { 'data-ok': 'true' }, '✔ ', t('item.ledgerOk', { n: fmtNumber(v.events) }))
       : h('div.verify.bad', { 'data-ok': 'false', role: 'alert' }, '✘ ', t('item.ledgerBad', { seq: v.firstBadSeq ?? '?', msg: v.message ?? v.fault ?? '' })),
-    v.head ? h('p.muted.small', `#${fmtNumber(v.head.seq)} · ${String(v.head.hash).slice(0, 16)}…`) : null);
+    v.head ? h('p.muted.small', `${t(`chain.${chain}`)} #${fmtNumber(v.head.seq)} · ${String(v.head.hash).slice(0, 16)}…`) : null);
   }).catch((e) => clear(ledgerBody, e.status === 404 || e.status === 403 ? h('div.status.unavailable', t('item.ledgerUnavailable')) : errorBox(e)));
 
   try {
     const events = await apiAll(`/items/${encodeURIComponent(item.id)}/events`, {}, 5000);
+    verifyChain(events.length ? events[events.length - 1].chain ?? 'main' : 'main');
     if (!events.length) { clear(timelineBody, empty()); return; }
     clear(timelineBody, h('ol.timeline', events.slice().reverse().map((e) => timelineEntry(ref, e))));
-  } catch (e) { clear(timelineBody, errorBox(e)); }
+  } catch (e) {
+    clear(timelineBody, errorBox(e));
+    verifyChain('main');
+  }
 }
 
 function place(ref, p) {
@@ -86,5 +91,5 @@ function timelineEntry(ref, e) {
         h('div', h('dt', t('col.where')), h('dd', fromWhere === toWhere ? toWhere : `${fromWhere} → ${toWhere}`)),
         h('div', h('dt', t('col.order')), h('dd', e.orderId ?? t('common.none'))),
         details.length ? h('div', h('dt', '…'), h('dd', details.map(([k, v]) => `${k}: ${v}`).join('；'))) : null),
-      h('div.tl-hash.muted.small', { title: e.hash }, `#${e.seq} · ${t('item.hash')} ${String(e.hash).slice(0, 12)}…`)));
+      h('div.tl-hash.muted.small', { title: e.hash }, `${e.chain === 'restricted' ? `${t('chain.restricted')} ` : ''}#${e.seq} · ${t('item.hash')} ${String(e.hash).slice(0, 12)}…`)));
 }

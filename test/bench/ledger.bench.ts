@@ -8,7 +8,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { openStore } from '../../edge/store/db.ts';
 import { Ledger, type NewEvent } from '../../edge/ledger/ledger.ts';
-import { canonicalEvent, hashEvent, GENESIS_HASH, type CustodyEvent } from '../../edge/ledger/event.ts';
+import { canonicalEvent, chainOf, hashEvent, GENESIS_HASH, type CustodyEvent } from '../../edge/ledger/event.ts';
 import { sizes } from './config.ts';
 import { Recorder, median, type Figure } from './report.ts';
 import { BENCH_SITE_ID, BENCH_SITE_KEY } from './site.ts';
@@ -16,7 +16,8 @@ import { BENCH_SITE_ID, BENCH_SITE_KEY } from './site.ts';
 export const name = 'ledger';
 export const description = `Ledger.transaction appends (synchronous=FULL), batch 1 and 100, vs raw batched INSERTs`;
 
-/** Events like the ones a custody transition appends: a move between two locations. */
+/** Events like the ones a custody transition appends: a move between two locations; one in eight in
+ *  the restricted zone, so that both chains grow as on a real site. */
 function makeEvents(n: number): NewEvent[] {
   const out: NewEvent[] = [];
   const t0 = Date.UTC(2025, 0, 1);
@@ -31,17 +32,18 @@ function makeEvents(n: number): NewEvent[] {
       from: { state: 'stored', zoneId: 'Z-GEN-A', locationId: loc, agencyId: 'A-PSB-1' },
       to: { state: 'stored', zoneId: 'Z-GEN-A', locationId: `GEN-A-${String(((i + 1) % 80) + 1).padStart(3, '0')}`, agencyId: 'A-PSB-1' },
       details: {},
-      restricted: false,
+      restricted: i % 8 === 7,
     });
   }
   return out;
 }
 
-type RawRow = [number, string, string, string, string | null, string | null, string, string | null, string | null, string, number, string, string];
+type RawRow = [string, number, string, string, string, string | null, string | null, string, string | null, string | null, string, number, string, string];
 
 /** The same events as stored rows (what Ledger.append would write), with random hashes. */
 function rawRows(events: NewEvent[]): RawRow[] {
-  return events.map((e, i) => [i + 1, randomUUID(), e.at!, e.kind, e.itemId, e.orderId, JSON.stringify(e.actors),
+  const seqs = { main: 0, restricted: 0 };
+  return events.map((e) => [chainOf(e.restricted), ++seqs[chainOf(e.restricted)], randomUUID(), e.at!, e.kind, e.itemId, e.orderId, JSON.stringify(e.actors),
     e.from === null ? null : JSON.stringify(e.from), e.to === null ? null : JSON.stringify(e.to), JSON.stringify(e.details),
     e.restricted ? 1 : 0, randomBytes(32).toString('hex'), randomBytes(32).toString('hex')]);
 }
@@ -72,8 +74,8 @@ function rawRunner(ddl: string[], rows: RawRow[], batch: number): Runner {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   for (const s of ddl) db.exec(s);
-  const ins = db.prepare(`INSERT INTO events (seq, id, at, kind, item_id, order_id, actors, from_state, to_state, details, restricted, prev_hash, hash)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const ins = db.prepare(`INSERT INTO events (chain, seq, id, at, kind, item_id, order_id, actors, from_state, to_state, details, restricted, prev_hash, hash)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const tx = db.transaction((from: number, to: number) => { for (let i = from; i < to; i++) ins.run(...rows[i]); });
   return {
     run(from, to) { for (let i = from; i < to; i += batch) tx(i, Math.min(to, i + batch)); },
@@ -93,7 +95,7 @@ function ledgerRunner(events: NewEvent[], batch: number, headFile: boolean): Run
       }
     },
     close() {
-      const seq = ledger.headNow.seq;
+      const seq = ledger.headNow.seq + ledger.headOf('restricted').seq;
       db.close();
       fs.rmSync(dir, { recursive: true, force: true });
       if (seq !== events.length) throw new Error(`ledger head at ${seq}, expected ${events.length}`);
