@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openStore, DB_FILE } from '../edge/store/db.ts';
+import { MIGRATIONS } from '../edge/store/migrations.ts';
 import { verifyLedger } from '../edge/ledger/verify.ts';
 import { resolveSite } from './site.ts';
 import { ConfigError } from './config.ts';
@@ -15,6 +16,13 @@ async function main(): Promise<number> {
   }
   const db = openStore(site.dataDir, { readonly: true });
   try {
+    // Read-only means no migration: a store from an older gateway must be opened by this one first.
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version < MIGRATIONS.length) {
+      console.error(`The store at ${site.dataDir} is at schema version ${version}; this verify reads version ${MIGRATIONS.length}. ` +
+        'Start this gateway once on it (it upgrades the store and records the split of the restricted zone\'s chain), then verify again.');
+      return 2;
+    }
     const r = verifyLedger(db, site.site.id, siteKey, site.dataDir);
     if (process.argv.includes('--json')) console.log(JSON.stringify(r, null, 2));
     else {
