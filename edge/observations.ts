@@ -28,8 +28,12 @@ export const crossingObservation = z.object({
   direction: z.enum(DIRECTIONS),
   /** 0..1: how sure the portal is of the direction. */
   confidence: z.number().min(0).max(1),
+  /** On the gateway's clock: the readers' own times mapped by each reader's measured offset. */
   firstSeen: ms,
   lastSeen: ms,
+  /** The readers' own times for the same reads, kept as evidence (absent when they are the gateway's). */
+  deviceFirstSeen: ms.optional(),
+  deviceLastSeen: ms.optional(),
   readCount: z.number().int().min(1),
 }).strict();
 

@@ -112,8 +112,10 @@ export class Gateway {
   }
 
   async stop(): Promise<void> {
-    this.sim?.kill('SIGTERM');
+    // The pipeline first: what the gateway stops (the simulated readers, the broker's clients) is not
+    // a device going offline.
     this.pipeline?.stop();
+    this.sim?.kill('SIGTERM');
     this.alarmPublisher?.stop();
     this.gateSignals?.stop();
     await this.api?.close();

@@ -201,7 +201,7 @@ export default async function operations(root, { ref }) {
       { head: t('col.direction'), cell: (c) => label('dir', c.direction) },
       { head: t('col.order'), cell: (c) => c.orderId ?? t('common.none') },
       { head: t('col.escort'), cell: (c) => (c.badges?.length ? c.badges.map((b) => staffName(ref, b)).join('、') : t('common.none')) },
-      { head: t('col.decision'), cell: (c) => badge(label('decision', c.decision), c.decision === 'alarm' ? 'danger' : c.decision === 'authorised' ? 'ok' : '') },
+      { head: t('col.decision'), cell: (c) => badge(label('decision', c.decision), c.decision === 'alarm' || c.decision === 'failed' ? 'danger' : c.decision === 'authorised' ? 'ok' : '') },
     ], crossings, { testid: 'crossing-table', rowClass: (c) => (c.decision === 'alarm' ? 'row-alarm' : '') }));
   }
 

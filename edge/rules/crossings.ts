@@ -24,13 +24,17 @@ import { checkEscort } from './gate/escort.ts';
 import { unauthorizedMovement } from './gate/unauthorized.ts';
 import { unknownTag } from './gate/unknown-tag.ts';
 
-export type CrossingDecision = 'authorised' | 'alarm' | 'badge' | 'undetermined';
+export const CROSSING_DECISIONS = ['authorised', 'alarm', 'badge', 'undetermined', 'failed'] as const;
+/** `failed`: deciding threw; the crossing is kept with its error and a `decision_failed` alarm, never retried. */
+export type CrossingDecision = (typeof CROSSING_DECISIONS)[number];
 
 export interface DecidedCrossing {
   id: string; gateId: string; epc: string; itemId: string | null; staffId: string | null;
-  direction: string; confidence: number; firstSeen: string; lastSeen: string; readCount: number;
+  direction: string; confidence: number; firstSeen: string; lastSeen: string;
+  deviceFirstSeen: string | null; deviceLastSeen: string | null; readCount: number;
   badges: string[]; orderId: string | null; decision: CrossingDecision; alarmKinds: string[];
   eventSeq: number | null; eventChain: Chain | null; restricted: boolean; itemAgencyId: string | null; at: string;
+  error: string | null;
 }
 
 interface StaffRow { id: string; name: string; clearances: string }
@@ -59,8 +63,9 @@ export class GateDecider {
     this.itemByEpc = ctx.db.prepare('SELECT * FROM items WHERE epc = ?');
     this.staffByEpc = ctx.db.prepare('SELECT id, name, clearances FROM staff WHERE badge_epc = ?');
     this.insertCrossing = ctx.db.prepare(`INSERT OR IGNORE INTO crossings (id, gate_id, epc, item_id, staff_id, direction, confidence,
-      first_seen, last_seen, read_count, badges, order_id, decision, alarm_kinds, event_seq, restricted, agency_id, decided_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`);
+      first_seen, last_seen, device_first_seen, device_last_seen, read_count, badges, order_id, decision, alarm_kinds, event_seq,
+      restricted, agency_id, decided_at, error)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)`);
     this.setCrossingEvent = ctx.db.prepare('UPDATE crossings SET event_chain = ?, event_seq = ? WHERE id = ?');
     this.setCrossingAlarm = ctx.db.prepare('UPDATE crossings SET decision = ?, alarm_kinds = ? WHERE id = ?');
   }
@@ -82,11 +87,19 @@ export class GateDecider {
     if (staff) {
       // Escorting is being at the gate with the items: a badge counts whatever direction the portal read.
       this.badgeSightings.push({ gateId: c.gateId, staffId: staff.id, at: c.lastSeen });
-      this.decide(c, staff);
+      this.decideOrRecordFailure(c, staff);
       return;
     }
-    if (this.needsEscortWindow(c)) this.pending.push(c);
-    else this.decide(c, null);
+    let waits: boolean;
+    try {
+      waits = this.needsEscortWindow(c);
+    } catch (e) {
+      const d = this.recordFailure(c, e);
+      if (d) this.notify(d);
+      return;
+    }
+    if (waits) this.pending.push(c);
+    else this.decideOrRecordFailure(c, null);
   }
 
   private needsEscortWindow(c: CrossingObservation): boolean {
@@ -105,7 +118,7 @@ export class GateDecider {
   tick(now: number): DecidedCrossing[] {
     const ready = this.pending.filter((c) => now >= this.readyAt(c));
     this.pending = this.pending.filter((c) => now < this.readyAt(c));
-    const out = ready.map((c) => this.decide(c, null)).filter((d): d is DecidedCrossing => d !== null);
+    const out = ready.map((c) => this.decideOrRecordFailure(c, null)).filter((d): d is DecidedCrossing => d !== null);
     const horizon = now - 3 * this.windowMs;
     this.badgeSightings = this.badgeSightings.filter((b) => b.at >= horizon);
     return out;
@@ -120,6 +133,84 @@ export class GateDecider {
       .filter((b) => b.gateId === c.gateId && b.at >= c.firstSeen - this.windowMs && b.at <= c.lastSeen + this.windowMs)
       .map((b) => b.staffId);
     return [...new Set(ids)];
+  }
+
+  /**
+   * Each crossing is decided on its own: one that throws (a store error, a bug) rolls back only its own
+   * transaction and is then recorded as a `failed` decision with its error and a critical alarm, so
+   * that the other crossings of the tick are decided as usual and nothing disappears without a trace.
+   * It is not retried: it has already left `pending`, and a retry would fail the same way every tick.
+   */
+  private decideOrRecordFailure(c: CrossingObservation, staff: StaffRow | undefined | null): DecidedCrossing | null {
+    let d: DecidedCrossing | null;
+    try {
+      d = this.decide(c, staff);
+    } catch (e) {
+      d = this.recordFailure(c, e);
+    }
+    if (d) this.notify(d);
+    return d;
+  }
+
+  private notify(d: DecidedCrossing): void {
+    for (const l of this.listeners) {
+      try {
+        l(d);
+      } catch {
+        // A listener's fault (a closed stream, a broken output) must not undo or block a committed decision.
+      }
+    }
+  }
+
+  private recordFailure(c: CrossingObservation, e: unknown): DecidedCrossing | null {
+    const ctx = this.ctx;
+    const error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    const gate = ctx.gates.get(c.gateId);
+    // Each lookup may be what failed: the record of the failure must not depend on it.
+    const item = this.safely(() => this.itemByEpc.get(c.epc) as ItemRow | undefined);
+    const staff = item ? undefined : this.safely(() => this.staffByBadge(c.epc));
+    const restricted = item?.restricted === 1 || ctx.isRestrictedZone(gate?.innerZone) || ctx.isRestrictedZone(gate?.outerZone);
+    const at = ctx.nowIso();
+    const decided = this.decidedRecord(c, {
+      itemId: item?.id ?? null, staffId: staff?.id ?? null, badges: [], orderId: null, decision: 'failed',
+      alarmKinds: ['decision_failed'], restricted, itemAgencyId: item?.agency_id ?? null, at, error,
+    });
+    const gateName = gate?.name ?? c.gateId;
+    const what = item ? `物品 ${item.name}` : staff ? `工牌 ${staff.name}` : `标签 ${c.epc}`;
+    const inserted = ctx.transaction(() => {
+      if (this.insert(decided) === 0) return false;
+      raiseAlarm(ctx, {
+        kind: 'decision_failed', severity: 'critical', causeKey: `decision_failed:${c.gateId}:${c.epc}:${decided.firstSeen}`,
+        restricted, itemId: item?.id ?? null, epc: c.epc, gateId: gate ? gate.id : null,
+        message: `${gateName}：${what}的通行未能判定，需人工核查（${error}）`,
+        details: { crossingId: decided.id, direction: c.direction, firstSeen: decided.firstSeen, lastSeen: decided.lastSeen, error },
+      });
+      return true;
+    });
+    return inserted ? decided : null;
+  }
+
+  private safely<T>(fn: () => T): T | undefined {
+    try { return fn(); } catch { return undefined; }
+  }
+
+  private decidedRecord(c: CrossingObservation, d: Pick<DecidedCrossing, 'itemId' | 'staffId' | 'badges' | 'orderId' | 'decision'
+    | 'alarmKinds' | 'restricted' | 'itemAgencyId' | 'at' | 'error'>): DecidedCrossing {
+    const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+    return {
+      id: randomUUID(), gateId: c.gateId, epc: c.epc, direction: c.direction, confidence: c.confidence,
+      firstSeen: new Date(c.firstSeen).toISOString(), lastSeen: new Date(c.lastSeen).toISOString(),
+      deviceFirstSeen: iso(c.deviceFirstSeen), deviceLastSeen: iso(c.deviceLastSeen), readCount: c.readCount,
+      eventSeq: null, eventChain: null, ...d,
+    };
+  }
+
+  /** The crossing row; 0 when the same crossing (gate, tag, first sighting) was decided before. */
+  private insert(d: DecidedCrossing): number {
+    return this.insertCrossing.run(
+      d.id, d.gateId, d.epc, d.itemId, d.staffId, d.direction, d.confidence, d.firstSeen, d.lastSeen, d.deviceFirstSeen,
+      d.deviceLastSeen, d.readCount, JSON.stringify(d.badges), d.orderId, d.decision, JSON.stringify(d.alarmKinds),
+      d.restricted ? 1 : 0, d.itemAgencyId, d.at, d.error).changes;
   }
 
   private decide(c: CrossingObservation, staff: StaffRow | undefined | null): DecidedCrossing | null {
@@ -164,19 +255,13 @@ export class GateDecider {
     }
 
     const at = ctx.nowIso();
-    const decided: DecidedCrossing = {
-      id: randomUUID(), gateId: gate.id, epc: c.epc, itemId: item?.id ?? null, staffId: staff?.id ?? null,
-      direction: c.direction, confidence: c.confidence, firstSeen: new Date(c.firstSeen).toISOString(),
-      lastSeen: new Date(c.lastSeen).toISOString(), readCount: c.readCount, badges, orderId,
+    const decided = this.decidedRecord(c, {
+      itemId: item?.id ?? null, staffId: staff?.id ?? null, badges, orderId,
       decision: alarms.length && decision !== 'authorised' ? 'alarm' : decision, alarmKinds: alarms.map((a) => a.kind),
-      eventSeq: null, eventChain: null, restricted, itemAgencyId: item?.agency_id ?? null, at,
-    };
+      restricted, itemAgencyId: item?.agency_id ?? null, at, error: null,
+    });
     const inserted = ctx.transaction(() => {
-      const r = this.insertCrossing.run(
-        decided.id, decided.gateId, decided.epc, decided.itemId, decided.staffId, decided.direction, decided.confidence,
-        decided.firstSeen, decided.lastSeen, decided.readCount, JSON.stringify(badges), orderId, decided.decision,
-        JSON.stringify(decided.alarmKinds), decided.restricted ? 1 : 0, decided.itemAgencyId, at);
-      if (r.changes === 0) return false;
+      if (this.insert(decided) === 0) return false;
       if (apply) {
         const gatePrincipal: Principal = {
           userId: `gateway:${gate.id}`, name: gate.name, role: item?.restricted === 1 ? 'discipline' : 'supervisor',
@@ -200,9 +285,7 @@ export class GateDecider {
       for (const a of alarms) raiseAlarm(ctx, { ...a, details: { ...a.details, crossingId: decided.id } });
       return true;
     });
-    if (!inserted) return null;
-    for (const l of this.listeners) l(decided);
-    return decided;
+    return inserted ? decided : null;
   }
 
   private activeOrderAtGate(kind: string, gateId: string): OrderRow | undefined {

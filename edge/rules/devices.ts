@@ -23,6 +23,15 @@ export class DeviceRegistry {
         restricted: !!gate && (ctx.isRestrictedZone(gate.innerZone) || ctx.isRestrictedZone(gate.outerZone)),
       });
     }
+    // A device that was offline when the gateway last stopped is still offline until it is heard:
+    // say so, rather than `unknown` beside an open alarm.
+    const open = ctx.db.prepare(`SELECT device_id, details FROM alarms WHERE kind = 'device_offline' AND state <> 'resolved'`).all() as { device_id: string; details: string }[];
+    for (const a of open) {
+      const s = this.status.get(a.device_id);
+      if (!s) continue;
+      const d = JSON.parse(a.details) as { reason?: string; lastSeen?: string | null };
+      Object.assign(s, { state: 'offline', reason: d.reason ?? null, lastSeen: d.lastSeen ?? null });
+    }
   }
 
   list(): DeviceStatus[] { return [...this.status.values()]; }
@@ -45,7 +54,9 @@ export class DeviceRegistry {
           deviceId: o.deviceId, gateId: s.gateId, message: `设备 ${s.name ?? o.deviceId} 离线（${o.reason}）`,
           details: { reason: o.reason, lastSeen: s.lastSeen },
         });
-      } else if (was === 'offline') {
+      } else {
+        // From `unknown` too: after a restart the registry starts blank, and an alarm opened before it
+        // ends when the device signs in again.
         autoResolve(this.ctx, causeKey, `设备恢复在线（${o.reason}）`);
       }
     });

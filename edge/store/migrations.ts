@@ -289,7 +289,12 @@ export const MIGRATIONS: readonly string[] = [
   // 4: gate decisions on the gateway's clock, with the device's own times kept as evidence, and
   // decisions that failed recorded as such.
   `
-  -- (crossings: device times and failures)
+  -- first_seen/last_seen are on the gateway's clock (the reader's own times mapped by its measured
+  -- offset); the reader's own times are kept beside them as evidence.
+  ALTER TABLE crossings ADD COLUMN device_first_seen TEXT;
+  ALTER TABLE crossings ADD COLUMN device_last_seen TEXT;
+  -- A decision that threw: decision = 'failed' and the error, so that it is seen and not retried.
+  ALTER TABLE crossings ADD COLUMN error TEXT;
   `,
 
   // 5: storage rules per category, final states off the shelves, disposal method on dispose orders.

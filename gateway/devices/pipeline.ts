@@ -37,6 +37,7 @@ export class DevicePipeline {
   private readonly live = new Map<string, Liveness>();
   private readonly devicesById: Map<string, Site['devices'][number]>;
   private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
   private offs: (() => void)[] = [];
   onResponse: ((deviceId: string, r: { command: string; commandId: string; ok: boolean; error?: string }) => void) | null = null;
   /** Called when a device comes (back) online, e.g. to tell it again what its gate's outputs should show. */
@@ -64,7 +65,12 @@ export class DevicePipeline {
     this.timer.unref();
   }
 
+  /**
+   * Stops listening before the links close: the devices the gateway itself disconnects on a clean
+   * stop are not offline, and must not open `device_offline` on their way out.
+   */
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     for (const off of this.offs) off();
   }
@@ -74,8 +80,18 @@ export class DevicePipeline {
   }
 
   tick(now: number): void {
+    // The decider records a decision that throws as `failed`; what is caught here is the portal or a
+    // crossing it could not express, and one bad crossing must not take the rest of the tick with it.
     try {
-      for (const c of this.portals.tick(now)) this.decider.observe(crossingObservation.parse(c));
+      for (const c of this.portals.tick(now)) {
+        const parsed = crossingObservation.safeParse(c);
+        if (parsed.success) this.decider.observe(parsed.data);
+        else this.logger.error({ gateId: c.gateId, epc: c.epc, issues: parsed.error.issues }, 'crossing refused: not a valid observation');
+      }
+    } catch (e) {
+      this.logger.error({ err: e }, 'closing portal tracks failed');
+    }
+    try {
       this.decider.tick(now);
     } catch (e) {
       this.logger.error({ err: e }, 'deciding crossings failed');
@@ -131,7 +147,7 @@ export class DevicePipeline {
 
   private report(id: string, state: 'online' | 'offline', reason: string, at: number): void {
     const l = this.live.get(id);
-    if (!l) return;
+    if (!l || this.stopped) return;
     if (state === 'offline') {
       if (!l.online && this.devices.get(id)?.state === 'offline') return;
       l.online = false;

@@ -199,4 +199,33 @@ describe('gate decisions', () => {
     expect(custody.db.prepare('SELECT count(*) AS n FROM crossings WHERE epc = ?').get(c.epc)).toEqual({ n: 1 });
     expect(custody.verify().ok).toBe(true);
   });
+
+  it('a decision that throws in the middle of a tick is recorded as failed with a critical alarm; the others are decided, nothing is retried', () => {
+    const { ids: [a, b, c] } = intake(custody.ctx, { count: 3 });
+    issue(custody.ctx, { kind: 'retrieve', itemIds: [a, b, c], gates: ['gate-main'], direction: 'out', escorts: ['op-01'],
+      purpose: '鉴定', dueAt: new Date(clock.now() + DAY).toISOString() });
+    // The store refuses the write of the second item's check-out, as a full or failing disk would:
+    // an error the custody rules do not know, thrown from inside the decision's transaction.
+    custody.db.exec(`CREATE TRIGGER fail_b BEFORE UPDATE ON items WHEN NEW.id = '${b}' BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`);
+    cross('gate-main', BADGES['op-01'], 'out');
+    for (const id of [a, b, c]) cross('gate-main', epcOf(id), 'out', 200);
+    const headBefore = custody.ctx.ledger.headNow.seq;
+    settle();
+
+    expect([item(a).state, item(b).state, item(c).state]).toEqual(['out', 'stored', 'out']);
+    const failed = custody.db.prepare(`SELECT * FROM crossings WHERE decision = 'failed'`).all() as any[];
+    expect(failed).toMatchObject([{ item_id: b, gate_id: 'gate-main', epc: epcOf(b), event_seq: null }]);
+    expect(failed[0].error).toMatch(/disk I\/O error/);
+    expect(decided.filter((d) => d.itemId === b)).toMatchObject([{ decision: 'failed', alarmKinds: ['decision_failed'] }]);
+    expect(alarms('decision_failed')).toMatchObject([{ severity: 'critical', gate_id: 'gate-main', item_id: b, epc: epcOf(b), occurrences: 1, state: 'open' }]);
+    expect(alarms('decision_failed')[0].message).toContain('主出入口');
+    // Two check-outs, nothing for the failed one: its transaction rolled back whole.
+    expect(custody.ctx.ledger.headNow.seq).toBe(headBefore + 2);
+
+    // Later ticks do not try it again: it has been decided, as failed.
+    for (let i = 0; i < 5; i++) settle();
+    expect(alarms('decision_failed')).toMatchObject([{ occurrences: 1 }]);
+    expect(custody.db.prepare('SELECT count(*) AS n FROM crossings WHERE item_id = ?').get(b)).toEqual({ n: 1 });
+    expect(custody.verify().ok).toBe(true);
+  });
 });

@@ -52,8 +52,9 @@ describe('gate crossings end to end', () => {
   });
 
   it('an item carried out with no order opens an unauthorized_movement alarm at that gate', async () => {
+    const agencyOfAgencyUser = (await api('/me', 'demo-agency')).body.agencyId;
     const item = (await api('/items?state=stored&zone=general&limit=200')).body.data
-      .find((i: any) => !gw.custody.db.prepare('SELECT 1 FROM order_items oi JOIN orders o ON o.id = oi.order_id WHERE oi.item_id = ? AND o.state IN (\'open\',\'active\')').get(i.id));
+      .find((i: any) => i.agencyId !== agencyOfAgencyUser && !gw.custody.db.prepare('SELECT 1 FROM order_items oi JOIN orders o ON o.id = oi.order_id WHERE oi.item_id = ? AND o.state IN (\'open\',\'active\')').get(i.id));
     await scenario.runWalk({ gateId: 'gate-main', direction: 'out', staff: ['op-04'], items: [item.epc] });
     const alarm = await waitFor(async () => (await api(`/alarms?kind=unauthorized_movement&item=${item.id}`)).body.data[0]);
     expect(alarm).toMatchObject({ kind: 'unauthorized_movement', severity: 'critical', state: 'open', gateId: 'gate-main', epc: item.epc });
@@ -61,6 +62,16 @@ describe('gate crossings end to end', () => {
     expect((await api(`/items/${item.id}`)).body.state).toBe('stored');
     const crossing = (await api('/crossings?gate=gate-main&decision=alarm')).body.data.find((c: any) => c.itemId === item.id);
     expect(crossing).toMatchObject({ direction: 'out', alarmKinds: ['unauthorized_movement'] });
+
+    // The gate is red for those who may see its alarm, and only for them: an agency user sees a gate
+    // red only because of an alarm it can open itself.
+    expect((await api('/gates/gate-main')).body.state).toBe('alarm');
+    const me = (await api('/me', 'demo-agency')).body;
+    const agencyAlarms = (await api('/alarms?state=open&limit=200', 'demo-agency')).body.data as any[];
+    if (item.agencyId !== me.agencyId) expect(agencyAlarms.map((a) => a.id)).not.toContain(alarm.id);
+    for (const g of (await api('/gates', 'demo-agency')).body.data) {
+      expect({ gate: g.id, red: g.state === 'alarm' }).toEqual({ gate: g.id, red: agencyAlarms.some((a) => a.gateId === g.id && a.severity === 'critical') });
+    }
   });
 
   it('an item carried out under its retrieve order with both escorts is checked out, with the gate in its custody event', async () => {

@@ -7,6 +7,8 @@ import { readerTopics } from '../../site/schema.ts';
 import { fail } from '../../errors.ts';
 import type { DeviceRegistry } from '../../rules/devices.ts';
 import { decodeCursor, page, pageQuery, Where } from '../pagination.ts';
+import { canSeeAlarm } from '../../alarms/alarm.ts';
+import { CROSSING_DECISIONS } from '../../rules/crossings.ts';
 
 export interface GateStateSource {
   gateState(gateId: string): 'idle' | 'crossing' | 'alarm';
@@ -18,11 +20,15 @@ export function gateRoutes(app: any, custody: Custody, devices: DeviceRegistry, 
   const { ctx, db } = custody;
   const gateRestricted = (g: { innerZone: string; outerZone: string }) => ctx.isRestrictedZone(g.innerZone) || ctx.isRestrictedZone(g.outerZone);
   const visibleGates = (p: Principal) => ctx.site.gates.filter((g) => !gateRestricted(g) || seesRestricted(p));
-  const liveAlarm = db.prepare(`SELECT 1 FROM alarms WHERE gate_id = ? AND state = 'open' AND severity = 'critical' LIMIT 1`);
+  const liveAlarms = db.prepare(`SELECT restricted, item_id FROM alarms WHERE gate_id = ? AND state = 'open' AND severity = 'critical'`);
+  // A gate is red only for those who may see an alarm that makes it red: an agency user must not see
+  // every gate red because of alarms about other agencies' items that it cannot open.
+  const showsAlarm = (p: Principal, gateId: string) =>
+    (liveAlarms.all(gateId) as { restricted: number; item_id: string | null }[]).some((a) => canSeeAlarm(ctx, p, a));
 
-  const gateToApi = (g: (typeof ctx.site.gates)[number]) => ({
+  const gateToApi = (g: (typeof ctx.site.gates)[number], p: Principal) => ({
     id: g.id, name: g.name, nameEn: g.nameEn ?? null, innerZone: g.innerZone, outerZone: g.outerZone,
-    state: liveAlarm.get(g.id) ? 'alarm' : live?.gateState(g.id) ?? 'idle',
+    state: showsAlarm(p, g.id) ? 'alarm' : live?.gateState(g.id) ?? 'idle',
     readers: g.readers.map((r) => {
       const d = ctx.site.devices.find((x) => x.id === r.deviceId)!;
       return { deviceId: r.deviceId, format: d.format ?? null, topics: readerTopics(d), antennas: r.antennas, online: devices.get(d.id)?.state ?? 'unknown' };
@@ -31,12 +37,12 @@ export function gateRoutes(app: any, custody: Custody, devices: DeviceRegistry, 
 
   app.get('/gates', { schema: { tags: ['gates'] } }, async (req: any) => {
     live?.refreshDevices?.();
-    return { data: visibleGates(req.principal).map(gateToApi), nextCursor: null };
+    return { data: visibleGates(req.principal).map((g) => gateToApi(g, req.principal)), nextCursor: null };
   });
   app.get('/gates/:id', { schema: { params: z.object({ id: z.string().max(64) }), tags: ['gates'] } }, async (req: any) => {
     const g = visibleGates(req.principal).find((x) => x.id === req.params.id);
     if (!g) fail('NOT_FOUND', `No gate ${req.params.id}`);
-    return gateToApi(g);
+    return gateToApi(g, req.principal);
   });
 
   app.get('/devices', { schema: { tags: ['gates'] } }, async (req: any) => {
@@ -45,7 +51,7 @@ export function gateRoutes(app: any, custody: Custody, devices: DeviceRegistry, 
     return { data: devices.list().filter((d) => !d.restricted || seesRestricted(req.principal)).map(({ restricted: _r, ...d }) => d), nextCursor: null };
   });
 
-  const crossingQuery = z.object({ gate: z.string().max(64).optional(), decision: z.enum(['authorised', 'alarm', 'badge', 'undetermined']).optional(), ...pageQuery }).strict();
+  const crossingQuery = z.object({ gate: z.string().max(64).optional(), decision: z.enum(CROSSING_DECISIONS).optional(), ...pageQuery }).strict();
   app.get('/crossings', { schema: { querystring: crossingQuery, tags: ['gates'] } }, async (req: any) => {
     const q = req.query as z.infer<typeof crossingQuery>;
     const p: Principal = req.principal;
@@ -62,9 +68,10 @@ export function gateRoutes(app: any, custody: Custody, devices: DeviceRegistry, 
     return {
       data: pg.data.map((r) => ({
         id: r.id, gateId: r.gate_id, epc: r.epc, itemId: r.item_id, itemName: r.item_name, staffId: r.staff_id,
-        direction: r.direction, confidence: r.confidence, firstSeen: r.first_seen, lastSeen: r.last_seen, readCount: r.read_count,
+        direction: r.direction, confidence: r.confidence, firstSeen: r.first_seen, lastSeen: r.last_seen,
+        deviceFirstSeen: r.device_first_seen, deviceLastSeen: r.device_last_seen, readCount: r.read_count,
         badges: JSON.parse(r.badges), orderId: r.order_id, decision: r.decision, alarmKinds: JSON.parse(r.alarm_kinds),
-        eventChain: r.event_chain, eventSeq: r.event_seq, at: r.decided_at,
+        eventChain: r.event_chain, eventSeq: r.event_seq, at: r.decided_at, error: r.error,
       })),
       nextCursor: pg.nextCursor,
     };
