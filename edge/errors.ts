@@ -35,6 +35,7 @@ export const ERRORS = {
   ALARM_SELF_RESOLVING: { status: 409, message: 'This alarm resolves itself when its cause ends' },
   PHOTO_EMPTY: { status: 400, message: 'The photo is empty' },
   // Storage rules (分类存放)
+  DISPOSAL_METHOD_MISMATCH: { status: 409, message: 'The dispose order decides another disposal method' },
   STORAGE_NOT_ALLOWED: { status: 409, message: 'This category may not be stored in this kind of zone' },
 
   // Two-person operations (双人)

@@ -11,6 +11,7 @@ import { serveDashboards } from './dashboards.ts';
 import type { ChildProcess } from 'node:child_process';
 import { GateDecider } from '../edge/rules/crossings.ts';
 import { DeviceRegistry } from '../edge/rules/devices.ts';
+import { storageWarnings } from '../edge/rules/storage.ts';
 import { gateRoutes } from '../edge/api/routes/gates.ts';
 import { createDeviceLink, type DeviceLink } from './mqtt/index.ts';
 import { DevicePipeline } from './devices/pipeline.ts';
@@ -52,6 +53,12 @@ export class Gateway {
     else this.custody = new Custody({ site, dataDir: site.dataDir, siteKey: resolved.siteKey });
     this.custody.start();
     const ctx = this.custody.ctx;
+    const misplaced = storageWarnings(ctx);
+    if (misplaced.length) {
+      // Never fatal: the items are where they are. Named so that a supervisor can issue the moves.
+      logger.warn({ count: misplaced.length, items: misplaced.slice(0, 20).map((w) => `${w.itemId} (${w.categoryId} in ${w.zoneId})`) },
+        'items kept against the storage rules (分类存放); listed at /api/v1/storage-warnings');
+    }
     this.decider = new GateDecider(ctx);
     this.devices = new DeviceRegistry(ctx);
     this.link = createDeviceLink({

@@ -11,5 +11,5 @@ export const rejectInput = z.object({
 
 export function reject(ctx: CustodyContext, p: Principal, itemId: string, input: z.infer<typeof rejectInput>) {
   return transition(ctx, p, itemId, input.orderId, { event: 'rejected', operation: 'handle', from: ['received'], orders: ['transfer_in'], cover: { allowDone: true } },
-    () => ({ change: { state: 'rejected', location_id: null }, details: { reason: input.reason } }));
+    () => ({ change: { state: 'rejected', zone_id: null, location_id: null }, details: { reason: input.reason } }));
 }

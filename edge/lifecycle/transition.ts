@@ -6,6 +6,7 @@ import { requireAllowed, type Operation, type Principal } from '../auth/principa
 import type { HashedEvent } from '../ledger/event.ts';
 import { ITEM_SELECT, loadVisibleItem, snapshot, updateItem, itemToApi, type ItemChange, type ItemRowWithCase, type ItemState } from '../items/item.ts';
 import { markDone, requireCover, type CoverOptions, type OrderKind, type OrderRow } from '../orders/order.ts';
+import { requireStorageAllowed } from '../rules/storage.ts';
 
 export interface TransitionSpec {
   /** The custody event's kind, e.g. `received`. */
@@ -70,5 +71,6 @@ export function requireStorageLocation(ctx: CustodyContext, item: ItemRowWithCas
   if (order.zone_id && order.zone_id !== loc.zone_id) {
     fail('LOCATION_WRONG_ZONE', `Order ${order.id} sends items to zone ${order.zone_id}, not ${loc.zone_id}`, { locationId, zoneId: loc.zone_id });
   }
+  requireStorageAllowed(ctx, item, loc.zone_id);
   return loc;
 }

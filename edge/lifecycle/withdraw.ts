@@ -12,5 +12,5 @@ export const withdrawInput = z.object({
 export function withdraw(ctx: CustodyContext, p: Principal, itemId: string, input: z.infer<typeof withdrawInput>) {
   return transition(ctx, p, itemId, input.orderId,
     { event: 'withdrawn', operation: 'handle', from: ['announced'], orders: ['transfer_in'], cover: { allowOpen: true } },
-    () => ({ change: { state: 'withdrawn' }, details: { reason: input.reason } }));
+    () => ({ change: { state: 'withdrawn', zone_id: null, location_id: null }, details: { reason: input.reason } }));
 }

@@ -6,9 +6,22 @@ import type { CustodyContext } from '../context.ts';
 import { fail } from '../errors.ts';
 import { requireAllowed, seesRestricted, type Principal } from '../auth/principal.ts';
 import type { HashedEvent } from '../ledger/event.ts';
+import { requireStorageAllowed } from '../rules/storage.ts';
 
 export const ORDER_KINDS = ['transfer_in', 'putaway', 'move', 'retrieve', 'return', 'circulate', 'dispose'] as const;
 export type OrderKind = (typeof ORDER_KINDS)[number];
+/** 处置方式: what the decision does with the items (DOMAIN.md). */
+export const DISPOSAL_METHODS = ['returned_to_owner', 'auctioned', 'confiscated', 'destroyed', 'transferred_with_case'] as const;
+export type DisposalMethod = (typeof DISPOSAL_METHODS)[number];
+
+export const disposalDecision = z.object({
+  method: z.enum(DISPOSAL_METHODS),
+  /** The decision's document number (判决书, 处置决定书). */
+  decisionRef: z.string().min(1).max(200),
+  /** Who decided: the court, the procuratorate, the handling unit. */
+  decidedBy: z.string().min(1).max(200),
+}).strict();
+
 export const ORDER_STATES = ['open', 'active', 'completed', 'expired', 'cancelled'] as const;
 export type OrderState = (typeof ORDER_STATES)[number];
 
@@ -34,6 +47,8 @@ export const orderInput = z.object({
   purpose: z.string().max(1000).optional(),
   dueAt: isoTime.optional(),
   note: z.string().max(2000).optional(),
+  /** dispose: the decision the order executes; required for a dispose order, refused on any other. */
+  disposal: disposalDecision.optional(),
 }).strict();
 export type OrderInput = z.input<typeof orderInput>;
 
@@ -43,6 +58,7 @@ export interface OrderRow {
   issued_by: string; approved_by: string; valid_from: string; valid_until: string;
   gates: string; direction: string; escorts: string; purpose: string | null; due_at: string | null; note: string | null;
   cancelled_by: string | null; cancel_reason: string | null; created_at: string; updated_at: string;
+  disposal_method: DisposalMethod | null; decision_ref: string | null; decided_by: string | null;
 }
 
 /** The state by the clock: stored states are refreshed periodically, decisions never wait for that. */
@@ -61,6 +77,7 @@ export function orderToApi(ctx: CustodyContext, o: OrderRow) {
     issuedBy: o.issued_by, approvedBy: o.approved_by, validFrom: o.valid_from, validUntil: o.valid_until,
     gates: JSON.parse(o.gates) as string[], direction: o.direction, escorts: JSON.parse(o.escorts) as string[],
     purpose: o.purpose, dueAt: o.due_at, note: o.note, cancelledBy: o.cancelled_by, cancelReason: o.cancel_reason,
+    disposal: o.disposal_method ? { method: o.disposal_method, decisionRef: o.decision_ref, decidedBy: o.decided_by } : null,
     items: items.map((i) => ({ itemId: i.item_id, done: i.done_seq !== null, eventChain: i.done_chain, eventSeq: i.done_seq })),
     createdAt: o.created_at, updatedAt: o.updated_at,
   };
@@ -97,6 +114,8 @@ export function issueOrder(ctx: CustodyContext, input: OrderInput, issuer: Issue
     if (a && !db.prepare('SELECT 1 FROM agencies WHERE id = ?').get(a)) fail('UNKNOWN_AGENCY', `No agency ${a}`, { agencyId: a });
   }
   if (o.kind === 'circulate' && !o.toAgencyId) fail('VALIDATION_FAILED', 'A circulate order names toAgencyId', { field: 'toAgencyId' });
+  if (o.kind === 'dispose' && !o.disposal) fail('VALIDATION_FAILED', 'A dispose order names its disposal method and decision', { field: 'disposal' });
+  if (o.kind !== 'dispose' && o.disposal) fail('VALIDATION_FAILED', 'Only a dispose order carries a disposal', { field: 'disposal' });
   if (o.kind === 'transfer_in' && o.itemIds.length) fail('VALIDATION_FAILED', 'A transfer_in order gets its items by announce', { field: 'itemIds' });
   for (const s of o.escorts) if (!db.prepare('SELECT 1 FROM staff WHERE id = ?').get(s)) fail('UNKNOWN_STAFF', `No staff ${s}`, { staffId: s });
 
@@ -112,18 +131,26 @@ export function issueOrder(ctx: CustodyContext, input: OrderInput, issuer: Issue
   if (flags.size > 1) fail('VALIDATION_FAILED', 'An order cannot mix the restricted zone with the rest of the center', { field: 'itemIds' });
   const restricted = flags.has(1);
   if (principal) requireAllowed(principal, 'emergency_order', restricted);
+  // An order that would have to break the storage rules is refused now, not at the shelf.
+  if ((o.kind === 'putaway' || o.kind === 'move') && o.zoneId) {
+    for (const id of new Set(o.itemIds)) {
+      requireStorageAllowed(ctx, db.prepare('SELECT id, category_id FROM items WHERE id = ?').get(id) as { id: string; category_id: string }, o.zoneId);
+    }
+  }
 
   const now = ctx.nowIso();
   const id = o.id ?? `${issuer.emergency ? 'EM' : 'OR'}-${randomUUID().slice(0, 8)}`;
   if (db.prepare('SELECT 1 FROM orders WHERE id = ?').get(id)) fail('VALIDATION_FAILED', `Order ${id} exists`, { field: 'id' });
   db.transaction(() => {
     db.prepare(`INSERT INTO orders (id, kind, state, emergency, source, restricted, agency_id, zone_id, to_agency_id, issued_by,
-      approved_by, valid_from, valid_until, gates, direction, escorts, purpose, due_at, note, created_at, updated_at)
-      VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      approved_by, valid_from, valid_until, gates, direction, escorts, purpose, due_at, note, created_at, updated_at,
+      disposal_method, decision_ref, decided_by)
+      VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       id, o.kind, issuer.emergency ? 1 : 0, issuer.source, restricted ? 1 : 0, o.agencyId ?? null, o.zoneId ?? null,
       o.toAgencyId ?? null, issuer.by, o.approvedBy, new Date(o.validFrom).toISOString(), new Date(o.validUntil).toISOString(),
       JSON.stringify(o.gates), o.direction, JSON.stringify(o.escorts), o.purpose ?? null,
-      o.dueAt ? new Date(o.dueAt).toISOString() : null, o.note ?? null, now, now);
+      o.dueAt ? new Date(o.dueAt).toISOString() : null, o.note ?? null, now, now,
+      o.disposal?.method ?? null, o.disposal?.decisionRef ?? null, o.disposal?.decidedBy ?? null);
     const add = db.prepare('INSERT INTO order_items (order_id, item_id) VALUES (?, ?)');
     for (const item of new Set(o.itemIds)) add.run(id, item);
   })();

@@ -331,7 +331,8 @@ export class GateDecider {
       return returnItem(ctx, p, item.id, { orderId: o.id, condition: open?.condition_out ?? '待查验', returnedBy: taker }, via).event;
     }
     if (o.kind === 'dispose' && direction === 'out' && (item.state === 'stored' || item.state === 'out')) {
-      return dispose(ctx, p, item.id, { orderId: o.id, method: 'returned_to_owner', decisionRef: o.note ?? o.id, decidedBy: o.approved_by }, via).event;
+      // The order carries the decision; an order from before that is executed as its approver decided it.
+      return dispose(ctx, p, item.id, { orderId: o.id, ...(o.decision_ref ? {} : { method: 'returned_to_owner', decisionRef: o.note ?? o.id, decidedBy: o.approved_by }) }, via).event;
     }
     if (o.kind === 'transfer_in' && direction === 'in' && item.state === 'announced') {
       return receive(ctx, p, item.id, { orderId: o.id, condition: '经移交通道自动登记' }, via).event;

@@ -6,6 +6,10 @@ import { z } from 'zod';
 export const ZONE_KINDS = [
   'intake', 'general', 'valuables', 'firearms', 'hazardous', 'cold', 'vehicle', 'display', 'restricted',
 ] as const;
+/** The zones where items are kept; the storage rules (分类存放) of a category name some of these. */
+export const STORAGE_ZONE_KINDS = ['general', 'valuables', 'firearms', 'hazardous', 'cold', 'vehicle'] as const;
+/** Zones an item passes through on its way (intake, display) hold any category for a while. */
+export const TRANSIT_ZONE_KINDS = ['intake', 'display'] as const;
 export const ROLES = ['operator', 'supervisor', 'agency', 'discipline', 'auditor', 'admin'] as const;
 export const DEVICE_KINDS = ['rfid_reader', 'shelf_reader', 'env_monitor'] as const;
 export const READER_FORMATS = ['zebra', 'impinj'] as const;
@@ -91,6 +95,8 @@ export const categorySchema = z.object({
   name: z.string().min(1),
   nameEn: z.string().optional(),
   dualControl: z.boolean().default(false),
+  /** 分类存放: the storage zone kinds this category may be kept in; absent, any storage zone. */
+  storageKinds: z.array(z.enum(STORAGE_ZONE_KINDS)).min(1).optional(),
 }).strict();
 
 export const staffSchema = z.object({

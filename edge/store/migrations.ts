@@ -299,7 +299,13 @@ export const MIGRATIONS: readonly string[] = [
 
   // 5: storage rules per category, final states off the shelves, disposal method on dispose orders.
   `
-  -- (storage rules, dispose orders)
+  -- A dispose order carries the decision it executes: how the items are disposed of, the document, who decided.
+  ALTER TABLE orders ADD COLUMN disposal_method TEXT;
+  ALTER TABLE orders ADD COLUMN decision_ref TEXT;
+  ALTER TABLE orders ADD COLUMN decided_by TEXT;
+  -- An item in a final state is on no shelf and in no zone; its last place stays in its events.
+  UPDATE items SET zone_id = NULL, location_id = NULL
+    WHERE state IN ('rejected', 'withdrawn', 'disposed') AND (zone_id IS NOT NULL OR location_id IS NOT NULL);
   `,
 
   // 6: two-person operations: the pending operation waiting for a second person's confirmation.

@@ -1,5 +1,5 @@
 // Fills an empty demo store through the custody operations themselves, on a clock that runs from
-// three years ago to now: every demo item has a true history in the ledger, the verify result is
+// three years ago to now, never past it: every demo item has a true history in the ledger, the verify result is
 // real, and the current orders, check-outs and overdue items look like a working center's.
 import type { Custody } from '../../edge/custody.ts';
 import type { Clock } from '../../edge/context.ts';
@@ -27,11 +27,6 @@ export class DemoClock implements Clock {
   now() { return this.t; }
   advance(ms: number) { this.t += ms; }
 }
-
-const ZONE_OF: Record<string, string> = {
-  cash: 'valuables', precious: 'valuables', electronics: 'general', documents: 'general', tobacco: 'general', other: 'general',
-  vehicle: 'vehicle', narcotics: 'hazardous', firearms: 'firearms', knives: 'firearms', biological: 'cold',
-};
 
 const NAMES: Record<string, { names: string[]; unit: string; qty: () => number }> = {
   cash: { names: ['人民币现金', '美元现金', '港币现金'], unit: '元', qty: () => 1000 * (1 + Math.floor(Math.random() * 200)) },
@@ -73,6 +68,11 @@ export function populateDemo(custody: Custody, clock: DemoClock, users: Record<s
       validFrom: new Date(from).toISOString(), validUntil: new Date(from + (hours ?? 48) * HOUR).toISOString(), ...rest,
     }, platform);
   };
+  // Each category is put away in the first zone its storage rules allow (分类存放).
+  const zoneOf = (category: string) => {
+    const kinds = ctx.site.categories.find((c) => c.id === category)?.storageKinds ?? ['general'];
+    return ctx.site.zones.find((z) => z.kind === kinds[0])!.id;
+  };
   const locations = new Map<string, string[]>();
   for (const l of ctx.site.locations) locations.set(l.zoneId, [...(locations.get(l.zoneId) ?? []), l.id]);
   const slot = new Map<string, number>();
@@ -85,7 +85,7 @@ export function populateDemo(custody: Custody, clock: DemoClock, users: Record<s
 
   let epcSerial = 1;
   let caseNo = 0;
-  const stored: { id: string; restricted: boolean; agency: string }[] = [];
+  const stored: { id: string; restricted: boolean; agency: string; category: string }[] = [];
   const start = now - 3 * 365 * DAY;
   clock.t = start;
   const CASES = 300;
@@ -111,7 +111,7 @@ export function populateDemo(custody: Custody, clock: DemoClock, users: Record<s
       const unit = pick(POLICE);
       agency = unit.agency;
       caseNumber = `A${unit.code}000000${year}${month}${String(caseNo).padStart(4, '0')}`;
-      categories = Object.keys(ZONE_OF);
+      categories = ctx.site.categories.map((c) => c.id);
     }
     const who = restricted ? discipline : operator;
     const count = 2 + Math.floor(rand() * 5);
@@ -140,9 +140,9 @@ export function populateDemo(custody: Custody, clock: DemoClock, users: Record<s
     ctx.transaction(() => {
       const p = order({ kind: 'putaway', itemIds: c.items.map((i) => i.id) });
       for (const it of c.items) {
-        const zone = c.restricted ? 'restricted' : ZONE_OF[it.category];
+        const zone = c.restricted ? 'restricted' : zoneOf(it.category);
         putaway(ctx, c.who, it.id, { orderId: p.id, locationId: nextLocation(zone) });
-        stored.push({ id: it.id, restricted: c.restricted, agency: c.agency });
+        stored.push({ id: it.id, restricted: c.restricted, agency: c.agency, category: it.category });
       }
     });
   };
@@ -180,32 +180,53 @@ export function populateDemo(custody: Custody, clock: DemoClock, users: Record<s
       }
     });
   }
+  // Examinations (retrieve, then return two days later), in the order they happened: the clock
+  // only moves forward, so that no event is recorded before the one ahead of it in the ledger.
   const examined = unrestricted.slice(200, 260);
+  const examStart = now - 31 * DAY;
+  const examStep = (15 * DAY) / examined.length;
+  const visits: { t: number; run: () => void }[] = [];
   for (const [k, b] of examined.entries()) {
-    clock.advance(6 * HOUR);
-    const taken = ctx.transaction(() => {
-      const o = order({ kind: 'retrieve', itemIds: [b.id], gates: ['gate-main'], direction: 'out', escorts: ['op-01', 'op-02'], purpose: '司法鉴定', dueAt: new Date(clock.t + 3 * DAY).toISOString() });
-      retrieve(ctx, operator, b.id, { orderId: o.id, takenBy: pick(['op-01', 'op-03', 'op-05']), condition: '外观完好，封条完整' });
-      return o;
-    });
-    clock.advance(2 * DAY);
+    const t = examStart + k * examStep;
+    let taken: { id: string } | null = null;
+    visits.push({ t, run: () => {
+      taken = ctx.transaction(() => {
+        const o = order({ kind: 'retrieve', itemIds: [b.id], gates: ['gate-main'], direction: 'out', escorts: ['op-01', 'op-02'], purpose: '司法鉴定', dueAt: new Date(t + 3 * DAY).toISOString() });
+        retrieve(ctx, operator, b.id, { orderId: o.id, takenBy: pick(['op-01', 'op-03', 'op-05']), condition: '外观完好，封条完整' });
+        return o;
+      });
+    } });
     // Back under the order that took it out; now and then with a difference the return records.
-    returnItem(ctx, operator, b.id, { orderId: taken.id, condition: k % 9 === 0 ? '封条已拆，外壳有划痕' : '外观完好，封条完整' });
+    visits.push({ t: t + 2 * DAY, run: () => returnItem(ctx, operator, b.id, { orderId: taken!.id, condition: k % 9 === 0 ? '封条已拆，外壳有划痕' : '外观完好，封条完整' }) });
   }
+  for (const v of visits.sort((a, b) => a.t - b.t)) {
+    clock.t = v.t;
+    v.run();
+  }
+
+  // Disposals: one dispose order per decision, each carrying its method and document.
   const disposed = unrestricted.slice(300, 340);
-  clock.advance(DAY);
-  ctx.transaction(() => {
-    const o = order({ kind: 'dispose', itemIds: disposed.map((d) => d.id), hours: 72 });
-    for (const [k, d] of disposed.entries()) {
-      const method = (['returned_to_owner', 'auctioned', 'confiscated', 'destroyed', 'kept_by_court'] as const)[k % 5];
-      dispose(ctx, operator, d.id, { orderId: o.id, method, decisionRef: `(2026)鲁09刑初${k + 10}号`, decidedBy: '市中级人民法院' });
-    }
-  });
+  clock.t = now - 12 * DAY;
+  const DECISIONS = [
+    { method: 'returned_to_owner', decisionRef: '(2026)鲁09刑初12号', decidedBy: '市中级人民法院' },
+    { method: 'auctioned', decisionRef: '泰检刑不诉〔2026〕7号', decidedBy: '市人民检察院' },
+    { method: 'confiscated', decisionRef: '(2026)鲁09刑初15号', decidedBy: '市中级人民法院' },
+    { method: 'destroyed', decisionRef: '泰公（禁毒）销决字〔2026〕3号', decidedBy: '市公安局' },
+    { method: 'transferred_with_case', decisionRef: '泰公移〔2026〕41号', decidedBy: '市公安局' },
+  ] as const;
+  for (const [k, decision] of DECISIONS.entries()) {
+    clock.advance(2 * HOUR);
+    ctx.transaction(() => {
+      const batch = disposed.filter((_, i) => i % DECISIONS.length === k);
+      const o = order({ kind: 'dispose', itemIds: batch.map((d) => d.id), hours: 72, disposal: decision });
+      for (const d of batch) dispose(ctx, operator, d.id, { orderId: o.id, recipient: decision.method === 'returned_to_owner' ? '物主本人' : undefined });
+    });
+  }
 
   // Now: items out (some overdue), an intake waiting, items waiting for putaway, and open orders of every kind.
   const out = unrestricted.slice(400, 425);
   for (const [k, b] of out.entries()) {
-    clock.t = now - (10 - (k % 10)) * DAY;
+    clock.t = now - 10 * DAY + k * ((9 * DAY) / out.length);
     const due = k < 6 ? clock.t + 2 * DAY : clock.t + 20 * DAY; // the first six are overdue by now
     ctx.transaction(() => {
       const o = order({ kind: 'retrieve', itemIds: [b.id], gates: ['gate-main'], direction: 'out', escorts: ['op-01', 'op-02'], purpose: k % 3 ? '出庭示证' : '补充侦查', dueAt: new Date(due).toISOString(), hours: 24 });
@@ -226,9 +247,13 @@ export function populateDemo(custody: Custody, clock: DemoClock, users: Record<s
   const storedNow = unrestricted.filter((s) => !out.includes(s) && !disposed.includes(s));
   live('retrieve', { itemIds: storedNow.slice(0, 8).map((s) => s.id), gates: ['gate-main'], direction: 'out', escorts: ['op-01', 'op-02', 'op-03'], purpose: '出庭示证', dueAt: new Date(now + 5 * DAY).toISOString() });
   live('return', { itemIds: out.slice(6, 16).map((s) => s.id), gates: ['gate-main'], direction: 'in', escorts: ['op-01', 'op-02', 'op-03'] });
-  live('move', { itemIds: storedNow.slice(8, 14).map((s) => s.id), gates: ['gate-valuables'], direction: 'any', escorts: ['op-01', 'op-02'], zoneId: 'valuables' });
+  // Valuables to the display room for a court's viewing (示证): out through the vault door. The
+  // display room is a transit zone, so the storage rules let cash and jewellery stand there.
+  const inVault = storedNow.slice(24).filter((s) => s.category === 'cash' || s.category === 'precious');
+  live('move', { itemIds: inVault.slice(0, 6).map((s) => s.id), gates: ['gate-valuables'], direction: 'out', escorts: ['op-01', 'op-02'], zoneId: 'display' });
   live('circulate', { itemIds: storedNow.slice(14, 20).filter((s) => s.agency !== 'procuratorate').map((s) => s.id), toAgencyId: 'procuratorate' });
-  live('dispose', { itemIds: storedNow.slice(20, 24).map((s) => s.id), gates: ['gate-main'], direction: 'out', escorts: ['op-01', 'op-02'] });
+  live('dispose', { itemIds: storedNow.slice(20, 24).map((s) => s.id), gates: ['gate-main'], direction: 'out', escorts: ['op-01', 'op-02'],
+    disposal: { method: 'returned_to_owner', decisionRef: '(2026)鲁09刑初31号', decidedBy: '市中级人民法院' } });
   const restrictedStored = stored.filter((s) => s.restricted);
   live('retrieve', { itemIds: restrictedStored.slice(0, 4).map((s) => s.id), gates: ['gate-restricted'], direction: 'out', escorts: ['dc-01', 'dc-02'], purpose: '谈话核查', dueAt: new Date(now + 2 * DAY).toISOString() });
   void pendingIntake;

@@ -30,17 +30,17 @@ export const AGENCIES = [
 ] as const;
 
 export const CATEGORIES = [
-  { id: 'cash', name: '现金', nameEn: 'Cash', dualControl: true },
-  { id: 'precious', name: '贵金属及首饰', nameEn: 'Precious metals and jewellery', dualControl: true },
-  { id: 'electronics', name: '手机及电子设备', nameEn: 'Phones and electronics', dualControl: false },
-  { id: 'vehicle', name: '车辆', nameEn: 'Vehicles', dualControl: false },
-  { id: 'narcotics', name: '毒品', nameEn: 'Narcotics', dualControl: true },
-  { id: 'firearms', name: '枪支弹药', nameEn: 'Firearms and ammunition', dualControl: true },
-  { id: 'knives', name: '管制刀具', nameEn: 'Controlled knives', dualControl: false },
-  { id: 'documents', name: '文书资料', nameEn: 'Documents', dualControl: false },
-  { id: 'biological', name: '生物检材', nameEn: 'Biological samples', dualControl: false },
-  { id: 'tobacco', name: '烟酒', nameEn: 'Tobacco and alcohol', dualControl: false },
-  { id: 'other', name: '其他', nameEn: 'Other', dualControl: false },
+  { id: 'cash', name: '现金', nameEn: 'Cash', dualControl: true, storageKinds: ['valuables'] },
+  { id: 'precious', name: '贵金属及首饰', nameEn: 'Precious metals and jewellery', dualControl: true, storageKinds: ['valuables'] },
+  { id: 'electronics', name: '手机及电子设备', nameEn: 'Phones and electronics', dualControl: false, storageKinds: ['general'] },
+  { id: 'vehicle', name: '车辆', nameEn: 'Vehicles', dualControl: false, storageKinds: ['vehicle'] },
+  { id: 'narcotics', name: '毒品', nameEn: 'Narcotics', dualControl: true, storageKinds: ['hazardous'] },
+  { id: 'firearms', name: '枪支弹药', nameEn: 'Firearms and ammunition', dualControl: true, storageKinds: ['firearms'] },
+  { id: 'knives', name: '管制刀具', nameEn: 'Controlled knives', dualControl: false, storageKinds: ['firearms'] },
+  { id: 'documents', name: '文书资料', nameEn: 'Documents', dualControl: false, storageKinds: ['general'] },
+  { id: 'biological', name: '生物检材', nameEn: 'Biological samples', dualControl: false, storageKinds: ['cold'] },
+  { id: 'tobacco', name: '烟酒', nameEn: 'Tobacco and alcohol', dualControl: false, storageKinds: ['general'] },
+  { id: 'other', name: '其他', nameEn: 'Other', dualControl: false, storageKinds: ['general'] },
 ] as const;
 
 export const ZONES = [
@@ -130,7 +130,7 @@ export async function demoSite(dataDir = 'data'): Promise<SiteInput> {
     })),
     devices,
     agencies: AGENCIES.map((a) => ({ ...a })),
-    categories: CATEGORIES.map((c) => ({ ...c })),
+    categories: CATEGORIES.map((c) => ({ ...c, storageKinds: [...c.storageKinds] })),
     staff: STAFF.map((s, i) => ({ ...s, badgeEpc: badgeEpc(i) })),
     users: DEMO_ROLES.map(userFor),
   };

@@ -68,7 +68,7 @@ describe('gate decisions', () => {
   it('an item in a final state seen at a gate is an unauthorized_movement: no order can cover it', () => {
     const { ids: [id] } = intake(custody.ctx);
     const o = issue(custody.ctx, { kind: 'dispose', itemIds: [id], gates: ['gate-main'], direction: 'out' });
-    dispose(custody.ctx, principal('operator'), id, { orderId: o.id, method: 'destroyed', decisionRef: '(2025)鲁09刑初1号', decidedBy: '市中级人民法院' });
+    dispose(custody.ctx, principal('operator'), id, { orderId: o.id, recipient: '物主本人' });
     cross('gate-main', epcOf(id), 'out');
     settle();
     expect(alarms('unauthorized_movement')).toMatchObject([{ item_id: id }]);

@@ -42,7 +42,7 @@ describe('every legal transition over HTTP', () => {
       { op: 'retrieve', body: { orderId: retrieveOrder.id, takenBy: 'op-02', condition: '外观完好，封条完整', dueAt: h.clock.iso(3 * DAY) }, state: 'out', event: 'retrieved', zone: 'general', location: 'GN-02' },
       { op: 'return', body: { orderId: returnOrder.id, condition: '外观完好，封条完整', returnedBy: 'op-02' }, state: 'stored', event: 'returned', zone: 'general', location: 'GN-02' },
       { op: 'circulate', body: { orderId: circulateOrder.id, documentRef: '泰公移〔2025〕1号' }, state: 'stored', event: 'circulated', zone: 'general', location: 'GN-02', agency: 'procuratorate' },
-      { op: 'dispose', body: { orderId: disposeOrder.id, method: 'confiscated', decisionRef: '(2025)鲁09刑初10号', decidedBy: '市中级人民法院' }, state: 'disposed', event: 'disposed', zone: 'general', location: null, agency: 'procuratorate' },
+      { op: 'dispose', body: { orderId: disposeOrder.id, method: 'confiscated', decisionRef: '(2025)鲁09刑初10号', decidedBy: '市中级人民法院' }, state: 'disposed', event: 'disposed', zone: null, location: null, agency: 'procuratorate' },
     );
     const seqs: number[] = [ann.body.data[0].eventSeq];
     let prevState = 'announced';
@@ -154,7 +154,7 @@ describe('every illegal transition is refused and writes nothing', () => {
       const ro = issue(ctx, { kind: 'retrieve', itemIds: [itemIn.out], purpose: '出庭示证', dueAt: h.clock.iso(5 * DAY) });
       retrieve(ctx, op, itemIn.out, { orderId: ro.id, takenBy: 'op-02', condition: '完好' });
       const dis = issue(ctx, { kind: 'dispose', itemIds: [itemIn.disposed] });
-      dispose(ctx, op, itemIn.disposed, { orderId: dis.id, method: 'destroyed', decisionRef: 'D-1', decidedBy: '法院' });
+      dispose(ctx, op, itemIn.disposed, { orderId: dis.id, decisionRef: 'D-1', decidedBy: '法院' });
       // One order per kind that covers every test item, so that the state is the only reason to refuse.
       // (receive, withdraw and reject use the transfer_in order each item was announced under.)
       const all = Object.values(itemIn);
@@ -176,7 +176,7 @@ describe('every illegal transition is refused and writes nothing', () => {
     retrieve: { orderId, takenBy: 'op-02', condition: 'ok', dueAt: h.clock.iso(DAY) },
     return: { orderId, condition: 'ok' },
     circulate: { orderId },
-    dispose: { orderId, method: 'destroyed', decisionRef: 'D', decidedBy: 'X' },
+    dispose: { orderId, decisionRef: 'D', decidedBy: 'X' },
   })[op];
 
   const illegal = STATES.flatMap((state) => (Object.keys(LEGAL_FROM) as Op[]).filter((op) => !LEGAL_FROM[op].includes(state)).map((op) => [state, op] as const));

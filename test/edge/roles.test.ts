@@ -43,7 +43,7 @@ function prepare(op: Op, owner: Owner): { path: string; body: Record<string, unk
       return { path, body: { orderId: issue(ctx, { kind: 'return', itemIds: [id] }).id, condition: '完好' } };
     }
     case 'circulate': return { path, body: { orderId: issue(ctx, { kind: 'circulate', itemIds: [id], toAgencyId: 'procuratorate' }).id } };
-    case 'dispose': return { path, body: { orderId: issue(ctx, { kind: 'dispose', itemIds: [id] }).id, method: 'returned_to_owner', decisionRef: 'D-1', decidedBy: '法院' } };
+    case 'dispose': return { path, body: { orderId: issue(ctx, { kind: 'dispose', itemIds: [id] }).id, decisionRef: 'D-1', decidedBy: '法院' } };
   }
 }
 

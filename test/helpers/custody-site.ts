@@ -177,6 +177,7 @@ export function issue(ctx: CustodyContext, input: Partial<OrderInput> & Pick<Ord
     approvedBy: '中心主任 孙志强',
     validFrom: new Date(now).toISOString(),
     validUntil: new Date(now + 2 * DAY).toISOString(),
+    ...(input.kind === 'dispose' ? { disposal: { method: 'confiscated', decisionRef: '(2026)鲁09刑初1号', decidedBy: '市中级人民法院' } } : {}),
     ...input,
   }, platform);
 }

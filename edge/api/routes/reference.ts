@@ -5,6 +5,7 @@ import type { Custody } from '../../custody.ts';
 import { itemVisibilitySql, seesRestricted, type Principal } from '../../auth/principal.ts';
 import { fail } from '../../errors.ts';
 import { ITEM_STATES } from '../../items/item.ts';
+import { storageWarnings } from '../../rules/storage.ts';
 import { decodeCursor, page, pageQuery, Where } from '../pagination.ts';
 
 const idParam = z.object({ id: z.string().max(100) });
@@ -76,9 +77,20 @@ export function referenceRoutes(app: any, custody: Custody): void {
 
   app.get('/categories', { schema: { tags: ['items'] } }, async () => ({
     data: (db.prepare('SELECT id, name, name_en AS nameEn, dual_control FROM categories ORDER BY id').all() as { dual_control: number }[])
-      .map(({ dual_control, ...c }) => ({ ...c, dualControl: dual_control === 1 })),
+      .map(({ dual_control, ...c }) => ({
+        ...c, dualControl: dual_control === 1,
+        storageKinds: ctx.site.categories.find((x) => x.id === (c as { id: string }).id)?.storageKinds ?? null,
+      })),
     nextCursor: null,
   }));
+
+  app.get('/storage-warnings', {
+    schema: {
+      tags: ['items'],
+      description: '分类存放: items kept now in a zone their category\'s storage rules do not allow (a store from before the rules, ' +
+        'or rules changed in the site file), for a supervisor to move. Filtered like the items themselves.',
+    },
+  }, async (req: any) => ({ data: storageWarnings(ctx, req.principal), nextCursor: null }));
 
   app.get('/staff', { schema: { querystring: z.object(pageQuery).strict(), tags: ['people'] } }, async (req: any) => {
     const p: Principal = req.principal;
