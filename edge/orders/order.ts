@@ -6,6 +6,7 @@ import type { CustodyContext } from '../context.ts';
 import { fail } from '../errors.ts';
 import { requireAllowed, seesRestricted, type Principal } from '../auth/principal.ts';
 import type { HashedEvent } from '../ledger/event.ts';
+import { calendarOf } from '../time/calendar.ts';
 
 export const ORDER_KINDS = ['transfer_in', 'putaway', 'move', 'retrieve', 'return', 'circulate', 'dispose'] as const;
 export type OrderKind = (typeof ORDER_KINDS)[number];
@@ -145,8 +146,10 @@ export function requireCover(ctx: CustodyContext, p: Principal, orderId: string,
   if (!kinds.includes(o.kind)) fail('ORDER_WRONG_KIND', `Order ${o.id} is a ${o.kind} order; this needs ${kinds.join(' or ')}`, { orderId, kind: o.kind });
   const state = effectiveState(o, ctx.clock.now());
   if (!opts.skipWindow) {
-    if (state === 'expired') fail('ORDER_EXPIRED', `Order ${o.id} expired at ${o.valid_until}`, { orderId, validUntil: o.valid_until });
-    if (state === 'open' && !opts.allowOpen) fail('ORDER_NOT_ACTIVE', `Order ${o.id} is valid from ${o.valid_from}`, { orderId, state });
+    // The message is read by a person at the desk: the site's wall clock; details keep the UTC instant.
+    const local = (iso: string) => `${calendarOf(ctx.site.site.timezone).format(iso, 'en')} (${ctx.site.site.timezone})`;
+    if (state === 'expired') fail('ORDER_EXPIRED', `Order ${o.id} expired at ${local(o.valid_until)}`, { orderId, validUntil: o.valid_until });
+    if (state === 'open' && !opts.allowOpen) fail('ORDER_NOT_ACTIVE', `Order ${o.id} is valid from ${local(o.valid_from)}`, { orderId, state, validFrom: o.valid_from });
   }
   if (state === 'cancelled' || (state === 'completed' && !opts.allowDone)) fail('ORDER_NOT_ACTIVE', `Order ${o.id} is ${state}`, { orderId, state });
   if (itemId !== null) {
