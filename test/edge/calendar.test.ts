@@ -126,6 +126,12 @@ describe('the overdue alarm names the due time on the site\'s wall clock', () =>
       const r = await h.call('operator', 'POST', `/items/${ids[1]}/retrieve`, { orderId: expired.id, takenBy: 'op-02', condition: '完好', dueAt: '2026-12-05T00:00:00Z' });
       expect(r.body).toMatchObject({ code: 'ORDER_EXPIRED', details: { validUntil: '2026-12-03T15:30:00.000Z' } });
       expect(r.body.message).toContain('3 Dec 2026, 23:30 (Asia/Shanghai)');
+      // The dashboards read the zone from these two answers and format every date in it.
+      const health = await (await fetch(`${h.url}/api/health`)).json();
+      expect(health.timezone).toBe('Asia/Shanghai');
+      for (const u of ['operator', 'agency', 'discipline'] as const) {
+        expect((await h.call(u, 'GET', '/me')).body.site).toMatchObject({ id: 'test-center', timezone: 'Asia/Shanghai' });
+      }
     } finally {
       await h.close();
     }
