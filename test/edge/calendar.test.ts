@@ -15,6 +15,14 @@ const sh = new SiteCalendar('Asia/Shanghai');
 const utc = new SiteCalendar('UTC');
 
 describe('SiteCalendar', () => {
+  it('runs in the host zone the suite asked for (vitest.config.ts runs this file in UTC and in Asia/Shanghai)', () => {
+    if (process.env.TZ) expect(Intl.DateTimeFormat().resolvedOptions().timeZone).toBe(process.env.TZ);
+    // The host's own Date follows it too: 16:01Z is already the 4th in Shanghai, still the 3rd in UTC.
+    const hostDay = new Date('2026-12-03T16:01:00Z').getDate();
+    if (process.env.TZ === 'Asia/Shanghai') expect(hostDay).toBe(4);
+    if (process.env.TZ === 'UTC') expect(hostDay).toBe(3);
+  });
+
   it('a due time near midnight falls on the site\'s own day', () => {
     expect(sh.parts('2026-12-03T15:59:00Z')).toEqual({ year: 2026, month: 12, day: 3, hour: 23, minute: 59, second: 0, weekday: 4 });
     expect(sh.date('2026-12-03T15:59:59.999Z')).toBe('2026-12-03');
