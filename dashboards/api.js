@@ -98,7 +98,13 @@ export async function apiAll(path, query = {}, max = 2000) {
   return out;
 }
 
-/** Like api() but answers `fallback` when the endpoint does not exist yet (404). */
+/**
+ * Like api() but answers `fallback` for an endpoint this gateway does not serve: not asked at all
+ * when /api/v1/me lists the endpoints and this one is not among them, and on a 404 otherwise.
+ */
 export async function apiOptional(path, opts, fallback = null) {
+  const served = session.user?.endpoints;
+  const top = /^\/([^/?]+)/.exec(path)?.[1];
+  if (Array.isArray(served) && top && !served.includes(top)) return fallback;
   try { return await api(path, opts); } catch (e) { if (e.notFound) return fallback; throw e; }
 }

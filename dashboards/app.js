@@ -3,7 +3,7 @@
 import { api, ApiError, onReachability, isReachable, nextProbeAt } from './api.js';
 import { session } from './session.js';
 import { h, clear } from './dom.js';
-import { t, label, getLang, setLang, onLang, nameOf } from './i18n.js';
+import { t, label, getLang, setLang, onLang, nameOf, setTimeZone } from './i18n.js';
 import { route, resolve, onRoute, navigate, currentRoute } from './router.js';
 import { refData, resetRefData } from './refdata.js';
 import { startStream, stopStream, on as onStream, streamMode } from './stream.js';
@@ -38,11 +38,15 @@ route('/sync', () => import('./pages/sync.js'));
 
 /** Who does this token belong to (its role decides which actions the pages offer). */
 async function whoAmI(token) {
-  return api('/me', { token });
+  const me = await api('/me', { token });
+  setTimeZone(me?.site?.timezone);
+  return me;
 }
 
 async function loadSite() {
   try { site = await api('/api/health'); } catch { site = null; }
+  // Every page reads dates in the site's zone: set it before any page draws one.
+  setTimeZone(site?.timezone);
 }
 
 function renderSignIn(message) {

@@ -179,10 +179,44 @@ export function label(family, value) {
 export const nameOf = (x) => (x ? (lang === 'en' && x.nameEn ? x.nameEn : x.name) : t('common.none'));
 
 export const fmtNumber = (n, opts) => (n === null || n === undefined ? t('common.none') : new Intl.NumberFormat(locale(), opts).format(n));
+
+// Every date is shown on the site's wall clock (site.timezone, from /api/health and /api/v1/me), not
+// the browser's: a supervisor on a laptop set to another zone reads the same due time as the desk.
+let timeZone = 'Asia/Shanghai';
+export const getTimeZone = () => timeZone;
+export function setTimeZone(tz) {
+  if (!tz || tz === timeZone) return;
+  try { new Intl.DateTimeFormat('en-US', { timeZone: tz }); timeZone = tz; } catch { /* a zone this browser does not know: keep the last good one */ }
+}
+/** An Intl.DateTimeFormat in the user's language and the site's zone. */
+export const dateFormat = (opts) => new Intl.DateTimeFormat(locale(), { ...opts, timeZone });
+
 export function fmtDateTime(iso, opts = { dateStyle: 'medium', timeStyle: 'short' }) {
   if (!iso) return t('common.none');
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? String(iso) : new Intl.DateTimeFormat(locale(), opts).format(d);
+  return Number.isNaN(d.getTime()) ? String(iso) : dateFormat(opts).format(d);
+}
+
+/** The site's wall clock at an instant, as parts (month from 1). */
+function siteParts(ms) {
+  const p = {};
+  for (const x of new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }).formatToParts(ms)) p[x.type] = Number(x.value);
+  return p;
+}
+const siteOffset = (ms) => { const p = siteParts(ms); return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - (ms - (((ms % 1000) + 1000) % 1000)); };
+/** A Date as the value of an <input type="datetime-local">, on the site's wall clock. */
+export function toSiteInput(d) {
+  const p = siteParts(d.getTime());
+  const z = (n) => String(n).padStart(2, '0');
+  return `${p.year}-${z(p.month)}-${z(p.day)}T${z(p.hour)}:${z(p.minute)}`;
+}
+/** The UTC instant (ISO) that an <input type="datetime-local"> value means on the site's wall clock. */
+export function fromSiteInput(value) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value ?? '');
+  if (!m) return null; // the API refuses it by the field's name
+  const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] ?? 0));
+  const first = wall - siteOffset(wall);
+  return new Date(Math.min(first, wall - siteOffset(first))).toISOString();
 }
 export const fmtTime = (iso) => fmtDateTime(iso, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 /** "3 days ago", "in 2 hours" … */

@@ -4,7 +4,7 @@
 //   lineChart({ series: [{ name, points: [{ t: Date|ISO|ms, v: number }], color? }],
 //               limits: { min?, max? }, unit: '°C', height: 220, title, emptyText })  → <figure>
 import { h, s } from '../dom.js';
-import { locale } from '../i18n.js';
+import { locale, dateFormat } from '../i18n.js';
 
 const COLORS = ['#1f6feb', '#d97706', '#059669', '#7c3aed', '#db2777'];
 
@@ -37,7 +37,7 @@ export function lineChart({ series = [], limits = {}, unit = '', height = 220, w
   const y = (v) => pad.t + (1 - (v - v0) / ((v1 - v0) || 1)) * (height - pad.t - pad.b);
   const nf = new Intl.NumberFormat(locale(), { maximumFractionDigits: 1 });
   const sameDay = t1 - t0 < 36 * 3600e3;
-  const tf = new Intl.DateTimeFormat(locale(), sameDay ? { hour: '2-digit', minute: '2-digit' } : { month: 'short', day: 'numeric' });
+  const tf = dateFormat(sameDay ? { hour: '2-digit', minute: '2-digit' } : { month: 'short', day: 'numeric' });
 
   const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart', role: 'img', 'aria-label': title ?? '', preserveAspectRatio: 'none' });
   // allowed band

@@ -186,6 +186,8 @@ export default async function operations(root, { ref }) {
     } catch (e) { if (!crossings) clear(crossingsBody, errorBox(e)); }
   }
   async function nameItems(list) {
+    // The list names its items; only a crossing from the stream needs its item asked for.
+    for (const c of list) if (c.itemId && c.itemName) itemNames.set(c.itemId, c.itemName);
     const missing = [...new Set(list.map((c) => c.itemId).filter((id) => id && !itemNames.has(id)))].slice(0, 30);
     await Promise.all(missing.map((id) => api(`/items/${encodeURIComponent(id)}`).then((i) => itemNames.set(id, i.name)).catch(() => itemNames.set(id, null))));
   }

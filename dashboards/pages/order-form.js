@@ -2,7 +2,7 @@
 // everything again; its validation messages are shown next to the form.
 import { api } from '../api.js';
 import { h, clear } from '../dom.js';
-import { t, label, nameOf } from '../i18n.js';
+import { t, label, nameOf, toSiteInput, fromSiteInput } from '../i18n.js';
 import { session } from '../session.js';
 import { navigate } from '../router.js';
 import { panel, errorBox, link } from '../ui.js';
@@ -10,17 +10,12 @@ import { zoneName } from '../refdata.js';
 
 const KINDS = ['retrieve', 'return', 'move', 'putaway', 'circulate', 'dispose'];
 
-/** A Date as the value of an <input type="datetime-local"> in local time. */
-function localInput(d) {
-  const p = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
-}
-
 export default async function orderForm(root, { ref }) {
   if (!session.can('emergency_order', true)) {
     clear(root, h('div.page-head', h('h1', t('ord.issue'))), h('div.status.error', t('common.forbidden')));
     return;
   }
+  // The form's times are the site's wall clock (site.timezone), whatever zone the browser is in.
   const now = new Date();
   const selected = new Map(); // id → item
   const chips = h('ul.chips', { 'data-testid': 'order-items' });
@@ -44,9 +39,9 @@ export default async function orderForm(root, { ref }) {
 
   const kind = h('select', { name: 'kind', required: true }, KINDS.map((k) => h('option', { value: k }, label('ordKind', k))));
   const approvedBy = h('input', { name: 'approvedBy', required: true, maxlength: 200, value: session.user?.name ?? '' });
-  const validFrom = h('input', { type: 'datetime-local', name: 'validFrom', required: true, value: localInput(now) });
-  const validUntil = h('input', { type: 'datetime-local', name: 'validUntil', required: true, value: localInput(new Date(now.getTime() + 2 * 3600e3)) });
-  const dueAt = h('input', { type: 'datetime-local', name: 'dueAt', value: localInput(new Date(now.getTime() + 48 * 3600e3)) });
+  const validFrom = h('input', { type: 'datetime-local', name: 'validFrom', required: true, value: toSiteInput(now) });
+  const validUntil = h('input', { type: 'datetime-local', name: 'validUntil', required: true, value: toSiteInput(new Date(now.getTime() + 2 * 3600e3)) });
+  const dueAt = h('input', { type: 'datetime-local', name: 'dueAt', value: toSiteInput(new Date(now.getTime() + 48 * 3600e3)) });
   const direction = h('select', { name: 'direction' }, ['out', 'in', 'any'].map((d) => h('option', { value: d }, label('dir', d))));
   const gateBoxes = ref.gates
     ? h('div.check-list', ref.gates.map((g) => h('label', h('input', { type: 'checkbox', name: 'gates', value: g.id }), ' ', nameOf(g))))
@@ -83,15 +78,15 @@ export default async function orderForm(root, { ref }) {
         kind: kind.value,
         itemIds: [...selected.keys()],
         approvedBy: approvedBy.value.trim(),
-        validFrom: new Date(validFrom.value).toISOString(),
-        validUntil: new Date(validUntil.value).toISOString(),
+        validFrom: fromSiteInput(validFrom.value),
+        validUntil: fromSiteInput(validUntil.value),
         gates: ref.gates ? [...form.querySelectorAll('input[name=gates]:checked')].map((x) => x.value) : gateBoxes.value.split(/[,，\s]+/).filter(Boolean),
         direction: direction.value,
         escorts: [...form.querySelectorAll('input[name=escorts]:checked')].map((x) => x.value),
       };
       if (purpose.value.trim()) body.purpose = purpose.value.trim();
       if (note.value.trim()) body.note = note.value.trim();
-      if (kind.value === 'retrieve' && dueAt.value) body.dueAt = new Date(dueAt.value).toISOString();
+      if (kind.value === 'retrieve' && dueAt.value) body.dueAt = fromSiteInput(dueAt.value);
       if (!kindRows.zone.hidden && zone.value) body.zoneId = zone.value;
       if (!kindRows.toAgency.hidden && toAgency.value) body.toAgencyId = toAgency.value;
       submit.disabled = true;

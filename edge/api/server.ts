@@ -66,8 +66,19 @@ export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
 
   app.get('/api/health', { schema: { security: [], tags: ['health'] } }, async () => ({
-    status: 'ok', site: custody.ctx.site.site.id, siteName: custody.ctx.site.site.name, siteNameEn: custody.ctx.site.site.nameEn ?? null, ledgerHead: custody.ctx.ledger.headNow.seq, time: custody.ctx.nowIso(),
+    status: 'ok', site: custody.ctx.site.site.id, siteName: custody.ctx.site.site.name, siteNameEn: custody.ctx.site.site.nameEn ?? null,
+    // The zone the dashboards read every date in, so that a browser set to another zone shows the site's wall clock.
+    timezone: custody.ctx.site.site.timezone, ledgerHead: custody.ctx.ledger.headNow.seq, time: custody.ctx.nowIso(),
   }));
+
+  // The first path segment of every GET route under /api/v1, told on /me: the dashboards ask only for
+  // what this gateway serves, instead of learning from a 404 that a feature is not built yet.
+  const endpoints = new Set<string>();
+  app.addHook('onRoute', (r) => {
+    const methods = Array.isArray(r.method) ? r.method : [r.method];
+    const m = /^\/api\/v1\/([^/:*]+)/.exec(r.url);
+    if (m && methods.includes('GET')) endpoints.add(m[1]);
+  });
 
   const { tickets = new StreamTickets(), ...streamOpts } = opts.stream ?? {};
   await app.register(async (v1) => {
@@ -80,7 +91,8 @@ export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise
     typed.get('/me', { schema: { tags: ['health'] } }, async (req: FastifyRequest) => ({
       userId: req.principal.userId, name: req.principal.name, role: req.principal.role,
       agencyId: req.principal.agencyId, staffId: req.principal.staffId,
-      site: { id: custody.ctx.site.site.id, name: custody.ctx.site.site.name, nameEn: custody.ctx.site.site.nameEn ?? null },
+      site: { id: custody.ctx.site.site.id, name: custody.ctx.site.site.name, nameEn: custody.ctx.site.site.nameEn ?? null, timezone: custody.ctx.site.site.timezone },
+      endpoints: [...endpoints].sort(),
     }));
     itemRoutes(typed, custody);
     referenceRoutes(typed, custody);

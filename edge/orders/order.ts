@@ -4,9 +4,10 @@ import { z } from 'zod';
 import { randomUUID } from 'node:crypto';
 import type { CustodyContext } from '../context.ts';
 import { fail } from '../errors.ts';
-import { requireAllowed, seesRestricted, type Principal } from '../auth/principal.ts';
+import { itemVisibilitySql, requireAllowed, seesRestricted, type Principal } from '../auth/principal.ts';
 import type { HashedEvent } from '../ledger/event.ts';
 import { requireStorageAllowed } from '../rules/storage.ts';
+import { calendarOf } from '../time/calendar.ts';
 
 export const ORDER_KINDS = ['transfer_in', 'putaway', 'move', 'retrieve', 'return', 'circulate', 'dispose'] as const;
 export type OrderKind = (typeof ORDER_KINDS)[number];
@@ -69,8 +70,16 @@ export function effectiveState(o: Pick<OrderRow, 'state' | 'valid_from' | 'valid
   return 'active';
 }
 
-export function orderToApi(ctx: CustodyContext, o: OrderRow) {
-  const items = ctx.db.prepare('SELECT item_id, done_chain, done_seq FROM order_items WHERE order_id = ? ORDER BY item_id').all(o.id) as { item_id: string; done_chain: string | null; done_seq: number | null }[];
+/**
+ * The order as `p` may read it. An agency (and the commission outside its zone) reads an order
+ * that covers its items but sees only those items inside it: which items of another handling unit
+ * travel under the same order is that unit's business. Without `p`, every item (the issuer's view).
+ */
+export function orderToApi(ctx: CustodyContext, o: OrderRow, p?: Principal) {
+  const vis = p && itemsFilteredFor(p, o) ? itemVisibilitySql(p, 'i') : null;
+  const items = ctx.db.prepare(`SELECT oi.item_id, oi.done_chain, oi.done_seq FROM order_items oi
+    ${vis ? `JOIN items i ON i.id = oi.item_id WHERE oi.order_id = ? AND ${vis.sql}` : 'WHERE oi.order_id = ?'}
+    ORDER BY oi.item_id`).all(o.id, ...(vis?.params ?? [])) as { item_id: string; done_chain: string | null; done_seq: number | null }[];
   return {
     id: o.id, kind: o.kind, state: effectiveState(o, ctx.clock.now()), emergency: o.emergency === 1, source: o.source,
     agencyId: o.agency_id, zoneId: o.zone_id, toAgencyId: o.to_agency_id,
@@ -83,16 +92,41 @@ export function orderToApi(ctx: CustodyContext, o: OrderRow) {
   };
 }
 
-export function canSeeOrder(p: Principal, o: Pick<OrderRow, 'restricted' | 'agency_id'>): boolean {
-  if (o.restricted === 1) return seesRestricted(p);
-  // discipline reads the restricted zone and its own agency's, like an agency outside it (DOMAIN.md role table).
-  if (p.role === 'agency' || p.role === 'discipline') return o.agency_id === p.agencyId;
-  return true;
+/** Whose view of an order's items is narrowed to the items they may see: those who see by agency. */
+const itemsFilteredFor = (p: Principal, o: Pick<OrderRow, 'restricted'>) =>
+  p.role === 'agency' || (p.role === 'discipline' && o.restricted === 0);
+
+/**
+ * Which orders `p` may read, as SQL over an orders alias (every list and every direct request):
+ * the restricted zone's for `discipline` only; for those who see by agency, the orders that name
+ * their agency or cover at least one item they may see, whether or not the order names them.
+ */
+export function orderVisibilitySql(p: Principal, alias = 'o'): { sql: string; params: unknown[] } {
+  if (p.role !== 'agency' && p.role !== 'discipline') return { sql: `${alias}.restricted = 0`, params: [] };
+  const vis = itemVisibilitySql(p, 'vi');
+  const own = `(${alias}.restricted = 0 AND (${alias}.agency_id = ? OR EXISTS (SELECT 1 FROM order_items voi JOIN items vi ON vi.id = voi.item_id
+    WHERE voi.order_id = ${alias}.id AND ${vis.sql})))`;
+  return p.role === 'discipline'
+    ? { sql: `(${alias}.restricted = 1 OR ${own})`, params: [p.agencyId, ...vis.params] }
+    : { sql: own, params: [p.agencyId, ...vis.params] };
+}
+
+/** The SQL that limits an item filter to the items `p` may see, so that naming another unit's item finds nothing. */
+export function orderItemFilterSql(p: Principal, itemId: string, alias = 'o'): { sql: string; params: unknown[] } {
+  if (p.role !== 'agency' && p.role !== 'discipline') {
+    return { sql: `EXISTS (SELECT 1 FROM order_items oi WHERE oi.order_id = ${alias}.id AND oi.item_id = ?)`, params: [itemId] };
+  }
+  const vis = itemVisibilitySql(p, 'fi');
+  return {
+    sql: `EXISTS (SELECT 1 FROM order_items oi JOIN items fi ON fi.id = oi.item_id WHERE oi.order_id = ${alias}.id AND oi.item_id = ? AND (${alias}.restricted = 1 OR ${vis.sql}))`,
+    params: [itemId, ...vis.params],
+  };
 }
 
 export function loadVisibleOrder(ctx: CustodyContext, p: Principal, id: string): OrderRow {
-  const o = ctx.db.prepare('SELECT * FROM orders WHERE id = ?').get(id) as OrderRow | undefined;
-  if (!o || !canSeeOrder(p, o)) fail('ORDER_NOT_FOUND', `No order ${id}`, { orderId: id });
+  const vis = orderVisibilitySql(p, 'o');
+  const o = ctx.db.prepare(`SELECT o.* FROM orders o WHERE o.id = ? AND ${vis.sql}`).get(id, ...vis.params) as OrderRow | undefined;
+  if (!o) fail('ORDER_NOT_FOUND', `No order ${id}`, { orderId: id });
   return o;
 }
 
@@ -172,8 +206,10 @@ export function requireCover(ctx: CustodyContext, p: Principal, orderId: string,
   if (!kinds.includes(o.kind)) fail('ORDER_WRONG_KIND', `Order ${o.id} is a ${o.kind} order; this needs ${kinds.join(' or ')}`, { orderId, kind: o.kind });
   const state = effectiveState(o, ctx.clock.now());
   if (!opts.skipWindow) {
-    if (state === 'expired') fail('ORDER_EXPIRED', `Order ${o.id} expired at ${o.valid_until}`, { orderId, validUntil: o.valid_until });
-    if (state === 'open' && !opts.allowOpen) fail('ORDER_NOT_ACTIVE', `Order ${o.id} is valid from ${o.valid_from}`, { orderId, state });
+    // The message is read by a person at the desk: the site's wall clock; details keep the UTC instant.
+    const local = (iso: string) => `${calendarOf(ctx.site.site.timezone).format(iso, 'en')} (${ctx.site.site.timezone})`;
+    if (state === 'expired') fail('ORDER_EXPIRED', `Order ${o.id} expired at ${local(o.valid_until)}`, { orderId, validUntil: o.valid_until });
+    if (state === 'open' && !opts.allowOpen) fail('ORDER_NOT_ACTIVE', `Order ${o.id} is valid from ${local(o.valid_from)}`, { orderId, state, validFrom: o.valid_from });
   }
   if (state === 'cancelled' || (state === 'completed' && !opts.allowDone)) fail('ORDER_NOT_ACTIVE', `Order ${o.id} is ${state}`, { orderId, state });
   if (itemId !== null) {

@@ -2,6 +2,7 @@
 // grace period has passed too. Runs on the gateway's clock without anyone asking.
 import type { CustodyContext } from '../context.ts';
 import { raiseAlarm, type Severity } from '../alarms/alarm.ts';
+import { calendarOf } from '../time/calendar.ts';
 
 interface OverdueRow {
   id: string; epc: string; name: string; due_at: string; restricted: number; zone_id: string | null;
@@ -16,6 +17,7 @@ export function checkOverdue(ctx: CustodyContext): number {
     FROM items i JOIN checkouts c ON c.item_id = i.id AND c.in_seq IS NULL
     WHERE i.state = 'out' AND i.due_at <= ?`).all(new Date(nowMs).toISOString()) as OverdueRow[];
   const live = ctx.db.prepare(`SELECT severity FROM alarms WHERE cause_key = ? AND state <> 'resolved'`);
+  const calendar = calendarOf(ctx.site.site.timezone);
   let raised = 0;
   ctx.transaction(() => {
     for (const r of rows) {
@@ -27,7 +29,8 @@ export function checkOverdue(ctx: CustodyContext): number {
       if (existing && (existing.severity === severity || existing.severity === 'critical')) continue;
       raiseAlarm(ctx, {
         kind: 'overdue_return', severity, causeKey, restricted: r.restricted === 1,
-        message: `${r.name} was due back at ${r.due_at} (taken by ${r.taken_by})`,
+        // People read the due time on the site's wall clock; details keep the UTC instant.
+        message: `${r.name} 应于 ${calendar.format(r.due_at)} 归还，领取人：${r.taken_by}`,
         itemId: r.id, epc: r.epc, zoneId: r.zone_id, locationId: r.location_id, orderId: r.order_id,
         details: { dueAt: r.due_at, takenBy: r.taken_by, checkoutChain: r.out_chain, checkoutSeq: r.out_seq },
       });

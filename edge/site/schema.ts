@@ -2,6 +2,7 @@
 // The edge owns it because the custody rules read zones, gates, staff and categories;
 // gateway/config.ts only reads the file from disk and reports what this schema says.
 import { z } from 'zod';
+import { canonicalTimeZone, DEFAULT_TIME_ZONE, isTimeZone } from '../time/calendar.ts';
 
 export const ZONE_KINDS = [
   'intake', 'general', 'valuables', 'firearms', 'hazardous', 'cold', 'vehicle', 'display', 'restricted',
@@ -120,7 +121,11 @@ export const userSchema = z.object({
 
 export const siteShape = z.object({
   version: z.literal(1).default(1),
-  site: z.object({ id, name: z.string().min(1), nameEn: z.string().optional() }).strict(),
+  site: z.object({
+    id, name: z.string().min(1), nameEn: z.string().optional(),
+    /** The IANA zone of everything people read by the calendar (due times, "today", weeks, months); stored times stay UTC. */
+    timezone: z.string().refine(isTimeZone, 'an IANA time zone name, such as "Asia/Shanghai"').transform(canonicalTimeZone).default(DEFAULT_TIME_ZONE),
+  }).strict(),
   dataDir: z.string().min(1).default('data'),
   http: z.object({
     host: z.string().default('0.0.0.0'),

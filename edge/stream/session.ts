@@ -21,7 +21,7 @@ import type { CustodyContext } from '../context.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Alarm } from '../alarms/alarm.ts';
 import { eventFromRow, type Chain, type HashedEvent } from '../ledger/event.ts';
-import { alarmVisible, chainsOf, crossingVisible, eventVisible, lastVisibleSeq, visibleEventsAfter, type CrossingSource, type StreamCrossing } from './visibility.ts';
+import { alarmVisible, chainsOf, crossingForPrincipal, crossingVisible, eventVisible, lastVisibleSeq, visibleEventsAfter, type CrossingSource, type StreamCrossing } from './visibility.ts';
 
 /** Where a stream stands in each chain it reads. */
 export type StreamCursor = Partial<Record<Chain, number>>;
@@ -166,7 +166,7 @@ export class StreamSession {
 
   private onCrossing(c: StreamCrossing): void {
     if (this.closed || !crossingVisible(this.principal, c)) return;
-    this.send('crossing', c);
+    this.send('crossing', crossingForPrincipal(this.ctx.db, this.principal, c as StreamCrossing & { itemId?: string | null }));
   }
 
   private beat(): void {

@@ -49,6 +49,32 @@ export function crossingVisible(p: Principal, c: StreamCrossing): boolean {
   }
 }
 
+/** The same rule as crossingVisible, as SQL over a crossings alias (GET /crossings). */
+export function crossingVisibilitySql(p: Principal, alias = 'c'): { sql: string; params: unknown[] } {
+  switch (p.role) {
+    case 'discipline': return { sql: `(${alias}.restricted = 1 OR ${alias}.agency_id = ?)`, params: [p.agencyId] };
+    case 'agency': return { sql: `(${alias}.restricted = 0 AND ${alias}.agency_id = ?)`, params: [p.agencyId] };
+    default: return { sql: `${alias}.restricted = 0`, params: [] };
+  }
+}
+
+/**
+ * A visible crossing as `p` reads it. A handling unit's item carried through the commission's door
+ * is a crossing the commission sees, of an item it may not open: the crossing keeps its EPC and
+ * loses the item's id, name and agency, so that nothing offers a link that answers 404.
+ */
+export function crossingForPrincipal<T extends { itemId?: string | null; itemAgencyId?: string | null }>(
+  db: Db, p: Principal, c: T, item?: { restricted: number; agency_id: string } | null): T {
+  if (!c.itemId || (p.role !== 'discipline' && p.role !== 'agency')) return c;
+  const row = item !== undefined ? item
+    : db.prepare('SELECT restricted, agency_id FROM items WHERE id = ?').get(c.itemId) as { restricted: number; agency_id: string } | undefined;
+  if (row && canSeeItem(p, row)) return c;
+  const hidden: T = { ...c, itemId: null };
+  if ('itemAgencyId' in c) hidden.itemAgencyId = null;
+  if ('itemName' in c) (hidden as { itemName?: string | null }).itemName = null;
+  return hidden;
+}
+
 /** The chains a principal reads: the restricted zone's only for discipline. */
 export const chainsOf = (p: Principal): Chain[] => (seesRestricted(p) ? ['main', 'restricted'] : ['main']);
 

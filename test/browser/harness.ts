@@ -64,9 +64,9 @@ export async function startHarness(): Promise<Harness> {
   };
 }
 
-/** A fresh browser context (its own sessionStorage) with a page, optionally signed in already. */
-export async function openPage(h: Harness, opts: { token?: string; lang?: 'zh' | 'en'; viewport?: { width: number; height: number }; path?: string } = {}): Promise<Page> {
-  const context = await h.browser.newContext({ viewport: opts.viewport ?? { width: 1366, height: 768 }, locale: opts.lang === 'en' ? 'en-GB' : 'zh-CN', timezoneId: 'Asia/Shanghai' });
+/** A fresh browser context (its own sessionStorage) with a page, optionally signed in already; the browser is in the site's zone unless `timezoneId` says another. */
+export async function openPage(h: Harness, opts: { token?: string; lang?: 'zh' | 'en'; viewport?: { width: number; height: number }; path?: string; timezoneId?: string } = {}): Promise<Page> {
+  const context = await h.browser.newContext({ viewport: opts.viewport ?? { width: 1366, height: 768 }, locale: opts.lang === 'en' ? 'en-GB' : 'zh-CN', timezoneId: opts.timezoneId ?? 'Asia/Shanghai' });
   if (opts.lang) await context.addInitScript((l) => { localStorage.setItem('custody.lang', l); }, opts.lang);
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error('[browser]', e.message));

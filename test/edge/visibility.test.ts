@@ -2,7 +2,7 @@
 // in every list, count, search and direct request.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retrieve } from '../../edge/lifecycle/retrieve.ts';
-import { HOUR, intake, issue, itemRow, openHarness, principal, type Harness, type UserKey } from '../helpers/custody-site.ts';
+import { DAY, HOUR, intake, issue, itemRow, openHarness, principal, type Harness, type UserKey } from '../helpers/custody-site.ts';
 
 let h: Harness;
 const ts: string[] = [];
@@ -170,10 +170,43 @@ describe('an agency sees only the items its agency controls', () => {
     expect(alarms.data.map((a: any) => a.itemId)).toEqual([ts[0]]);
     const dyAlarm = h.custody.db.prepare('SELECT id FROM alarms WHERE item_id = ?').get(dy[0]) as { id: string };
     expect((await h.call('agency', 'GET', `/alarms/${dyAlarm.id}`)).status).toBe(404);
-    // Orders that name the agency: its transfer_in orders.
+    // Orders that name the agency (its transfer_in orders) and orders that cover its items without naming it.
     const orders = await get('agency', '/orders?limit=500');
-    expect(orders.data.length).toBeGreaterThan(0);
-    expect(orders.data.every((o: any) => o.agencyId === 'psb-taishan')).toBe(true);
+    expect(orders.data.map((o: any) => o.id)).toContain(tsOrder);
+    expect(orders.data.find((o: any) => o.id === tsOrder)).toMatchObject({ agencyId: null, items: [expect.objectContaining({ itemId: ts[0], done: true })] });
+    for (const o of orders.data) {
+      expect(o.agencyId === 'psb-taishan' || o.items.length > 0, o.id).toBe(true);
+      for (const i of o.items) expect(ts, `${o.id} shows ${i.itemId}`).toContain(i.itemId);
+    }
+    expect((await get('agency', `/orders/${tsOrder}`)).items.map((i: any) => i.itemId)).toEqual([ts[0]]);
+    expect((await get('agencyB', '/orders?limit=500')).data.map((o: any) => o.id)).not.toContain(tsOrder);
+    expect((await h.call('agencyB', 'GET', `/orders/${tsOrder}`)).status).toBe(404);
+  });
+
+  it('an order that covers two units\' items: each unit reads it, with its own items only', async () => {
+    const mixed = issue(h.ctx, { kind: 'retrieve', itemIds: [ts[2], dy[1], cc[0]], purpose: '并案鉴定', dueAt: h.clock.iso(DAY) });
+    const onlyOthers = issue(h.ctx, { kind: 'move', itemIds: [dy[1]], zoneId: 'general' });
+    const itemsOf = (o: any) => o.items.map((i: any) => i.itemId).sort();
+
+    const byAgency = async (u: UserKey) => (await get(u, '/orders?limit=500')).data.find((o: any) => o.id === mixed.id);
+    expect(itemsOf(await byAgency('agency'))).toEqual([ts[2]]);
+    expect(itemsOf(await byAgency('agencyB'))).toEqual([dy[1]]);
+    expect(itemsOf(await byAgency('discipline'))).toEqual([cc[0]]);
+    expect(itemsOf(await byAgency('operator'))).toEqual([ts[2], dy[1], cc[0]].sort());
+    expect(itemsOf(await byAgency('auditor'))).toEqual([ts[2], dy[1], cc[0]].sort());
+    expect(itemsOf(await get('agency', `/orders/${mixed.id}`))).toEqual([ts[2]]);
+    expect(itemsOf(await get('agencyB', `/orders/${mixed.id}`))).toEqual([dy[1]]);
+
+    // An order with none of its items, and naming another unit's item in a filter, finds nothing.
+    expect((await get('agency', '/orders?limit=500')).data.map((o: any) => o.id)).not.toContain(onlyOthers.id);
+    const r = await h.call('agency', 'GET', `/orders/${onlyOthers.id}`);
+    expect(r.status).toBe(404);
+    expect(r.body.code).toBe('ORDER_NOT_FOUND');
+    expect((await get('agency', `/orders?item=${dy[1]}`)).data).toEqual([]);
+    // Its own item's orders: the transfer in, the putaway and the mixed one.
+    expect((await get('agency', `/orders?item=${ts[2]}`)).data.map((o: any) => o.kind).sort()).toEqual(['putaway', 'retrieve', 'transfer_in']);
+    expect((await get('agencyB', `/orders?item=${dy[1]}`)).data.map((o: any) => o.id)).toEqual(expect.arrayContaining([mixed.id, onlyOthers.id]));
+    expect((await get('discipline', `/orders?item=${ts[2]}`)).data).toEqual([]);
   });
 
   it('the auditor reads everything outside the restricted zone', async () => {

@@ -9,6 +9,7 @@ import type { DeviceRegistry } from '../../rules/devices.ts';
 import { decodeCursor, page, pageQuery, Where } from '../pagination.ts';
 import { canSeeAlarm } from '../../alarms/alarm.ts';
 import { CROSSING_DECISIONS } from '../../rules/crossings.ts';
+import { crossingForPrincipal, crossingVisibilitySql } from '../../stream/visibility.ts';
 
 export interface GateStateSource {
   gateState(gateId: string): 'idle' | 'crossing' | 'alarm';
@@ -56,23 +57,24 @@ export function gateRoutes(app: any, custody: Custody, devices: DeviceRegistry, 
     const q = req.query as z.infer<typeof crossingQuery>;
     const p: Principal = req.principal;
     const w = new Where();
-    if (!seesRestricted(p)) w.add('c.restricted = 0');
-    if (p.role === 'agency') w.add('c.agency_id = ?', p.agencyId);
+    // The stream's rule: the commission reads its zone's crossings and its own agency's, not every unit's.
+    const vis = crossingVisibilitySql(p, 'c');
+    w.add(vis.sql, ...vis.params);
     if (q.gate) w.add('c.gate_id = ?', q.gate);
     if (q.decision) w.add('c.decision = ?', q.decision);
     const after = decodeCursor(q.cursor, 2);
     if (after) w.add('(c.decided_at, c.id) < (?, ?)', after[0], after[1]);
-    const rows = db.prepare(`SELECT c.*, i.name AS item_name FROM crossings c LEFT JOIN items i ON i.id = c.item_id ${w.sql}
+    const rows = db.prepare(`SELECT c.*, i.name AS item_name, i.restricted AS item_restricted, i.agency_id AS item_agency FROM crossings c LEFT JOIN items i ON i.id = c.item_id ${w.sql}
       ORDER BY c.decided_at DESC, c.id DESC LIMIT ?`).all(...w.params, q.limit + 1) as Record<string, any>[];
     const pg = page(rows, q.limit, (r) => [r.decided_at, r.id]);
     return {
-      data: pg.data.map((r) => ({
+      data: pg.data.map((r) => crossingForPrincipal(db, p, {
         id: r.id, gateId: r.gate_id, epc: r.epc, itemId: r.item_id, itemName: r.item_name, staffId: r.staff_id,
         direction: r.direction, confidence: r.confidence, firstSeen: r.first_seen, lastSeen: r.last_seen,
         deviceFirstSeen: r.device_first_seen, deviceLastSeen: r.device_last_seen, readCount: r.read_count,
         badges: JSON.parse(r.badges), orderId: r.order_id, decision: r.decision, alarmKinds: JSON.parse(r.alarm_kinds),
         eventChain: r.event_chain, eventSeq: r.event_seq, at: r.decided_at, error: r.error,
-      })),
+      }, r.item_id ? { restricted: r.item_restricted, agency_id: r.item_agency } : null)),
       nextCursor: pg.nextCursor,
     };
   });

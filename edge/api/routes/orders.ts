@@ -1,8 +1,7 @@
 // Orders: list and read them; a supervisor (discipline, for the restricted zone) issues an emergency order.
 import { z } from 'zod';
 import type { Custody } from '../../custody.ts';
-import { seesRestricted } from '../../auth/principal.ts';
-import { cancelOrder, issueOrder, loadVisibleOrder, ORDER_KINDS, ORDER_STATES, orderInput, orderToApi, type OrderRow } from '../../orders/order.ts';
+import { cancelOrder, issueOrder, loadVisibleOrder, ORDER_KINDS, ORDER_STATES, orderInput, orderItemFilterSql, orderToApi, orderVisibilitySql, type OrderRow } from '../../orders/order.ts';
 import { decodeCursor, page, pageQuery, Where } from '../pagination.ts';
 
 const orderQuery = z.object({
@@ -18,11 +17,10 @@ export function orderRoutes(app: any, custody: Custody): void {
   app.get('/orders', { schema: { querystring: orderQuery, tags: ['orders'] } }, async (req: any) => {
     const q = req.query as z.infer<typeof orderQuery>;
     const w = new Where();
-    if (!seesRestricted(req.principal)) w.add('o.restricted = 0');
-    if (req.principal.role === 'agency') w.add('o.agency_id = ?', req.principal.agencyId);
-    if (req.principal.role === 'discipline') w.add('(o.restricted = 1 OR o.agency_id = ?)', req.principal.agencyId);
+    const vis = orderVisibilitySql(req.principal, 'o');
+    w.add(vis.sql, ...vis.params);
     if (q.kind) w.add('o.kind = ?', q.kind);
-    if (q.item) w.add('EXISTS (SELECT 1 FROM order_items oi WHERE oi.order_id = o.id AND oi.item_id = ?)', q.item);
+    if (q.item) { const f = orderItemFilterSql(req.principal, q.item, 'o'); w.add(f.sql, ...f.params); }
     // The stored state lags the clock by at most one rule tick; filter on the state the clock gives.
     const now = ctx.nowIso();
     if (q.state === 'open') w.add(`o.state IN ('open', 'active') AND o.valid_from > ? AND o.valid_until > ?`, now, now);
@@ -33,20 +31,20 @@ export function orderRoutes(app: any, custody: Custody): void {
     if (after) w.add('(o.created_at, o.id) < (?, ?)', after[0], after[1]);
     const rows = db.prepare(`SELECT o.* FROM orders o ${w.sql} ORDER BY o.created_at DESC, o.id DESC LIMIT ?`).all(...w.params, q.limit + 1) as OrderRow[];
     const p = page(rows, q.limit, (r) => [r.created_at, r.id]);
-    return { data: p.data.map((o) => orderToApi(ctx, o)), nextCursor: p.nextCursor };
+    return { data: p.data.map((o) => orderToApi(ctx, o, req.principal)), nextCursor: p.nextCursor };
   });
 
   app.get('/orders/:id', { schema: { params: z.object({ id: z.string().max(64) }), tags: ['orders'] } }, async (req: any) =>
-    orderToApi(ctx, loadVisibleOrder(ctx, req.principal, req.params.id)));
+    orderToApi(ctx, loadVisibleOrder(ctx, req.principal, req.params.id), req.principal));
 
   app.post('/orders', { schema: { body: orderInput, tags: ['orders'], description: 'Issue an emergency order on site (supervisor; discipline for the restricted zone). It is flagged and synced upward.' } },
     async (req: any, reply: any) => {
       const o = issueOrder(ctx, req.body, { by: req.principal.userId, source: 'local', emergency: true }, req.principal);
       reply.status(201);
-      return orderToApi(ctx, o);
+      return orderToApi(ctx, o, req.principal);
     });
 
   app.post('/orders/:id/cancel', {
     schema: { params: z.object({ id: z.string().max(64) }), body: z.object({ reason: z.string().min(1).max(2000) }).strict(), tags: ['orders'] },
-  }, async (req: any) => orderToApi(ctx, cancelOrder(ctx, req.principal, req.params.id, req.body.reason)));
+  }, async (req: any) => orderToApi(ctx, cancelOrder(ctx, req.principal, req.params.id, req.body.reason), req.principal));
 }
