@@ -307,9 +307,4 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE items SET zone_id = NULL, location_id = NULL
     WHERE state IN ('rejected', 'withdrawn', 'disposed') AND (zone_id IS NOT NULL OR location_id IS NOT NULL);
   `,
-
-  // 6: two-person operations: the pending operation waiting for a second person's confirmation.
-  `
-  -- (two-person confirmations)
-  `,
 ];
