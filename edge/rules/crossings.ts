@@ -87,19 +87,14 @@ export class GateDecider {
     if (staff) {
       // Escorting is being at the gate with the items: a badge counts whatever direction the portal read.
       this.badgeSightings.push({ gateId: c.gateId, staffId: staff.id, at: c.lastSeen });
-      this.decideOrRecordFailure(c, staff);
+      this.guarded(c, () => this.decide(c, staff));
       return;
     }
-    let waits: boolean;
-    try {
-      waits = this.needsEscortWindow(c);
-    } catch (e) {
-      const d = this.recordFailure(c, e);
-      if (d) this.notify(d);
-      return;
-    }
-    if (waits) this.pending.push(c);
-    else this.decideOrRecordFailure(c, null);
+    this.guarded(c, () => {
+      if (!this.needsEscortWindow(c)) return this.decide(c, null);
+      this.pending.push(c);
+      return null;
+    });
   }
 
   private needsEscortWindow(c: CrossingObservation): boolean {
@@ -118,7 +113,7 @@ export class GateDecider {
   tick(now: number): DecidedCrossing[] {
     const ready = this.pending.filter((c) => now >= this.readyAt(c));
     this.pending = this.pending.filter((c) => now < this.readyAt(c));
-    const out = ready.map((c) => this.decideOrRecordFailure(c, null)).filter((d): d is DecidedCrossing => d !== null);
+    const out = ready.map((c) => this.guarded(c, () => this.decide(c, null))).filter((d): d is DecidedCrossing => d !== null);
     const horizon = now - 3 * this.windowMs;
     this.badgeSightings = this.badgeSightings.filter((b) => b.at >= horizon);
     return out;
@@ -141,10 +136,10 @@ export class GateDecider {
    * that the other crossings of the tick are decided as usual and nothing disappears without a trace.
    * It is not retried: it has already left `pending`, and a retry would fail the same way every tick.
    */
-  private decideOrRecordFailure(c: CrossingObservation, staff: StaffRow | undefined | null): DecidedCrossing | null {
+  private guarded(c: CrossingObservation, decide: () => DecidedCrossing | null): DecidedCrossing | null {
     let d: DecidedCrossing | null;
     try {
-      d = this.decide(c, staff);
+      d = decide();
     } catch (e) {
       d = this.recordFailure(c, e);
     }

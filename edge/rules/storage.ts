@@ -44,11 +44,21 @@ export interface StorageWarning {
  */
 export function storageWarnings(ctx: CustodyContext, p?: Principal): StorageWarning[] {
   const out: StorageWarning[] = [];
+  // Only the zones each ruled category may not be in are read: at start this must not walk every item.
+  const wrong: string[] = [];
+  const params: string[] = [];
+  for (const c of ctx.site.categories) {
+    if (!c.storageKinds) continue;
+    const zones = ctx.site.zones.filter((z) => !EXEMPT.includes(z.kind) && !(c.storageKinds as readonly string[]).includes(z.kind)).map((z) => z.id);
+    if (!zones.length) continue;
+    wrong.push(`(category_id = ? AND zone_id IN (${zones.map(() => '?').join(', ')}))`);
+    params.push(c.id, ...zones);
+  }
+  if (!wrong.length) return out;
   const rows = ctx.db.prepare(`SELECT id, name, category_id, zone_id, location_id, agency_id, restricted FROM items
-    WHERE zone_id IS NOT NULL AND state IN ('stored', 'out') ORDER BY zone_id, id`).all() as
+    WHERE state IN ('stored', 'out') AND (${wrong.join(' OR ')}) ORDER BY zone_id, id`).all(...params) as
     { id: string; name: string; category_id: string; zone_id: string; location_id: string | null; agency_id: string; restricted: number }[];
   for (const r of rows) {
-    if (storageAllowed(ctx, r.category_id, r.zone_id)) continue;
     if (p && !canSeeItem(p, r)) continue;
     const zone = ctx.zones.get(r.zone_id)!;
     out.push({

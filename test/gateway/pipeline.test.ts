@@ -6,21 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { waitFor } from '../helpers/wait.ts';
 import { Gateway } from '../../gateway/gateway.ts';
 import { resolveSite } from '../../gateway/site.ts';
 import { createLogger } from '../../gateway/log.ts';
 import { createScenario, type Scenario } from '../../firmware-sim/portal/scenario.ts';
 import { demoDevicePlan } from '../../gateway/demo/devices.ts';
 
-const waitFor = async <T>(fn: () => Promise<T | undefined | null | false>, ms = 15_000): Promise<T> => {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
 describe('gate crossings end to end', () => {
   let gw: Gateway;

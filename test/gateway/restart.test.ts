@@ -9,21 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DB_FILE } from '../../edge/store/db.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { Gateway } from '../../gateway/gateway.ts';
 import { resolveSite } from '../../gateway/site.ts';
 import { createLogger } from '../../gateway/log.ts';
 import { createScenario, type Scenario } from '../../firmware-sim/portal/scenario.ts';
 import { demoDevicePlan } from '../../gateway/demo/devices.ts';
 
-const waitFor = async <T>(fn: () => Promise<T | undefined | null | false>, ms = 20_000): Promise<T> => {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
 const freePort = () => new Promise<number>((resolve, reject) => {
   const s = net.createServer().listen(0, '127.0.0.1', () => {
