@@ -17,6 +17,7 @@ const NAV = [
   { path: '/operations', key: 'nav.operations', page: () => import('./pages/operations.js') },
   { path: '/inventory', key: 'nav.inventory', page: () => import('./pages/inventory.js') },
   { path: '/orders', key: 'nav.orders', page: () => import('./pages/orders.js') },
+  { path: '/confirmations', key: 'nav.confirmations', page: () => import('./pages/confirmations.js'), hide: (role) => role === 'admin' },
   { path: '/devices', key: 'nav.devices', page: () => import('./pages/devices.js'), hide: (role) => role === 'agency' },
   { path: '/environment', key: 'nav.environment', page: () => import('./pages/environment.js'), later: true },
   { path: '/shelves', key: 'nav.shelves', page: () => import('./pages/shelves.js'), later: true },
@@ -31,6 +32,7 @@ route('/inventory/zones/:zone/locations/:location', () => import('./pages/invent
 route('/items/:id', () => import('./pages/item.js'));
 route('/orders', () => import('./pages/orders.js'));
 route('/orders/new', () => import('./pages/order-form.js'));
+route('/confirmations', () => import('./pages/confirmations.js'));
 route('/devices', () => import('./pages/devices.js'));
 route('/environment', () => import('./pages/environment.js'));
 route('/shelves', () => import('./pages/shelves.js'));

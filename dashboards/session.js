@@ -1,6 +1,9 @@
 // Who is signed in. The token lives in sessionStorage only (gone when the browser session ends).
 const KEY = 'custody.token';
 const ROLE_OPS = {
+  // The custody operations (announce … dispose), and confirming a two-person operation (双人).
+  handle: ['operator', 'supervisor', 'discipline'],
+  dispatch: ['operator', 'supervisor', 'discipline'],
   acknowledge: ['operator', 'supervisor', 'discipline'],
   resolve: ['supervisor', 'discipline'],
   emergency_order: ['supervisor', 'discipline'],

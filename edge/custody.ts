@@ -10,6 +10,7 @@ import { CustodyContext, systemClock, type Clock } from './context.ts';
 import { checkOverdue } from './rules/overdue.ts';
 import { refreshOrderStates } from './orders/order.ts';
 import { checkExpiredManifests } from './rules/manifest.ts';
+import { expirePendingOperations } from './lifecycle/dual-control.ts';
 
 export interface CustodyOptions {
   site: Site;
@@ -48,6 +49,7 @@ export class Custody {
   tick(): void {
     checkExpiredManifests(this.ctx, refreshOrderStates(this.ctx));
     checkOverdue(this.ctx);
+    expirePendingOperations(this.ctx);
   }
 
   start(): void {

@@ -1,12 +1,13 @@
 // One item: what it is, where it is, its retrieval, and its chain of custody as a timeline from
 // the ledger (who, what, where, which order), with the result of verifying the ledger.
-import { api, apiAll } from '../api.js';
+import { api, apiAll, apiOptional } from '../api.js';
 import { h, clear } from '../dom.js';
 import { t, label, fmtNumber, fmtDateTime, nameOf } from '../i18n.js';
 import { panel, badge, errorBox, loading, empty, link } from '../ui.js';
 import { zoneName, agencyName, categoryName, staffName } from '../refdata.js';
+import { pendingCard } from '../components/confirmation.js';
 
-export default async function itemPage(root, { params, ref }) {
+export default async function itemPage(root, { params, ref, query }) {
   let item;
   try {
     item = await api(`/items/${encodeURIComponent(params.id)}`);
@@ -18,6 +19,9 @@ export default async function itemPage(root, { params, ref }) {
   const cat = ref.category.get(item.category);
   const timelineBody = h('div', loading());
   const ledgerBody = h('div', { 'data-testid': 'ledger-verify' }, loading());
+  // Two-person operations (双人) on this item: pending ones with the second person's buttons, then the decided.
+  const pendingBody = h('div.confirmation-list', { 'data-testid': 'item-confirmations' }, loading());
+  const redraw = () => itemPage(root, { params, ref, query });
   const field = (k, v) => h('div.field', h('dt', k), h('dd', v));
   clear(root,
     h('div.page-head', h('h1', { 'data-testid': 'item-name' }, item.name), badge(label('state', item.state), item.state === 'out' ? 'info' : item.state === 'stored' ? 'ok' : ''),
@@ -44,6 +48,7 @@ export default async function itemPage(root, { params, ref }) {
           field(t('col.approvedBy'), item.checkout.approvedBy ?? t('common.none')),
           field(t('item.due'), fmtDateTime(item.checkout.dueAt)),
           field(t('item.returnedAt'), fmtDateTime(item.checkout.returnedAt)))) : null,
+        cat?.dualControl ? panel(t('dc.onItem'), pendingBody, { testid: 'item-dual' }) : null,
         panel(t('item.ledger'), ledgerBody)),
       panel(t('item.timeline'), timelineBody, { testid: 'timeline', cls: 'timeline-panel' })));
 
@@ -54,6 +59,13 @@ export default async function itemPage(root, { params, ref }) {
       : h('div.verify.bad', { 'data-ok': 'false', role: 'alert' }, '✘ ', t('item.ledgerBad', { seq: v.firstBadSeq ?? '?', msg: v.message ?? v.fault ?? '' })),
     v.head ? h('p.muted.small', `${t(`chain.${chain}`)} #${fmtNumber(v.head.seq)} · ${String(v.head.hash).slice(0, 16)}…`) : null);
   }).catch((e) => clear(ledgerBody, e.status === 404 || e.status === 403 ? h('div.status.unavailable', t('item.ledgerUnavailable')) : errorBox(e)));
+
+  if (cat?.dualControl) {
+    apiOptional('/confirmations', { query: { item: item.id, limit: 20 } }, { data: [] }).then((r) => {
+      const list = r.data.slice().sort((a, b) => (a.state === 'pending') === (b.state === 'pending') ? 0 : a.state === 'pending' ? -1 : 1);
+      clear(pendingBody, list.length ? list.map((p) => pendingCard(ref, p, { onDecided: redraw })) : empty(t('dc.noneOnItem')));
+    }).catch((e) => clear(pendingBody, errorBox(e)));
+  }
 
   try {
     const events = await apiAll(`/items/${encodeURIComponent(item.id)}/events`, {}, 5000);
@@ -74,7 +86,9 @@ function place(ref, p) {
 function timelineEntry(ref, e) {
   const staff = e.actors?.staff;
   const staffList = Array.isArray(staff) ? staff : staff ? [staff] : [];
-  const who = [e.actors?.name ?? e.actors?.by, e.actors?.role ? `(${label('role', e.actors.role)})` : null].filter(Boolean).join(' ');
+  const second = e.actors?.second;
+  const who = [e.actors?.name ?? e.actors?.by, e.actors?.role ? `(${label('role', e.actors.role)})` : null,
+    second ? `+ ${t('dc.second')} ${second.name ?? second.by} (${label('role', second.role)}${second.via === 'desk_badge' ? ` · ${t('dc.viaBadge')}` : ''})` : null].filter(Boolean).join(' ');
   const stateChange = e.from?.state !== e.to?.state ? `${label('state', e.from?.state)} → ${label('state', e.to?.state)}` : label('state', e.to?.state);
   const fromWhere = place(ref, e.from);
   const toWhere = place(ref, e.to);

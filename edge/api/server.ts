@@ -13,6 +13,7 @@ import { itemRoutes } from './routes/items.ts';
 import { referenceRoutes } from './routes/reference.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { lifecycleRoutes } from './routes/lifecycle.ts';
+import { confirmationRoutes } from './routes/confirmations.ts';
 import { alarmRoutes } from './routes/alarms.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { streamRoutes, ticketRoute, type StreamHub, type StreamRouteOptions } from './routes/stream.ts';
@@ -98,6 +99,7 @@ export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise
     referenceRoutes(typed, custody);
     orderRoutes(typed, custody);
     lifecycleRoutes(typed, custody);
+    confirmationRoutes(typed, custody);
     alarmRoutes(typed, custody);
     ledgerRoutes(typed, custody);
     ticketRoute(typed, tickets);

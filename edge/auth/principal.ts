@@ -12,6 +12,17 @@ export interface Principal {
   staffId: string | null;
   /** What the ledger records as the actor's role when a component acts (`gateway` at a gate). */
   actingAs?: string;
+  /**
+   * The second person of a two-person operation (双人) on a dualControl item, once they have
+   * confirmed it (edge/lifecycle/dual-control.ts): checked like the first, named in the event.
+   */
+  second?: SecondPerson;
+}
+
+export interface SecondPerson {
+  principal: Principal;
+  /** How the second person confirmed: as a signed-in user, or with their badge at the desk reader. */
+  via: 'api' | 'desk_badge';
 }
 
 export const sha256Hex = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');

@@ -23,6 +23,8 @@ export interface Actors {
   role: string;
   /** Staff present: escorts at a gate, the person who took an item out. */
   staff?: string[];
+  /** The second person of a two-person operation (双人), who confirmed it. */
+  second?: { by: string; name: string; role: string; staffId: string | null; via: 'api' | 'desk_badge' };
 }
 
 /** Where the item was before and after: its custody snapshot. */

@@ -2,7 +2,7 @@
 // that covers it, then one transaction that changes the item and appends its custody event.
 import type { CustodyContext } from '../context.ts';
 import { fail } from '../errors.ts';
-import { requireAllowed, type Operation, type Principal } from '../auth/principal.ts';
+import { canSeeItem, requireAllowed, type Operation, type Principal } from '../auth/principal.ts';
 import type { HashedEvent } from '../ledger/event.ts';
 import { ITEM_SELECT, loadVisibleItem, snapshot, updateItem, itemToApi, type ItemChange, type ItemRowWithCase, type ItemState } from '../items/item.ts';
 import { markDone, requireCover, type CoverOptions, type OrderKind, type OrderRow } from '../orders/order.ts';
@@ -34,6 +34,12 @@ export function transition(ctx: CustodyContext, p: Principal, itemId: string, or
   return ctx.transaction((tx) => {
     const item = loadVisibleItem(ctx.db, p, itemId);
     requireAllowed(p, spec.operation, item.restricted === 1);
+    // The second person of a two-person operation passes the same checks as the first.
+    const second = p.second?.principal;
+    if (second) {
+      if (!canSeeItem(second, item)) fail('ITEM_NOT_FOUND', `No item ${itemId}`, { itemId });
+      requireAllowed(second, spec.operation, item.restricted === 1);
+    }
     if (!spec.from.includes(item.state)) {
       fail('ILLEGAL_TRANSITION', `Item ${itemId} is ${item.state}; ${spec.event} needs ${spec.from.join(' or ')}`,
         { itemId, state: item.state, allowedFrom: spec.from });
@@ -49,7 +55,11 @@ export function transition(ctx: CustodyContext, p: Principal, itemId: string, or
       kind: spec.event,
       itemId,
       orderId: order.id,
-      actors: { by: p.userId, name: p.name, role: p.actingAs ?? p.role, ...(applied.staff?.length ? { staff: applied.staff } : {}) },
+      actors: {
+        by: p.userId, name: p.name, role: p.actingAs ?? p.role,
+        ...(second ? { second: { by: second.userId, name: second.name, role: second.role, staffId: second.staffId, via: p.second!.via } } : {}),
+        ...(applied.staff?.length ? { staff: applied.staff } : {}),
+      },
       from: snapshot(item),
       to: snapshot(after),
       details: spec.context ? { ...applied.details, ...spec.context } : applied.details,

@@ -157,7 +157,9 @@ export const siteShape = z.object({
     overdueGraceMinutes: z.number().nonnegative().default(24 * 60),
     misplacedGraceSeconds: z.number().nonnegative().default(300),
     checkIntervalSeconds: z.number().positive().default(30),
-  }).strict().default({ escortWindowSeconds: 10, overdueGraceMinutes: 1440, misplacedGraceSeconds: 300, checkIntervalSeconds: 30 }),
+    /** How long a two-person operation (双人) on a dualControl item waits for the second person's confirmation. */
+    dualControlWindowSeconds: z.number().positive().max(86_400).default(300),
+  }).strict().default({ escortWindowSeconds: 10, overdueGraceMinutes: 1440, misplacedGraceSeconds: 300, checkIntervalSeconds: 30, dualControlWindowSeconds: 300 }),
   portal: z.object({
     minReads: z.number().int().min(1).default(2),
     minDwellMs: z.number().int().min(0).default(150),

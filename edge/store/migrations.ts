@@ -307,4 +307,49 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE items SET zone_id = NULL, location_id = NULL
     WHERE state IN ('rejected', 'withdrawn', 'disposed') AND (zone_id IS NOT NULL OR location_id IS NOT NULL);
   `,
+
+  // 6: two-person operations: the pending operation waiting for a second person's confirmation.
+  // A pending operation holds the operation's name and its input as the requester sent them, so
+  // that the confirmation re-runs the very same operation (and its checks) when it applies. Its
+  // `restricted` is the item's at the time of the request: a pending operation in the commission's
+  // zone stays the commission's even after the item leaves the zone.
+  `
+  CREATE TABLE pending_operations (
+    id TEXT PRIMARY KEY,
+    operation TEXT NOT NULL,
+    item_id TEXT NOT NULL REFERENCES items(id),
+    input TEXT NOT NULL,
+    restricted INTEGER NOT NULL,
+    requested_by TEXT NOT NULL,
+    requested_name TEXT NOT NULL,
+    requested_role TEXT NOT NULL,
+    requested_staff TEXT,
+    requested_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'confirmed', 'expired', 'refused')),
+    decided_by TEXT,
+    decided_name TEXT,
+    decided_role TEXT,
+    decided_via TEXT,
+    decided_at TEXT,
+    reason TEXT,
+    event_chain TEXT,
+    event_seq INTEGER
+  ) STRICT;
+  CREATE INDEX pending_operations_item ON pending_operations(item_id, requested_at);
+  CREATE INDEX pending_operations_list ON pending_operations(requested_at, id);
+  CREATE INDEX pending_operations_waiting ON pending_operations(expires_at) WHERE state = 'pending';
+
+  -- Attempts that did not decide it (the requester confirming their own operation): kept as evidence.
+  CREATE TABLE pending_operation_attempts (
+    pending_id TEXT NOT NULL REFERENCES pending_operations(id),
+    at TEXT NOT NULL,
+    by TEXT NOT NULL,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    via TEXT NOT NULL,
+    code TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX pending_operation_attempts_of ON pending_operation_attempts(pending_id);
+  `,
 ];

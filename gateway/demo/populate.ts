@@ -56,6 +56,11 @@ export function populateDemo(custody: Custody, clock: DemoClock, users: Record<s
   const pick = <T>(a: readonly T[]) => a[Math.floor(rand() * a.length)];
   const operator = users.operator;
   const discipline = users.discipline;
+  // Two-person operations (双人): a dualControl item was never handled by one person alone, so its
+  // history names a second: the supervisor, or a second commission member in the restricted zone.
+  const commissionSecond: Principal = { userId: 'staff:dc-02', name: '林峰', role: 'discipline', agencyId: 'ccdi', staffId: 'dc-02' };
+  const two = (p: Principal, category: string, restricted = false): Principal => ctx.dualControl.has(category)
+    ? { ...p, second: { principal: restricted ? commissionSecond : users.supervisor, via: 'api' } } : p;
   const platform = { by: 'platform', source: 'platform' as const, emergency: false };
   let orderSeq = 0;
   const order = (input: Omit<OrderInput, 'approvedBy' | 'validFrom' | 'validUntil'> & { hours?: number; from?: number }) => {
@@ -133,7 +138,7 @@ export function populateDemo(custody: Custody, clock: DemoClock, users: Record<s
   const receiveAndStore = (c: ReturnType<typeof intakeCase>, store = true) => {
     clock.advance(2 * HOUR);
     ctx.transaction(() => {
-      for (const it of c.items) receive(ctx, c.who, it.id, { orderId: c.order.id, condition: '封装完好' });
+      for (const it of c.items) receive(ctx, two(c.who, it.category, c.restricted), it.id, { orderId: c.order.id, condition: '封装完好' });
     });
     if (!store) return;
     clock.advance(3 * HOUR);
@@ -141,7 +146,7 @@ export function populateDemo(custody: Custody, clock: DemoClock, users: Record<s
       const p = order({ kind: 'putaway', itemIds: c.items.map((i) => i.id) });
       for (const it of c.items) {
         const zone = c.restricted ? 'restricted' : zoneOf(it.category);
-        putaway(ctx, c.who, it.id, { orderId: p.id, locationId: nextLocation(zone) });
+        putaway(ctx, two(c.who, it.category, c.restricted), it.id, { orderId: p.id, locationId: nextLocation(zone) });
         stored.push({ id: it.id, restricted: c.restricted, agency: c.agency, category: it.category });
       }
     });
@@ -154,9 +159,9 @@ export function populateDemo(custody: Custody, clock: DemoClock, users: Record<s
       // A manifest that did not match: one item handed back, the rest stored.
       clock.advance(2 * HOUR);
       ctx.transaction(() => {
-        receive(ctx, c.who, c.items[0].id, { orderId: c.order.id });
-        reject(ctx, c.who, c.items[0].id, { orderId: c.order.id, reason: '封装破损，与移交清单不符' });
-        for (const it of c.items.slice(1)) withdraw(ctx, c.who, it.id, { orderId: c.order.id, reason: '办案单位撤回移交' });
+        receive(ctx, two(c.who, c.items[0].category, c.restricted), c.items[0].id, { orderId: c.order.id });
+        reject(ctx, two(c.who, c.items[0].category, c.restricted), c.items[0].id, { orderId: c.order.id, reason: '封装破损，与移交清单不符' });
+        for (const it of c.items.slice(1)) withdraw(ctx, two(c.who, it.category, c.restricted), it.id, { orderId: c.order.id, reason: '办案单位撤回移交' });
       });
       continue;
     }
@@ -175,7 +180,7 @@ export function populateDemo(custody: Custody, clock: DemoClock, users: Record<s
     ctx.transaction(() => {
       const o = order({ kind: 'circulate', itemIds: batch.map((b) => b.id), toAgencyId: toAgency });
       for (const b of batch) {
-        circulate(ctx, operator, b.id, { orderId: o.id, documentRef: `泰公移〔2026〕${i + 1}号` });
+        circulate(ctx, two(operator, b.category), b.id, { orderId: o.id, documentRef: `泰公移〔2026〕${i + 1}号` });
         b.agency = toAgency;
       }
     });
@@ -192,12 +197,12 @@ export function populateDemo(custody: Custody, clock: DemoClock, users: Record<s
     visits.push({ t, run: () => {
       taken = ctx.transaction(() => {
         const o = order({ kind: 'retrieve', itemIds: [b.id], gates: ['gate-main'], direction: 'out', escorts: ['op-01', 'op-02'], purpose: '司法鉴定', dueAt: new Date(t + 3 * DAY).toISOString() });
-        retrieve(ctx, operator, b.id, { orderId: o.id, takenBy: pick(['op-01', 'op-03', 'op-05']), condition: '外观完好，封条完整' });
+        retrieve(ctx, two(operator, b.category), b.id, { orderId: o.id, takenBy: pick(['op-01', 'op-03', 'op-05']), condition: '外观完好，封条完整' });
         return o;
       });
     } });
     // Back under the order that took it out; now and then with a difference the return records.
-    visits.push({ t: t + 2 * DAY, run: () => returnItem(ctx, operator, b.id, { orderId: taken!.id, condition: k % 9 === 0 ? '封条已拆，外壳有划痕' : '外观完好，封条完整' }) });
+    visits.push({ t: t + 2 * DAY, run: () => returnItem(ctx, two(operator, b.category), b.id, { orderId: taken!.id, condition: k % 9 === 0 ? '封条已拆，外壳有划痕' : '外观完好，封条完整' }) });
   }
   for (const v of visits.sort((a, b) => a.t - b.t)) {
     clock.t = v.t;
@@ -219,7 +224,7 @@ export function populateDemo(custody: Custody, clock: DemoClock, users: Record<s
     ctx.transaction(() => {
       const batch = disposed.filter((_, i) => i % DECISIONS.length === k);
       const o = order({ kind: 'dispose', itemIds: batch.map((d) => d.id), hours: 72, disposal: decision });
-      for (const d of batch) dispose(ctx, operator, d.id, { orderId: o.id, recipient: decision.method === 'returned_to_owner' ? '物主本人' : undefined });
+      for (const d of batch) dispose(ctx, two(operator, d.category), d.id, { orderId: o.id, recipient: decision.method === 'returned_to_owner' ? '物主本人' : undefined });
     });
   }
 
@@ -230,7 +235,7 @@ export function populateDemo(custody: Custody, clock: DemoClock, users: Record<s
     const due = k < 6 ? clock.t + 2 * DAY : clock.t + 20 * DAY; // the first six are overdue by now
     ctx.transaction(() => {
       const o = order({ kind: 'retrieve', itemIds: [b.id], gates: ['gate-main'], direction: 'out', escorts: ['op-01', 'op-02'], purpose: k % 3 ? '出庭示证' : '补充侦查', dueAt: new Date(due).toISOString(), hours: 24 });
-      retrieve(ctx, operator, b.id, { orderId: o.id, takenBy: k % 2 ? 'ag-taishan-01' : 'ag-proc-01', condition: '外观完好' });
+      retrieve(ctx, two(operator, b.category), b.id, { orderId: o.id, takenBy: k % 2 ? 'ag-taishan-01' : 'ag-proc-01', condition: '外观完好' });
     });
   }
   clock.t = now - 2 * HOUR;

@@ -105,10 +105,15 @@ describe('every legal transition over HTTP', () => {
     expect(w.body.item.state).toBe('withdrawn');
     expect(w.body.event).toMatchObject({ kind: 'withdrawn', from: { state: 'announced' }, to: { state: 'withdrawn' }, details: { reason: '办案单位撤回移交' }, actors: { by: 'u-operator' } });
 
-    const rc = await post('supervisor', '/items/LC-R/receive', { orderId: tin.id });
-    expect(rc.status).toBe(200);
-    expect(rc.body.event.actors).toMatchObject({ by: 'u-supervisor', role: 'supervisor' });
-    const rj = await post('operator', '/items/LC-R/reject', { orderId: tin.id, reason: '封装破损，与移交清单不符' });
+    // Cash is dualControl (双人): each operation waits for a second person's confirmation.
+    const rcAsk = await post('supervisor', '/items/LC-R/receive', { orderId: tin.id });
+    expect(rcAsk.status).toBe(202);
+    const rc = await post('operator', `/confirmations/${rcAsk.body.pending.id}/confirm`, undefined);
+    expect(rc.status, rc.text).toBe(200);
+    expect(rc.body.event.actors).toMatchObject({ by: 'u-supervisor', role: 'supervisor', second: { by: 'u-operator' } });
+    const rjAsk = await post('operator', '/items/LC-R/reject', { orderId: tin.id, reason: '封装破损，与移交清单不符' });
+    expect(rjAsk.status).toBe(202);
+    const rj = await post('supervisor', `/confirmations/${rjAsk.body.pending.id}/confirm`, undefined);
     expect(rj.status).toBe(200);
     expect(rj.body.item).toMatchObject({ state: 'rejected', locationId: null });
     expect(rj.body.event).toMatchObject({ kind: 'rejected', from: { state: 'received' }, to: { state: 'rejected' } });

@@ -1,32 +1,23 @@
-// One POST per custody operation. Each answers the item after the change and the custody event that records it.
+// One POST per custody operation. Each answers the item after the change and the custody event that
+// records it, or, on a dualControl item, 202 and the pending operation that waits for a second person.
 import { z } from 'zod';
 import type { Custody } from '../../custody.ts';
 import { announce, announceInput } from '../../lifecycle/announce.ts';
-import { receive, receiveInput } from '../../lifecycle/receive.ts';
-import { reject, rejectInput } from '../../lifecycle/reject.ts';
-import { withdraw, withdrawInput } from '../../lifecycle/withdraw.ts';
-import { putaway, putawayInput } from '../../lifecycle/putaway.ts';
-import { move, moveInput } from '../../lifecycle/move.ts';
-import { retrieve, retrieveInput } from '../../lifecycle/retrieve.ts';
-import { returnItem, returnInput } from '../../lifecycle/return.ts';
-import { circulate, circulateInput } from '../../lifecycle/circulate.ts';
-import { dispose, disposeInput } from '../../lifecycle/dispose.ts';
+import { ITEM_OPERATIONS, ITEM_OPERATION_NAMES } from '../../lifecycle/operations.ts';
+import { requestOperation, pendingOperationApi } from '../../lifecycle/dual-control.ts';
 import { addPhoto, PHOTO_MAX_BYTES, PHOTO_TYPES } from '../../lifecycle/photo.ts';
 import { fail } from '../../errors.ts';
 
 const itemParam = z.object({ id: z.string().max(64) });
 
-const OPERATIONS = [
-  ['receive', receiveInput, receive, '入库 receive an announced item at the intake (transfer_in order)'],
-  ['reject', rejectInput, reject, '拒收 hand a received item back (transfer_in order)'],
-  ['withdraw', withdrawInput, withdraw, '撤回 an announced item that will never arrive (transfer_in order)'],
-  ['putaway', putawayInput, putaway, '上架 store a received item at a location (putaway order)'],
-  ['move', moveInput, move, '移库 move a stored item to another location (move order)'],
-  ['retrieve', retrieveInput, retrieve, '调用 check a stored item out, with the Art. 11 register (retrieve order)'],
-  ['return', returnInput, returnItem, '归还 check an item back in, comparing its condition (return order or the retrieve order)'],
-  ['circulate', circulateInput, circulate, '流转 pass legal control to another agency; the item stays (circulate order)'],
-  ['dispose', disposeInput, dispose, '处置 dispose of an item, final (dispose order)'],
-] as const;
+// What an operation answers when it applies: the item after the change and the custody event that records it.
+const appliedApi = z.object({
+  item: z.looseObject({ id: z.string(), state: z.string() }),
+  event: z.looseObject({ chain: z.string(), seq: z.number().int(), kind: z.string(), actors: z.looseObject({ by: z.string() }) }),
+});
+const pendingApi = z.object({ pending: pendingOperationApi });
+const DUAL = ' On a dualControl item (双人) a person\'s request does not apply at once: it is checked, stored as a pending operation and ' +
+  'answered 202; it applies when a second person confirms it (POST /confirmations/:id/confirm) within the site\'s window.';
 
 export function lifecycleRoutes(app: any, custody: Custody): void {
   const { ctx } = custody;
@@ -37,12 +28,18 @@ export function lifecycleRoutes(app: any, custody: Custody): void {
       return { data: out.map((o) => ({ ...o.item, eventChain: o.event.chain, eventSeq: o.event.seq })) };
     });
 
-  for (const [name, schema, op, description] of OPERATIONS) {
-    app.post(`/items/:id/${name}`, { schema: { params: itemParam, body: schema, tags: ['lifecycle'], description } },
-      async (req: any) => {
-        const r = (op as (c: typeof ctx, p: unknown, id: string, b: unknown) => { item: unknown; event: unknown })(ctx, req.principal, req.params.id, req.body);
-        return { item: r.item, event: r.event };
-      });
+  for (const name of ITEM_OPERATION_NAMES) {
+    const { input, description } = ITEM_OPERATIONS[name];
+    app.post(`/items/:id/${name}`, {
+      schema: { params: itemParam, body: input, tags: ['lifecycle'], description: description + DUAL, response: { 200: appliedApi, 202: pendingApi } },
+    }, async (req: any, reply: any) => {
+      const r = requestOperation(ctx, req.principal, name, req.params.id, req.body);
+      if (r.pending) {
+        reply.status(202);
+        return { pending: r.pending };
+      }
+      return { item: r.applied.item, event: r.applied.event };
+    });
   }
 
   app.register(async (photos: any) => {
