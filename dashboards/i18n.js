@@ -95,6 +95,8 @@ const D = {
     // devices
     'dev.title': '读写器与传感器', 'dev.unavailable': '设备状态尚未提供。', 'dev.online': '在线', 'dev.offline': '离线', 'dev.unknown': '未知',
     'dev.perSecond': '{n} 次/秒', 'dev.summary': '{online}/{n} 台在线',
+    'col.clock': '设备时钟', 'dev.clockAhead': '快 {d}', 'dev.clockBehind': '慢 {d}', 'dev.clockOk': '准确', 'dev.clockOff': '需校时',
+    'dev.clockJumps': '跳变 {n} 次', 'dev.clockHint': '与网关时钟之差（含网络延迟）。判定一律以网关时钟为准，设备时间仅作记录。',
     'kind.rfid_reader': 'RFID 读写器', 'kind.shelf_sensor': '货架传感器', 'kind.env_monitor': '环境监测仪',
     // placeholders
     'env.title': '环境监测', 'env.note': '各库区的温湿度曲线将随环境监测功能上线；下图已按各库区的上下限绘制。', 'env.temperature': '温度',
@@ -173,6 +175,8 @@ const D = {
     'ordKind.circulate': 'Circulate', 'ordKind.dispose': 'Dispose',
     'dev.title': 'Readers and sensors', 'dev.unavailable': 'Device states are not available yet.', 'dev.online': 'Online', 'dev.offline': 'Offline', 'dev.unknown': 'Unknown',
     'dev.perSecond': '{n}/s', 'dev.summary': '{online} of {n} online',
+    'col.clock': 'Device clock', 'dev.clockAhead': '{d} ahead', 'dev.clockBehind': '{d} behind', 'dev.clockOk': 'on time', 'dev.clockOff': 'needs setting',
+    'dev.clockJumps': 'jumped {n}×', 'dev.clockHint': 'Difference from the gateway\'s clock (network delay included). Decisions always use the gateway\'s clock; device times are kept as evidence.',
     'kind.rfid_reader': 'RFID reader', 'kind.shelf_sensor': 'Shelf sensor', 'kind.env_monitor': 'Environment monitor',
     'env.title': 'Environment', 'env.note': 'Temperature and humidity per zone arrive with the environment feature; the charts already show each zone\'s limits.', 'env.temperature': 'Temperature',
     'env.humidity': 'Humidity', 'env.noLimits': 'This zone has no environment limits.',
@@ -247,6 +251,13 @@ export function fmtRelative(iso, now = Date.now()) {
   if (abs < 3600) return rtf.format(Math.round(diff / 60), 'minute');
   if (abs < 86400) return rtf.format(Math.round(diff / 3600), 'hour');
   return rtf.format(Math.round(diff / 86400), 'day');
+}
+/** A short span (a clock's error): its two largest units of days, hours, minutes and seconds, in the user's locale. */
+export function fmtSpan(ms) {
+  const parts = [[Math.floor(ms / 86400000), 'day'], [Math.floor(ms / 3600000) % 24, 'hour'], [Math.floor(ms / 60000) % 60, 'minute'], [Math.round(ms / 1000) % 60, 'second']];
+  const first = parts.findIndex(([n]) => n > 0);
+  const unit = (n, u) => new Intl.NumberFormat(locale(), { style: 'unit', unit: u, unitDisplay: 'short' }).format(n);
+  return parts.slice(Math.max(first, 0), Math.max(first, 0) + 2).filter(([n], i) => i === 0 || n > 0).map(([n, u]) => unit(n, u)).join(' ');
 }
 /** A duration in days and hours, in the user's locale. */
 export function fmtDuration(ms) {

@@ -17,6 +17,11 @@ export const tagObservation = z.object({
   receivedAt: ms,
   /** How many reads this report stands for (Zebra's `reads`), at least 1. */
   reads: z.number().int().min(1).default(1),
+  /**
+   * The read on the gateway's clock: `deviceTime` mapped by the device's measured offset, or the
+   * receive time when the device said no time. What decisions use; absent until mapped.
+   */
+  gatewayTime: ms.optional(),
 }).strict();
 
 export const DIRECTIONS = ['in', 'out', 'unknown'] as const;
@@ -66,6 +71,10 @@ export const deviceObservation = z.object({
   accepted: z.number().int().nonnegative(),
   rejected: z.record(z.string(), z.number().int().nonnegative()),
   readsPerSecond: z.number().nonnegative(),
+  /** The device's clock minus the gateway's (ms, delay included), as measured from its messages; null before any. */
+  clockOffsetMs: z.number().int().nullable().optional(),
+  /** Times the measured offset was re-based on a jump of the device's clock. */
+  clockJumps: z.number().int().nonnegative().optional(),
 }).strict();
 
 export const observation = z.discriminatedUnion('type', [

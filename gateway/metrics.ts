@@ -31,6 +31,30 @@ export function createMetrics(custody: Custody, devices: DeviceRegistry, decider
     },
   });
   new Gauge({
+    name: 'gateway_device_clock_offset_seconds',
+    help: 'Each device\'s clock minus the gateway\'s, as measured from its messages (delay included); decisions use the gateway\'s clock',
+    labelNames: ['device'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const d of devices.list()) if (!d.restricted && d.clockOffsetMs !== null) this.set({ device: d.id }, d.clockOffsetMs / 1000);
+    },
+  });
+  new Gauge({
+    name: 'gateway_device_clock_offset_exceeded',
+    help: '1 when the device\'s clock is further from the gateway\'s than rules.maxDeviceClockOffsetSeconds', labelNames: ['device'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const d of devices.list()) if (!d.restricted && d.clockOffsetMs !== null) this.set({ device: d.id }, d.clockOffsetExceeded ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'gateway_device_clock_jumps', help: 'Times each device\'s clock jumped (set forward or back) since start', labelNames: ['device'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const d of devices.list()) if (!d.restricted) this.set({ device: d.id }, d.clockJumps);
+    },
+  });
+  new Gauge({
     name: 'gateway_mqtt_refusals', help: 'Connections, publishes and subscriptions the broker refused, by reason', labelNames: ['reason'], registers: [registry],
     collect() {
       this.reset();

@@ -1,8 +1,8 @@
-// Devices: every reader and sensor with its online state, last seen, read rate and the counts of
-// messages it sent that the gateway rejected (by reason).
+// Devices: every reader and sensor with its online state, last seen, read rate, how far its clock
+// is from the gateway's, and the counts of messages it sent that the gateway rejected (by reason).
 import { apiOptional } from '../api.js';
 import { h, clear } from '../dom.js';
-import { t, label, fmtNumber, fmtDateTime, fmtRelative } from '../i18n.js';
+import { t, label, fmtNumber, fmtDateTime, fmtRelative, fmtSpan } from '../i18n.js';
 import { panel, table, badge, empty, notAvailable, refresher } from '../ui.js';
 
 export default async function devices(root) {
@@ -20,6 +20,7 @@ export default async function devices(root) {
       { head: t('col.online'), cell: (d) => badge(t(`dev.${d.state ?? 'unknown'}`), d.state === 'online' ? 'ok' : d.state === 'offline' ? 'danger' : '') },
       { head: t('col.lastSeen'), cell: (d) => h('span', { title: fmtDateTime(d.lastSeen) }, d.lastSeen ? fmtRelative(d.lastSeen) : t('common.none')) },
       { head: t('col.rate'), cls: 'num', cell: (d) => t('dev.perSecond', { n: fmtNumber(d.readsPerSecond ?? 0, { maximumFractionDigits: 1 }) }) },
+      { head: t('col.clock'), cell: clockCell },
       { head: t('col.accepted'), cls: 'num', cell: (d) => fmtNumber(d.accepted ?? 0) },
       { head: t('col.rejected'), cell: (d) => {
         const entries = Object.entries(d.rejected ?? {}).filter(([, n]) => n > 0);
@@ -28,4 +29,14 @@ export default async function devices(root) {
     ], list, { testid: 'device-table', rowClass: (d) => `dev-${d.state ?? 'unknown'}` }));
   }, 5000);
   return () => r.stop();
+}
+
+/** The reader's clock as a person reads it: "快 5分0秒", flagged when it wants setting; the jumps beside. */
+function clockCell(d) {
+  if (d.clockOffsetMs === null || d.clockOffsetMs === undefined) return h('span.muted', t('common.none'));
+  const ms = d.clockOffsetMs;
+  const text = Math.abs(ms) < 1000 ? t('dev.clockOk') : t(ms > 0 ? 'dev.clockAhead' : 'dev.clockBehind', { d: fmtSpan(Math.abs(ms)) });
+  return h('span', { title: t('dev.clockHint') },
+    d.clockOffsetExceeded ? badge(`${text} · ${t('dev.clockOff')}`, 'warn') : text,
+    d.clockJumps ? h('div.muted.small', t('dev.clockJumps', { n: fmtNumber(d.clockJumps) })) : null);
 }

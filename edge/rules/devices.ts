@@ -9,6 +9,12 @@ export interface DeviceStatus {
   id: string; kind: string; format: string | null; name: string | null; gateId: string | null;
   state: 'online' | 'offline' | 'unknown'; reason: string | null; lastSeen: string | null;
   readsPerSecond: number; accepted: number; rejected: Record<string, number>; restricted: boolean;
+  /** The device's clock minus the gateway's, ms (positive: ahead); null until it has sent a time. Evidence only: decisions use the gateway's clock. */
+  clockOffsetMs: number | null;
+  /** The offset is beyond the site's `rules.maxDeviceClockOffsetSeconds`: the reader's clock wants setting. */
+  clockOffsetExceeded: boolean;
+  /** Times its clock jumped (set forward or back, a reboot to 1970) since the gateway started. */
+  clockJumps: number;
 }
 
 export class DeviceRegistry {
@@ -20,6 +26,7 @@ export class DeviceRegistry {
       this.status.set(d.id, {
         id: d.id, kind: d.kind, format: d.format ?? null, name: d.name ?? null, gateId: gate?.id ?? null,
         state: 'unknown', reason: null, lastSeen: null, readsPerSecond: 0, accepted: 0, rejected: {},
+        clockOffsetMs: null, clockOffsetExceeded: false, clockJumps: 0,
         restricted: !!gate && (ctx.isRestrictedZone(gate.innerZone) || ctx.isRestrictedZone(gate.outerZone)),
       });
     }
@@ -35,6 +42,15 @@ export class DeviceRegistry {
   }
 
   list(): DeviceStatus[] { return [...this.status.values()]; }
+
+  /** The device's measured clock offset, as the gateway last measured it. */
+  setClock(id: string, offsetMs: number | null, jumps: number): void {
+    const s = this.status.get(id);
+    if (!s) return;
+    s.clockOffsetMs = offsetMs;
+    s.clockJumps = jumps;
+    s.clockOffsetExceeded = offsetMs !== null && Math.abs(offsetMs) > this.ctx.site.rules.maxDeviceClockOffsetSeconds * 1000;
+  }
   get(id: string): DeviceStatus | undefined { return this.status.get(id); }
 
   observe(o: DeviceObservation): void {
@@ -45,6 +61,7 @@ export class DeviceRegistry {
       state: o.state, reason: o.reason, readsPerSecond: o.readsPerSecond, accepted: o.accepted, rejected: o.rejected,
       ...(o.state === 'online' ? { lastSeen: new Date(o.at).toISOString() } : {}),
     });
+    if (o.clockOffsetMs !== undefined) this.setClock(o.deviceId, o.clockOffsetMs, o.clockJumps ?? s.clockJumps);
     if (was === o.state) return;
     const causeKey = `device_offline:${o.deviceId}`;
     this.ctx.transaction(() => {

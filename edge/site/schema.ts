@@ -45,9 +45,13 @@ export const locationSchema = z.object({
 
 export const gateReaderSchema = z.object({
   deviceId: id,
+  /**
+   * The reader's antenna ports on each side of the gate. A gate may have its inner and outer
+   * antennas on different readers (each reader one side): the gate as a whole needs both sides.
+   */
   antennas: z.object({
-    inner: z.array(z.number().int().min(1).max(64)).min(1),
-    outer: z.array(z.number().int().min(1).max(64)).min(1),
+    inner: z.array(z.number().int().min(1).max(64)).default([]),
+    outer: z.array(z.number().int().min(1).max(64)).default([]),
   }).strict(),
   /** GPO ports of the gate's alarm light and buzzer on this reader. */
   gpo: z.object({ light: z.number().int().min(1), buzzer: z.number().int().min(1) }).strict().optional(),
@@ -159,7 +163,15 @@ export const siteShape = z.object({
     checkIntervalSeconds: z.number().positive().default(30),
     /** How long a two-person operation (双人) on a dualControl item waits for the second person's confirmation. */
     dualControlWindowSeconds: z.number().positive().max(86_400).default(300),
-  }).strict().default({ escortWindowSeconds: 10, overdueGraceMinutes: 1440, misplacedGraceSeconds: 300, checkIntervalSeconds: 30, dualControlWindowSeconds: 300 }),
+    /**
+     * A device whose clock is further than this from the gateway's is shown as such (/api/v1/devices,
+     * metrics, the log). Decisions are not affected: they run on the gateway's clock either way.
+     */
+    maxDeviceClockOffsetSeconds: z.number().positive().default(5),
+  }).strict().default({
+    escortWindowSeconds: 10, overdueGraceMinutes: 1440, misplacedGraceSeconds: 300, checkIntervalSeconds: 30, dualControlWindowSeconds: 300,
+    maxDeviceClockOffsetSeconds: 5,
+  }),
   portal: z.object({
     minReads: z.number().int().min(1).default(2),
     minDwellMs: z.number().int().min(0).default(150),
@@ -280,7 +292,11 @@ function checkReferences(site: z.output<z.ZodObject<any>>, ctx: z.RefinementCtx)
     zone(['gates', i, 'innerZone'], g.innerZone);
     zone(['gates', i, 'outerZone'], g.outerZone, true);
     if (g.innerZone === g.outerZone) issue(['gates', i, 'outerZone'], 'a gate joins two different zones');
+    for (const side of ['inner', 'outer'] as const) {
+      if (!g.readers.some((r) => r.antennas[side].length)) issue(['gates', i, 'readers'], `no reader has an antenna on the ${side} side: the direction cannot be told`);
+    }
     g.readers.forEach((r, j) => {
+      if (!r.antennas.inner.length && !r.antennas.outer.length) issue(['gates', i, 'readers', j, 'antennas'], 'the reader has no antenna at this gate');
       const path = ['gates', i, 'readers', j];
       const d = s.devices.find((x) => x.id === r.deviceId);
       if (!d) issue([...path, 'deviceId'], `device "${r.deviceId}" is not defined in devices[]`);

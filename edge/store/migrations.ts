@@ -352,4 +352,11 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX pending_operation_attempts_of ON pending_operation_attempts(pending_id);
   `,
+
+  // 7: a crossing's first sighting on the gateway's clock depends on the reader's offset measured at
+  // the time, so a buffer re-sent after a reconnection could map to another instant: the reader's own
+  // time of the first read is what identifies a re-sent pass (the old key still holds for older rows).
+  `
+  CREATE UNIQUE INDEX crossings_device_first_seen ON crossings(gate_id, epc, device_first_seen) WHERE device_first_seen IS NOT NULL;
+  `,
 ];

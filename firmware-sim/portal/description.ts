@@ -18,6 +18,8 @@ export interface ScenarioReader {
   heartbeatMs?: number;
   /** Zebra: FX (`peakRssi`) or ATR7000 (`rssi`). */
   zebraModel?: 'fx' | 'atr7000';
+  /** The reader's clock error, ms (negative: behind); `scenario.reader(id).clockSkewMs` jumps it later. */
+  clockSkewMs?: number;
 }
 
 export interface ScenarioGate {

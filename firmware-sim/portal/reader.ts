@@ -85,6 +85,12 @@ export interface SimReaderOptions {
   gpoPolicy?: (port: number, state: boolean) => string | undefined;
   /** Clock. Default Date.now. */
   now?: () => number;
+  /**
+   * How far the reader's own clock is from true time, ms (negative: behind). Real readers' clocks
+   * are off, drift and jump; every time stamp the reader writes carries it. Settable later as
+   * `clockSkewMs` to jump the clock. Default 0.
+   */
+  clockSkewMs?: number;
 }
 
 export interface ReaderCommandRecord {
@@ -152,6 +158,8 @@ export class SimReader extends EventEmitter<SimReaderEvents> {
   private readonly opts: SimReaderOptions;
   private readonly reporting: ReportingMode;
   private readonly now: () => number;
+  /** The reader's clock error now (see the option); set it to jump the clock. */
+  clockSkewMs: number;
   private client: MqttClient | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -172,6 +180,7 @@ export class SimReader extends EventEmitter<SimReaderEvents> {
       throw new RangeError('concatenated (}{) payloads are a Zebra behaviour; an Impinj reader reports per-read or batched');
     }
     this.now = opts.now ?? Date.now;
+    this.clockSkewMs = opts.clockSkewMs ?? 0;
     this.mac = opts.mac ?? macFor(opts.deviceId);
     this.hostname = opts.hostname ?? hostnameFor(opts.deviceId);
   }
@@ -252,8 +261,9 @@ export class SimReader extends EventEmitter<SimReaderEvents> {
     this.emit('published', topic, payload);
   }
 
-  private encodeRead(r: TagReadInput): object {
+  private encodeRead(read: TagReadInput): object {
     this.eventNum += 1;
+    const r = this.clockSkewMs ? { ...read, t: read.t + this.clockSkewMs } : read;
     if (this.format === 'zebra') {
       return zebraTagEvent(r, {
         mac: this.mac,
@@ -312,7 +322,7 @@ export class SimReader extends EventEmitter<SimReaderEvents> {
   async gpiChange(pin: number, state: 'HIGH' | 'LOW'): Promise<void> {
     if (!this.alive()) return;
     this.gpi.set(pin, state);
-    const ev = this.format === 'zebra' ? zebraGpiEvent(pin, state) : impinjGpiEvent(this.now(), this.hostname, pin, state);
+    const ev = this.format === 'zebra' ? zebraGpiEvent(pin, state) : impinjGpiEvent(this.now() + this.clockSkewMs, this.hostname, pin, state);
     this.stats.managementMessages += 1;
     await this.publish(this.topics.managementEvents, JSON.stringify(ev));
   }
@@ -320,10 +330,11 @@ export class SimReader extends EventEmitter<SimReaderEvents> {
   /** Publishes one heartbeat now. */
   async heartbeat(): Promise<void> {
     if (!this.alive()) return;
-    const t = this.now();
+    const now = this.now();
+    const t = now + this.clockSkewMs;
     const ev =
       this.format === 'zebra'
-        ? zebraHeartbeatEvent({ t, mac: this.mac, uptimeSeconds: Math.round((t - this.startedAt) / 1000), offsetMinutes: this.opts.offsetMinutes ?? 0 })
+        ? zebraHeartbeatEvent({ t, mac: this.mac, uptimeSeconds: Math.round((now - this.startedAt) / 1000), offsetMinutes: this.opts.offsetMinutes ?? 0 })
         : impinjInventoryStatusEvent(t, this.hostname, 'running');
     this.stats.managementMessages += 1;
     await this.publish(this.topics.managementEvents, JSON.stringify(ev));

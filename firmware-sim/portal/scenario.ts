@@ -113,6 +113,7 @@ export class Scenario extends EventEmitter<ScenarioEvents> {
       reporting: spec.reporting ?? 'per-read',
       heartbeatMs: spec.heartbeatMs ?? this.opts.heartbeatMs ?? 10_000,
       ...(spec.zebraModel ? { zebraModel: spec.zebraModel } : {}),
+      ...(spec.clockSkewMs ? { clockSkewMs: spec.clockSkewMs } : {}),
       ...(this.opts.reconnectPeriodMs !== undefined ? { reconnectPeriodMs: this.opts.reconnectPeriodMs } : {}),
       now: this.now,
     });

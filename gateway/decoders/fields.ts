@@ -65,6 +65,18 @@ export function deviceTime(v: unknown, name: string, receivedAt: number): Parsed
   return ms === null ? fail('bad_timestamp', `${name} ${describeValue(v)} is not a time with a zone after 1970`) : ok(ms);
 }
 
+/** Did the device say when? When it did not, the receive time that stands in is already the gateway's. */
+export const saysTime = (v: unknown): boolean => v !== undefined && v !== null;
+
+/**
+ * A heartbeat's own time stamp, when it carries a readable one: a clock sample for a reader that
+ * reads no tags. Never a reason to refuse a heartbeat, whose schema no vendor publishes.
+ */
+export function heartbeatTime(v: unknown): { deviceTime?: number } {
+  const ms = typeof v === 'string' ? parseIsoMs(v) : null;
+  return ms === null ? {} : { deviceTime: ms };
+}
+
 // Date-time with a zone: `Z`, `+08:00` or Zebra's `+0000`; a fraction of any length up to nine
 // digits (Impinj sends nanoseconds). A time without a zone is refused: which zone the reader
 // meant is a guess, and eight hours is the difference between a crossing and an alarm.

@@ -2,7 +2,7 @@
 // <eventType>Event: {...}}`. One event per MQTT message, a JSON array from the webhook, NDJSON
 // from the HTTP stream; the framing is payload.ts's concern, so all three arrive here alike.
 import type { TagObservation } from '../../edge/observations.ts';
-import { antennaPort, deviceTime, epcFromBase64, epcFromHex, rssiDbm } from './fields.ts';
+import { antennaPort, deviceTime, epcFromBase64, epcFromHex, heartbeatTime, rssiDbm, saysTime } from './fields.ts';
 import { type JsonObject, describeValue, field, forEachEvent, isObject } from './payload.ts';
 import { type DecodeContext, type DecodeResult, type Payload, emptyResult, reject, skip } from './result.ts';
 
@@ -27,7 +27,7 @@ export function decodeImpinjManagement(payload: Payload, ctx: DecodeContext): De
   const result = emptyResult();
   forEachEvent(payload, ctx, result, (event, where) => {
     if (kindOf(event) === 'gpi') gpi(event, where, ctx, result);
-    else result.management.push({ type: 'heartbeat', deviceId: ctx.deviceId, receivedAt: ctx.receivedAt, body: event });
+    else result.management.push({ type: 'heartbeat', deviceId: ctx.deviceId, receivedAt: ctx.receivedAt, body: event, ...heartbeatTime(field(event, 'timestamp')) });
   });
   return result;
 }
@@ -76,6 +76,7 @@ function tag(event: JsonObject, where: string, ctx: DecodeContext, result: Decod
     receivedAt: ctx.receivedAt,
     // The IoT interface reports each read on its own.
     reads: 1,
+    ...(saysTime(seen) || saysTime(field(event, 'timestamp')) ? {} : { gatewayTime: ctx.receivedAt }),
   };
   result.tags.push(observation);
 }
@@ -94,5 +95,8 @@ function gpi(event: JsonObject, where: string, ctx: DecodeContext, result: Decod
   if (state === null) return reject(result, 'bad_gpi', `${where}: transition is ${describeValue(transition)}`);
   const time = deviceTime(field(event, 'timestamp'), 'timestamp', ctx.receivedAt);
   if (!time.ok) return reject(result, time.reason, `${where}: ${time.detail}`);
-  result.management.push({ type: 'gpi', deviceId: ctx.deviceId, pin, state, deviceTime: time.value, receivedAt: ctx.receivedAt });
+  result.management.push({
+    type: 'gpi', deviceId: ctx.deviceId, pin, state, deviceTime: time.value, receivedAt: ctx.receivedAt,
+    ...(saysTime(field(event, 'timestamp')) ? {} : { gatewayTime: ctx.receivedAt }),
+  });
 }

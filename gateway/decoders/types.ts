@@ -8,6 +8,8 @@ export interface GpiEvent {
   state: 'high' | 'low';
   deviceTime: number;
   receivedAt: number;
+  /** On the gateway's clock: the device time mapped by the device's offset, or the receive time when the device said no time. */
+  gatewayTime?: number;
 }
 
 export interface HeartbeatEvent {
@@ -16,6 +18,8 @@ export interface HeartbeatEvent {
   receivedAt: number;
   /** Whatever the reader sent, kept opaque: no heartbeat schema is public. */
   body: unknown;
+  /** The heartbeat's own time stamp when it has a readable one: a sample of the reader's clock. */
+  deviceTime?: number;
 }
 
 export interface CommandResponse {

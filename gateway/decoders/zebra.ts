@@ -2,7 +2,7 @@
 // reader's mode in `type` and the read in `data`; management events are GPI edges, heartbeats of
 // no public schema, and responses to the gateway's commands.
 import type { TagObservation } from '../../edge/observations.ts';
-import { antennaPort, deviceTime, epcFromHex, rssiDbm } from './fields.ts';
+import { antennaPort, deviceTime, epcFromHex, heartbeatTime, rssiDbm, saysTime } from './fields.ts';
 import { type JsonObject, describeValue, field, forEachEvent, isObject } from './payload.ts';
 import { type DecodeContext, type DecodeResult, type Payload, emptyResult, reject, skip } from './result.ts';
 
@@ -37,7 +37,7 @@ export function decodeZebraManagement(payload: Payload, ctx: DecodeContext): Dec
     const type = field(event, 'type');
     if (typeof type === 'string' && type.toUpperCase() === 'GPI') gpi(event, where, ctx, result);
     else if (field(event, 'response') !== undefined && field(event, 'command') !== undefined) response(event, where, ctx, result);
-    else result.management.push({ type: 'heartbeat', deviceId: ctx.deviceId, receivedAt: ctx.receivedAt, body: event });
+    else result.management.push({ type: 'heartbeat', deviceId: ctx.deviceId, receivedAt: ctx.receivedAt, body: event, ...heartbeatTime(field(event, 'timestamp')) });
   });
   return result;
 }
@@ -75,6 +75,7 @@ function tag(event: JsonObject, where: string, ctx: DecodeContext, result: Decod
     deviceTime: time.value,
     receivedAt: ctx.receivedAt,
     reads,
+    ...(saysTime(field(event, 'timestamp')) ? {} : { gatewayTime: ctx.receivedAt }),
   };
   result.tags.push(observation);
 }
@@ -102,6 +103,7 @@ function gpi(event: JsonObject, where: string, ctx: DecodeContext, result: Decod
   result.management.push({
     type: 'gpi', deviceId: ctx.deviceId, pin, state: level === 'HIGH' ? 'high' : 'low',
     deviceTime: time.value, receivedAt: ctx.receivedAt,
+    ...(saysTime(field(event, 'timestamp')) ? {} : { gatewayTime: ctx.receivedAt }),
   });
 }
 

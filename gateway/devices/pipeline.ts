@@ -1,6 +1,7 @@
 // From MQTT messages to custody decisions: each reader's payload goes through its format's pure
-// decoder, tag reads into the gate's portal, closed tracks into the edge's gate decider. Counts
-// what it accepts and refuses per device, and reports liveness to the edge as observations.
+// decoder, its device times are mapped onto the gateway's clock by the reader's measured offset
+// (./clock.ts), tag reads go into the gate's portal, closed tracks into the edge's gate decider.
+// Counts what it accepts and refuses per device, and reports liveness to the edge as observations.
 import type { Logger } from '../log.ts';
 import type { DeviceLink, DeviceMessage } from '../mqtt/index.ts';
 import { decoderFor, type DecodeResult } from '../decoders/index.ts';
@@ -9,6 +10,7 @@ import type { Site } from '../../edge/site/schema.ts';
 import type { GateDecider } from '../../edge/rules/crossings.ts';
 import type { DeviceRegistry } from '../../edge/rules/devices.ts';
 import { crossingObservation, deviceObservation } from '../../edge/observations.ts';
+import { DeviceClocks } from './clock.ts';
 
 interface Liveness { lastHeard: number; online: boolean; accepted: number; rejected: Record<string, number>; reads: ReadRate }
 
@@ -32,8 +34,17 @@ class ReadRate {
   }
 }
 
+/** A reader quiet this long has sent its burst; reads wait at most HOLD_MAX_MS (below the portal's close time). */
+const HOLD_SETTLE_MS = 100;
+const HOLD_MAX_MS = 600;
+
 export class DevicePipeline {
   readonly portals: Portals;
+  readonly clocks = new DeviceClocks();
+  /** Each reader's reads waiting to be placed on the gateway's clock (see `hold`). */
+  private readonly held = new Map<string, { since: number; last: number; results: DecodeResult[] }>();
+  /** Devices whose clock offset was last seen beyond the site's span: logged once each way. */
+  private readonly clockOff = new Set<string>();
   private readonly live = new Map<string, Liveness>();
   private readonly devicesById: Map<string, Site['devices'][number]>;
   private timer: NodeJS.Timeout | null = null;
@@ -55,7 +66,10 @@ export class DevicePipeline {
   start(): void {
     const onMessage = this.link.onMessage((m) => this.handle(m)) as unknown;
     const onState = this.link.onDeviceState((id, state, at) => {
-      if (state === 'connected') this.heard(id, at, 'connect');
+      if (state === 'connected') {
+        this.clocks.of(id).connected(at);
+        this.heard(id, at, 'connect');
+      }
       else this.report(id, 'offline', state === 'will' ? 'will' : 'disconnect', at);
     }) as unknown;
     for (const off of [onMessage, onState]) if (typeof off === 'function') this.offs.push(off as () => void);
@@ -80,6 +94,11 @@ export class DevicePipeline {
   }
 
   tick(now: number): void {
+    try {
+      this.release(now);
+    } catch (e) {
+      this.logger.error({ err: e }, 'placing reads on the gateway\'s clock failed');
+    }
     // The decider records a decision that throws as `failed`; what is caught here is the portal or a
     // crossing it could not express, and one bad crossing must not take the rest of the tick with it.
     try {
@@ -125,12 +144,78 @@ export class DevicePipeline {
     }
     if (r.tags.length || r.management.length) this.heard(m.deviceId, m.receivedAt, r.tags.length ? 'reads' : 'heartbeat');
     l.reads.add(m.receivedAt, r.tags.length);
-    for (const t of r.tags) this.portals.ingest(t);
+    this.sampleClock(m.deviceId, m.receivedAt, r);
+    if (r.tags.length || r.management.some((e) => e.type === 'gpi')) this.hold(m.deviceId, m.receivedAt, r);
     for (const e of r.management) {
-      if (e.type === 'gpi') this.portals.ingestGpi(e);
       if (e.type === 'response') {
         this.onResponse?.(m.deviceId, { command: e.command, commandId: e.commandId, ok: e.ok, error: e.error });
       }
+    }
+  }
+
+  /** The message's newest device time is one sample of the reader's clock (its heartbeats' too). */
+  private sampleClock(deviceId: string, receivedAt: number, r: DecodeResult): void {
+    let newest = -Infinity;
+    for (const t of r.tags) if (t.gatewayTime === undefined && t.deviceTime > newest) newest = t.deviceTime;
+    for (const e of r.management) {
+      if (e.type === 'gpi' && e.gatewayTime === undefined && e.deviceTime > newest) newest = e.deviceTime;
+      if (e.type === 'heartbeat' && e.deviceTime !== undefined && e.deviceTime > newest) newest = e.deviceTime;
+    }
+    if (newest === -Infinity) return;
+    const clock = this.clocks.of(deviceId);
+    const before = clock.state().offsetMs;
+    if (clock.sample(newest, receivedAt)) {
+      this.logger.warn({ deviceId, offsetMsBefore: before, offsetMs: clock.state().offsetMs }, 'device clock jumped: its times are mapped by the new offset');
+    }
+    this.checkClockSpan(deviceId, clock.state().offsetMs);
+  }
+
+  /**
+   * Reads and photo-eye edges wait until their reader has been quiet for a moment (HOLD_SETTLE_MS,
+   * at most HOLD_MAX_MS) before they are placed on the gateway's clock and go into the portal.
+   * A reader that sends a whole pass at once, in many messages, is then mapped by one offset, the
+   * one its newest read gives: mapped one message at a time, its first (oldest) reads would be
+   * taken as late, not old, and the pass squeezed into an instant with no direction.
+   */
+  private hold(deviceId: string, receivedAt: number, r: DecodeResult): void {
+    const h = this.held.get(deviceId);
+    if (h) {
+      h.last = receivedAt;
+      h.results.push(r);
+    } else {
+      this.held.set(deviceId, { since: receivedAt, last: receivedAt, results: [r] });
+    }
+  }
+
+  private release(now: number): void {
+    for (const [deviceId, h] of this.held) {
+      if (now - h.last < HOLD_SETTLE_MS && now - h.since < HOLD_MAX_MS) continue;
+      this.held.delete(deviceId);
+      const clock = this.clocks.of(deviceId);
+      for (const r of h.results) {
+        for (const t of r.tags) {
+          t.gatewayTime ??= clock.map(t.deviceTime);
+          this.portals.ingest(t);
+        }
+        for (const e of r.management) {
+          if (e.type !== 'gpi') continue;
+          e.gatewayTime ??= clock.map(e.deviceTime);
+          this.portals.ingestGpi(e);
+        }
+      }
+    }
+  }
+
+  private checkClockSpan(deviceId: string, offsetMs: number | null): void {
+    const limitMs = this.site.rules.maxDeviceClockOffsetSeconds * 1000;
+    const off = offsetMs !== null && Math.abs(offsetMs) > limitMs;
+    if (off === this.clockOff.has(deviceId)) return;
+    if (off) {
+      this.clockOff.add(deviceId);
+      this.logger.warn({ deviceId, offsetMs, limitMs }, 'device clock is off: decisions use the gateway\'s clock; set the reader\'s time (NTP)');
+    } else {
+      this.clockOff.delete(deviceId);
+      this.logger.info({ deviceId, offsetMs }, 'device clock is back within its span');
     }
   }
 
@@ -152,10 +237,11 @@ export class DevicePipeline {
       if (!l.online && this.devices.get(id)?.state === 'offline') return;
       l.online = false;
     }
+    const clock = this.clocks.state(id);
     try {
       this.devices.observe(deviceObservation.parse({
         type: 'device', deviceId: id, state, reason, at, accepted: l.accepted, rejected: { ...l.rejected },
-        readsPerSecond: l.reads.perSecond(at),
+        readsPerSecond: l.reads.perSecond(at), clockOffsetMs: clock.offsetMs === null ? null : Math.round(clock.offsetMs), clockJumps: clock.jumps,
       }));
     } catch (e) {
       this.logger.error({ err: e, deviceId: id }, 'recording the device state failed');
@@ -172,6 +258,8 @@ export class DevicePipeline {
       s.rejected = { ...l.rejected, ...this.linkRefusals(id) };
       s.readsPerSecond = l.reads.perSecond(now);
       if (l.online) s.lastSeen = new Date(l.lastHeard).toISOString();
+      const clock = this.clocks.state(id);
+      this.devices.setClock(id, clock.offsetMs === null ? null : Math.round(clock.offsetMs), clock.jumps);
     }
   }
 

@@ -1,6 +1,9 @@
 // One gate's portal: tag reads and photo-eye edges in, crossings out. Pure and clock-injected:
 // nothing here reads the clock or sets a timer; the caller feeds observations and calls
-// `tick(now)` (gateway time, the same clock as `receivedAt`) as often as it likes.
+// `tick(now)` (gateway time, the same clock as `receivedAt`) as often as it likes. Reads and
+// photo-eye edges are placed by `gatewayTime` (their device time mapped by the gateway onto its
+// own clock, so that a gate's two readers with different clocks still agree) and by their device
+// time when no mapping was made; the readers' own times ride along as evidence.
 import type { CrossingObservation, TagObservation } from '../../edge/observations.ts';
 import type { Gate } from '../../edge/site/schema.ts';
 import type { GpiEvent } from '../decoders/types.ts';
@@ -97,7 +100,7 @@ export class Portal {
       return;
     }
     const { closeAfterMs } = this.options;
-    const t = tag.deviceTime;
+    const t = tag.gatewayTime ?? tag.deviceTime;
     const reads = tag.reads ?? 1;
 
     const resident = this.residentTags.get(tag.epc);
@@ -108,7 +111,7 @@ export class Portal {
         this.counters.reads++;
         return;
       }
-      // Unseen (by device time) for longer than closeAfterMs: the stay is over, this is a new pass.
+      // Unseen (by read time) for longer than closeAfterMs: the stay is over, this is a new pass.
       this.residentTags.delete(tag.epc);
       this.counters.residentsLeft++;
     }
@@ -133,11 +136,12 @@ export class Portal {
         return;
       }
       if (this.tracks.size >= this.options.maxTracks) this.evictStalest(tag.receivedAt);
-      track = new Track(tag.epc, t, tag.receivedAt, this.options.maxBins);
+      track = new Track(tag.epc, t, tag.receivedAt, this.options.maxBins, tag.deviceTime);
       this.tracks.set(tag.epc, track);
       this.counters.tracksOpened++;
     }
-    track.add(side, t, tag.rssi, reads, tag.receivedAt);
+    track.add(side, t, tag.rssi, reads, tag.receivedAt, tag.deviceTime);
+    if (tag.gatewayTime !== undefined) track.mapped = true;
     this.counters.reads++;
 
     if (track.dwellMs >= this.options.residentAfterMs) {
@@ -154,7 +158,7 @@ export class Portal {
       return;
     }
     if (e.state === 'low') {
-      this.eyes.add({ side, t: e.deviceTime });
+      this.eyes.add({ side, t: e.gatewayTime ?? e.deviceTime });
       this.counters.gpi.breaks++;
     } else {
       this.counters.gpi.restores++;
@@ -276,6 +280,7 @@ export class Portal {
         confidence: decision.confidence,
         firstSeen: track.firstSeen,
         lastSeen: track.lastSeen,
+        ...(track.mapped ? { deviceFirstSeen: track.deviceFirstSeen, deviceLastSeen: track.deviceLastSeen } : {}),
         readCount: track.reads,
       },
     };

@@ -65,7 +65,7 @@ export function merge(into: SideStats, s: SideStats): void {
 const INITIAL_BIN_MS = 50;
 
 export class Track {
-  /** Device time (epoch ms) that relative times count from: the first read to arrive. */
+  /** Time (epoch ms, the gateway's clock once mapped) that relative times count from: the first read to arrive. */
   readonly origin: number;
   readonly sides: Record<Side, SideStats> = { outer: emptyStats(), inner: emptyStats() };
   /** The profile: bin index → what each side saw in it. At most maxBins bins: when more would be
@@ -74,15 +74,28 @@ export class Track {
   binMs = INITIAL_BIN_MS;
   firstReceivedAt: number;
   lastReceivedAt: number;
+  /**
+   * The readers' own times of the first and the last read, as evidence beside the mapped ones
+   * (with two readers at one gate, each is the time of the reader that made that read).
+   */
+  deviceFirstSeen: number;
+  deviceLastSeen: number;
+  /** Whether the reads came mapped onto the gateway's clock (then the device times are evidence of their own). */
+  mapped = false;
 
-  constructor(readonly epc: string, deviceTime: number, receivedAt: number, private readonly maxBins: number) {
-    this.origin = deviceTime;
+  constructor(readonly epc: string, time: number, receivedAt: number, private readonly maxBins: number, deviceTime = time) {
+    this.origin = time;
     this.firstReceivedAt = receivedAt;
     this.lastReceivedAt = receivedAt;
+    this.deviceFirstSeen = deviceTime;
+    this.deviceLastSeen = deviceTime;
   }
 
-  add(side: Side, deviceTime: number, rssi: number | null, reads: number, receivedAt: number): void {
-    const t = deviceTime - this.origin;
+  /** One report: `time` orders it in the track (the gateway's clock once mapped); `deviceTime` is the reader's own, kept as evidence. */
+  add(side: Side, time: number, rssi: number | null, reads: number, receivedAt: number, deviceTime = time): void {
+    const t = time - this.origin;
+    if (this.reads === 0 || t < this.relFirst) this.deviceFirstSeen = deviceTime;
+    if (this.reads === 0 || t > this.relLast) this.deviceLastSeen = deviceTime;
     add(this.sides[side], t, rssi, reads);
     const index = Math.floor(t / this.binMs);
     let bin = this.bins.get(index);
@@ -118,13 +131,16 @@ export class Track {
     return this.sides.outer.reads + this.sides.inner.reads;
   }
 
-  /** First and last read, device time (epoch ms). */
+  private get relFirst(): number { return Math.min(this.sides.outer.minT, this.sides.inner.minT); }
+  private get relLast(): number { return Math.max(this.sides.outer.maxT, this.sides.inner.maxT); }
+
+  /** First and last read (epoch ms), on the clock the reads were added with. */
   get firstSeen(): number {
-    return this.origin + Math.min(this.sides.outer.minT, this.sides.inner.minT);
+    return this.origin + this.relFirst;
   }
 
   get lastSeen(): number {
-    return this.origin + Math.max(this.sides.outer.maxT, this.sides.inner.maxT);
+    return this.origin + this.relLast;
   }
 
   get dwellMs(): number {

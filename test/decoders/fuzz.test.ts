@@ -133,8 +133,8 @@ function nextPayload(rng: Rng): Payload {
 }
 
 const managementEvent = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('gpi'), deviceId: z.string().min(1), pin: z.number().int().nonnegative(), state: z.enum(['high', 'low']), deviceTime: z.number().int().nonnegative(), receivedAt: z.number() }).strict(),
-  z.object({ type: z.literal('heartbeat'), deviceId: z.string().min(1), receivedAt: z.number(), body: z.record(z.string(), z.unknown()) }).strict(),
+  z.object({ type: z.literal('gpi'), deviceId: z.string().min(1), pin: z.number().int().nonnegative(), state: z.enum(['high', 'low']), deviceTime: z.number().int().nonnegative(), receivedAt: z.number(), gatewayTime: z.number().int().nonnegative().optional() }).strict(),
+  z.object({ type: z.literal('heartbeat'), deviceId: z.string().min(1), receivedAt: z.number(), body: z.record(z.string(), z.unknown()), deviceTime: z.number().int().nonnegative().optional() }).strict(),
   z.object({ type: z.literal('response'), deviceId: z.string().min(1), command: z.string(), commandId: z.string(), ok: z.boolean(), error: z.string().optional(), receivedAt: z.number() }).strict(),
 ]);
 

@@ -119,6 +119,7 @@ describe('Impinj other events', () => {
     const status = { timestamp: '2021-02-02T18:39:30Z', eventType: 'inventoryStatus', inventoryStatusEvent: { inventoryStatus: 'idle' } };
     const res = decodeImpinjManagement(json([gpi(1, 'high-to-low'), status]), ctx);
     expect(res.management.map((m) => m.type)).toEqual(['gpi', 'heartbeat']);
-    expect(res.management[1]).toEqual({ type: 'heartbeat', deviceId: ctx.deviceId, receivedAt: ctx.receivedAt, body: status });
+    // Its time stamp is a sample of the reader's clock even when no tag is read.
+    expect(res.management[1]).toEqual({ type: 'heartbeat', deviceId: ctx.deviceId, receivedAt: ctx.receivedAt, body: status, deviceTime: Date.parse('2021-02-02T18:39:30Z') });
   });
 });

@@ -106,7 +106,8 @@ describe('Zebra management events', () => {
     const res = decodeZebraManagement(`{"type":"GPI","pin":1,"state":"HIGH"}{"type":"GPI","pin":1,"state":"LOW","timestamp":"2025-01-01T12:00:00.900+0000"}`, ctx);
     expect(res.rejected).toEqual([]);
     expect(res.management).toEqual([
-      { type: 'gpi', deviceId: ctx.deviceId, pin: 1, state: 'high', deviceTime: ctx.receivedAt, receivedAt: ctx.receivedAt },
+      // The receive time standing in is already on the gateway's clock: not to be mapped again.
+      { type: 'gpi', deviceId: ctx.deviceId, pin: 1, state: 'high', deviceTime: ctx.receivedAt, receivedAt: ctx.receivedAt, gatewayTime: ctx.receivedAt },
       { type: 'gpi', deviceId: ctx.deviceId, pin: 1, state: 'low', deviceTime: Date.parse('2025-01-01T12:00:00.900Z'), receivedAt: ctx.receivedAt },
     ]);
   });
@@ -132,9 +133,12 @@ describe('Zebra management events', () => {
   it('keeps any other management event as a heartbeat with its body untouched', () => {
     const body = { type: 'heartbeat', timestamp: '2025-01-01T12:00:00+0000', data: { temperature: 41, cpu: { system: 12 } } };
     expect(decodeZebraManagement(json(body), ctx).management).toEqual([
-      { type: 'heartbeat', deviceId: ctx.deviceId, receivedAt: ctx.receivedAt, body },
+      { type: 'heartbeat', deviceId: ctx.deviceId, receivedAt: ctx.receivedAt, body, deviceTime: Date.parse('2025-01-01T12:00:00Z') },
     ]);
-    expect(decodeZebraManagement(json({ type: 'ERROR', component: 'radio' }), ctx).management[0]?.type).toBe('heartbeat');
+    // Without a readable time stamp it is liveness only, never refused.
+    expect(decodeZebraManagement(json({ type: 'ERROR', component: 'radio', timestamp: 'soon' }), ctx).management).toEqual([
+      { type: 'heartbeat', deviceId: ctx.deviceId, receivedAt: ctx.receivedAt, body: { type: 'ERROR', component: 'radio', timestamp: 'soon' } },
+    ]);
   });
 
   it('decodes command responses, success and failure', () => {

@@ -82,8 +82,11 @@ describe('storage rules and final states', () => {
     expect(await call('operator', 'POST', `/items/${blood}/putaway`, { orderId: order.id, locationId: 'CD-01' })).toMatchObject({ status: 200, body: { item: { zoneId: 'cold', locationId: 'CD-01' } } });
 
     // Cash may stand in the display room on its way (a transit zone), and the commission's zone holds any category.
+    // Cash is two-person (双人): the operator asks, the supervisor confirms, and the rule holds at both steps.
     const { ids: [notes] } = intake(custody.ctx, { category: 'cash', to: null });
-    expect(await call('operator', 'POST', `/items/${notes}/putaway`, { orderId: issue(custody.ctx, { kind: 'putaway', itemIds: [notes] }).id, locationId: 'DP-01' })).toMatchObject({ status: 200 });
+    const asked = await call('operator', 'POST', `/items/${notes}/putaway`, { orderId: issue(custody.ctx, { kind: 'putaway', itemIds: [notes] }).id, locationId: 'DP-01' });
+    expect(asked).toMatchObject({ status: 202 });
+    expect(await call('supervisor', 'POST', `/confirmations/${asked.body.pending.id}/confirm`)).toMatchObject({ status: 200, body: { item: { zoneId: 'display' } } });
     const { ids: [ledgerCash] } = intake(custody.ctx, { category: 'cash', restricted: true, to: 'RS-01' });
     expect(custody.db.prepare('SELECT zone_id FROM items WHERE id = ?').get(ledgerCash)).toEqual({ zone_id: 'restricted' });
     // A category that names no kinds may be kept in any storage zone.
@@ -184,6 +187,7 @@ describe('storage rules and final states', () => {
     const db = new Database(path.join(dir, DB_FILE));
     db.exec(`UPDATE items SET zone_id = 'general', location_id = 'GN-01' WHERE id = '${a}';
       ALTER TABLE orders DROP COLUMN disposal_method; ALTER TABLE orders DROP COLUMN decision_ref; ALTER TABLE orders DROP COLUMN decided_by;
+      DROP TABLE pending_operation_attempts; DROP TABLE pending_operations; DROP INDEX crossings_device_first_seen;
       PRAGMA user_version = 4;`);
     expect(db.prepare(`SELECT sum(n) AS n FROM item_counts WHERE zone_id = 'general' AND state = 'disposed'`).get()).toEqual({ n: 1 });
     db.close();
