@@ -96,6 +96,8 @@ const D = {
     'dev.title': '读写器与传感器', 'dev.unavailable': '设备状态尚未提供。', 'dev.online': '在线', 'dev.offline': '离线', 'dev.unknown': '未知',
     'dev.perSecond': '{n} 次/秒', 'dev.summary': '{online}/{n} 台在线',
     'col.clock': '设备时钟', 'dev.clockAhead': '快 {d}', 'dev.clockBehind': '慢 {d}', 'dev.clockOk': '准确', 'dev.clockOff': '需校时',
+    'dev.ignoredAntenna': '未配置天线的读数 {n}', 'dev.ignoredAntennaHint': '该读写器在站点文件未列出的天线上读到的标签，门禁不予计入：检查天线接线或站点配置。',
+    'dev.ignoredLate': '迟到读数 {n}', 'dev.ignoredLateHint': '到达时该次通行已判定的读数，不再计入。',
     'dev.clockJumps': '跳变 {n} 次', 'dev.clockHint': '与网关时钟之差（含网络延迟）。判定一律以网关时钟为准，设备时间仅作记录。',
     'kind.rfid_reader': 'RFID 读写器', 'kind.shelf_sensor': '货架传感器', 'kind.env_monitor': '环境监测仪',
     // placeholders
@@ -176,6 +178,8 @@ const D = {
     'dev.title': 'Readers and sensors', 'dev.unavailable': 'Device states are not available yet.', 'dev.online': 'Online', 'dev.offline': 'Offline', 'dev.unknown': 'Unknown',
     'dev.perSecond': '{n}/s', 'dev.summary': '{online} of {n} online',
     'col.clock': 'Device clock', 'dev.clockAhead': '{d} ahead', 'dev.clockBehind': '{d} behind', 'dev.clockOk': 'on time', 'dev.clockOff': 'needs setting',
+    'dev.ignoredAntenna': 'reads on unmapped antennas: {n}', 'dev.ignoredAntennaHint': 'Tags this reader saw on an antenna the site file does not list; the gate leaves them out. Check the antenna cabling or the site file.',
+    'dev.ignoredLate': 'late reads: {n}', 'dev.ignoredLateHint': 'Reads that arrived after their pass was decided; left out.',
     'dev.clockJumps': 'jumped {n}×', 'dev.clockHint': 'Difference from the gateway\'s clock (network delay included). Decisions always use the gateway\'s clock; device times are kept as evidence.',
     'kind.rfid_reader': 'RFID reader', 'kind.shelf_sensor': 'Shelf sensor', 'kind.env_monitor': 'Environment monitor',
     'env.title': 'Environment', 'env.note': 'Temperature and humidity per zone arrive with the environment feature; the charts already show each zone\'s limits.', 'env.temperature': 'Temperature',
@@ -254,7 +258,9 @@ export function fmtRelative(iso, now = Date.now()) {
 }
 /** A short span (a clock's error): its two largest units of days, hours, minutes and seconds, in the user's locale. */
 export function fmtSpan(ms) {
-  const parts = [[Math.floor(ms / 86400000), 'day'], [Math.floor(ms / 3600000) % 24, 'hour'], [Math.floor(ms / 60000) % 60, 'minute'], [Math.round(ms / 1000) % 60, 'second']];
+  // Rounded to the second before it is split, so that 4 min 59.99 s reads as 5 min, not 4.
+  const s = Math.round(ms / 1000);
+  const parts = [[Math.floor(s / 86400), 'day'], [Math.floor(s / 3600) % 24, 'hour'], [Math.floor(s / 60) % 60, 'minute'], [s % 60, 'second']];
   const first = parts.findIndex(([n]) => n > 0);
   const unit = (n, u) => new Intl.NumberFormat(locale(), { style: 'unit', unit: u, unitDisplay: 'short' }).format(n);
   return parts.slice(Math.max(first, 0), Math.max(first, 0) + 2).filter(([n], i) => i === 0 || n > 0).map(([n, u]) => unit(n, u)).join(' ');

@@ -21,11 +21,12 @@ export const sevBadge = (sev) => badge(label('sev', sev), sev === 'critical' ? '
  * A table: columns [{ head, cell(row) → node|string, cls? }]. Wrapped in a scroller so that wide
  * tables scroll on a tablet instead of squeezing.
  */
+/** A table; on a phone each row stacks into a card whose cells carry their column's name (data-label, see styles.css). */
 export function table(columns, rows, { onRow, rowClass, testid } = {}) {
   return h('div.table-wrap', h('table', { 'data-testid': testid },
     h('thead', h('tr', columns.map((c) => h('th', { class: c.cls }, c.head)))),
     h('tbody', rows.map((r) => {
-      const tr = h('tr', { class: [rowClass?.(r), onRow ? 'clickable' : ''].filter(Boolean).join(' ') }, columns.map((c) => h('td', { class: c.cls }, c.cell(r))));
+      const tr = h('tr', { class: [rowClass?.(r), onRow ? 'clickable' : ''].filter(Boolean).join(' ') }, columns.map((c) => h('td', { class: c.cls, 'data-label': typeof c.head === 'string' ? c.head : '' }, c.cell(r))));
       if (onRow) { tr.tabIndex = 0; tr.addEventListener('click', () => onRow(r)); tr.addEventListener('keydown', (e) => { if (e.key === 'Enter') onRow(r); }); }
       return tr;
     }))));

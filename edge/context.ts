@@ -3,7 +3,7 @@
 import type { Db } from './store/db.ts';
 import type { Ledger, LedgerTx } from './ledger/ledger.ts';
 import type { Site, Zone, Gate } from './site/schema.ts';
-import { CustodyBus } from './bus.ts';
+import type { CustodyBus } from './bus.ts';
 
 export interface Clock { now(): number }
 export const systemClock: Clock = { now: () => Date.now() };
@@ -13,14 +13,15 @@ export class CustodyContext {
   readonly gates: Map<string, Gate>;
   readonly restrictedZones: Set<string>;
   readonly dualControl: Set<string>;
-  readonly bus = new CustodyBus();
+  /** The ledger's bus: committed events, alarms, decided crossings and device changes are heard here. */
+  readonly bus: CustodyBus;
 
   constructor(readonly db: Db, readonly ledger: Ledger, readonly site: Site, readonly clock: Clock = systemClock) {
     this.zones = new Map(site.zones.map((z) => [z.id, z]));
     this.gates = new Map(site.gates.map((g) => [g.id, g]));
     this.restrictedZones = new Set(site.zones.filter((z) => z.kind === 'restricted').map((z) => z.id));
     this.dualControl = new Set(site.categories.filter((c) => c.dualControl).map((c) => c.id));
-    ledger.onCommitted((e) => this.bus.emit('event', e));
+    this.bus = ledger.bus;
   }
 
   private hooks: (() => void)[] | null = null;

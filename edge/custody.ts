@@ -1,5 +1,8 @@
-// The custody core as one object: opens the store, mirrors the site, builds the ledger, and runs
-// the clock-driven rules. The gateway process and the tests both start it through here.
+// The custody core as one object: opens the store, mirrors the site, builds the ledger, runs the
+// clock-driven rules, and is the edge's one way in: `observe(o)` takes every observation the
+// gateway makes (gate crossings, gate and device reports; shelf and environment as their rules
+// land), checks it against its schema and hands it to its rule module. The gateway process and the
+// tests both start it through here.
 import type { Site } from './site/schema.ts';
 import { openStore, type Db } from './store/db.ts';
 import { syncSite } from './site/sync.ts';
@@ -11,27 +14,54 @@ import { checkOverdue } from './rules/overdue.ts';
 import { refreshOrderStates } from './orders/order.ts';
 import { checkExpiredManifests } from './rules/manifest.ts';
 import { expirePendingOperations } from './lifecycle/dual-control.ts';
+import { GateDecider } from './rules/crossings.ts';
+import { DeviceRegistry } from './rules/devices.ts';
+import { GateBoard } from './rules/gates.ts';
+import { observation, type Observation } from './observations.ts';
+import { CustodyBus } from './bus.ts';
+import { stderrLog, type EdgeLog } from './log.ts';
 
 export interface CustodyOptions {
   site: Site;
   dataDir: string;
   siteKey: Buffer;
   clock?: Clock;
+  /** Where the edge logs what it refuses and a listener's failure; JSON lines on stderr without one. */
+  log?: EdgeLog;
 }
+
+/** What became of an observation: taken by its rule, or refused with a reason (counted, logged). */
+export type ObserveOutcome = { ok: true } | { ok: false; reason: ObserveRefusal; detail: string };
+export type ObserveRefusal = 'invalid' | 'unknown_gate' | 'unknown_device' | 'no_rule';
+
+/** Kinds the gateway may already produce but no rule decides yet (shelves, environment): refused as `no_rule`, counted. */
+const NO_RULE_YET: readonly Observation['type'][] = ['tag', 'shelf', 'env'];
 
 export class Custody {
   readonly db: Db;
   readonly ctx: CustodyContext;
+  /** Gate crossings: decided at once, or after their escort window (ticked on the edge's clock). */
+  readonly decider: GateDecider;
+  readonly devices: DeviceRegistry;
+  readonly gates: GateBoard;
+  /** Observations refused since start, by kind and reason (`crossing:invalid`), for the metrics. */
+  readonly refused = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
+  private gateTimer: NodeJS.Timeout | null = null;
+  private readonly log: EdgeLog;
 
   constructor(private readonly opts: CustodyOptions) {
     this.db = openStore(opts.dataDir);
     try {
       syncSite(this.db, opts.site);
       const clock = opts.clock ?? systemClock;
-      const ledger = new Ledger(this.db, opts.site.site.id, opts.siteKey, opts.dataDir, () => clock.now());
+      this.log = opts.log ?? stderrLog;
+      const ledger = new Ledger(this.db, opts.site.site.id, opts.siteKey, opts.dataDir, () => clock.now(), new CustodyBus(this.log));
       splitChainsIfPending(this.db, ledger, new Date(clock.now()).toISOString());
       this.ctx = new CustodyContext(this.db, ledger, opts.site, clock);
+      this.decider = new GateDecider(this.ctx);
+      this.devices = new DeviceRegistry(this.ctx);
+      this.gates = new GateBoard(this.ctx);
     } catch (e) {
       this.db.close();
       throw e;
@@ -45,6 +75,45 @@ export class Custody {
   get siteKey(): Buffer { return this.opts.siteKey; }
   get dataDir(): string { return this.opts.dataDir; }
 
+  /**
+   * The edge's one way in. Never throws: what it cannot take is refused with a reason, counted and
+   * logged; a crossing whose decision fails is itself recorded as `failed` by the decider.
+   */
+  observe(input: unknown): ObserveOutcome {
+    const parsed = observation.safeParse(input);
+    if (!parsed.success) {
+      const kind = typeof (input as { type?: unknown } | null)?.type === 'string' ? (input as { type: string }).type : 'unknown';
+      const detail = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      return this.refuse(kind, 'invalid', detail, input);
+    }
+    const o = parsed.data;
+    switch (o.type) {
+      case 'crossing':
+        if (!this.ctx.gates.has(o.gateId)) return this.refuse(o.type, 'unknown_gate', `no gate ${o.gateId}`, o);
+        this.decider.observe(o);
+        return { ok: true };
+      case 'device':
+        return this.devices.observe(o) ? { ok: true } : this.refuse(o.type, 'unknown_device', `no device ${o.deviceId}`, o);
+      case 'gate':
+        return this.gates.observe(o) ? { ok: true } : this.refuse(o.type, 'unknown_gate', `no gate ${o.gateId}`, o);
+      default:
+        if (NO_RULE_YET.includes(o.type)) return this.refuse(o.type, 'no_rule', `no rule decides ${o.type} observations yet`, o);
+        return this.refuse('unknown', 'invalid', 'not an observation kind', o);
+    }
+  }
+
+  private refuse(kind: string, reason: ObserveRefusal, detail: string, input: unknown): ObserveOutcome {
+    const key = `${kind}:${reason}`;
+    const n = (this.refused.get(key) ?? 0) + 1;
+    this.refused.set(key, n);
+    // The first of each kind and reason, then every hundredth: a gateway bug must not flood the log.
+    if (n === 1 || n % 100 === 0) {
+      const o = input as { gateId?: unknown; deviceId?: unknown; epc?: unknown } | null;
+      this.log.error({ kind, reason, detail, count: n, gateId: o?.gateId, deviceId: o?.deviceId, epc: o?.epc }, 'observation refused');
+    }
+    return { ok: false, reason, detail };
+  }
+
   /** One pass of the rules the clock drives; also run by tests that move the clock. */
   tick(): void {
     checkExpiredManifests(this.ctx, refreshOrderStates(this.ctx));
@@ -56,11 +125,24 @@ export class Custody {
     this.tick();
     this.timer = setInterval(() => this.tick(), this.opts.site.rules.checkIntervalSeconds * 1000);
     this.timer.unref();
+    // Escort windows end on time: the portal's tick is the floor of the latency from a crossing to its decision.
+    this.gateTimer = setInterval(() => this.tickGates(), this.opts.site.portal.tickMs);
+    this.gateTimer.unref();
+  }
+
+  /** Decides the crossings whose escort window has closed; the decider records one that fails as `failed`. */
+  tickGates(): void {
+    try {
+      this.decider.tick(this.ctx.clock.now());
+    } catch (err) {
+      this.log.error({ err }, 'deciding the crossings whose escort window closed failed');
+    }
   }
 
   close(): void {
     if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    if (this.gateTimer) clearInterval(this.gateTimer);
+    this.timer = this.gateTimer = null;
     this.ctx.ledger.flushMirror();
     this.db.close();
   }

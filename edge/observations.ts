@@ -64,7 +64,7 @@ export const deviceObservation = z.object({
   type: z.literal('device'),
   deviceId: z.string().min(1),
   state: z.enum(['online', 'offline']),
-  /** Why the state changed: `heartbeat`, `reads`, `will`, `disconnect`, `timeout`. */
+  /** Why the state changed: `heartbeat`, `reads`, `connect`, `will`, `disconnect`, `timeout`; `status` for a report of counters with no change. */
   reason: z.string().min(1),
   at: ms,
   /** Counters since the gateway started: messages accepted, and rejected by reason. */
@@ -75,10 +75,36 @@ export const deviceObservation = z.object({
   clockOffsetMs: z.number().int().nullable().optional(),
   /** Times the measured offset was re-based on a jump of the device's clock. */
   clockJumps: z.number().int().nonnegative().optional(),
+  /** When the gateway last heard the device (its last accepted message), on the gateway's clock. */
+  lastHeard: ms.nullable().optional(),
+  /** Its reads that reached its gate's portal and were left out there: on an antenna the site does not map, or too late for their pass. */
+  readsIgnored: z.object({ unknown_antenna: z.number().int().nonnegative(), late: z.number().int().nonnegative() }).strict().optional(),
+}).strict();
+
+const count = z.number().int().nonnegative();
+
+/** A gate's portal as the gateway sees it: tracks open now, and what it has smoothed away since start. */
+export const gateObservation = z.object({
+  type: z.literal('gate'),
+  gateId: z.string().min(1),
+  at: ms,
+  /** Tags being read at the gate now: a pass under way. */
+  openTracks: count,
+  /** Tags that stay in the gate's field (a tagged item left near it), kept out of crossings. */
+  residents: count,
+  reads: count,
+  /** Tracks closed without a crossing: too few reads and too short (a stray), or another gate's bleed. */
+  stray: count,
+  bleed: count,
+  /** Tracks closed early because too many were open at once. */
+  forcedClose: count,
+  /** Reads left out: from a reader's antenna the site does not map, from a reader of no gate here, too late for their pass. */
+  ignored: z.object({ unknown_antenna: count, unknown_device: count, late: count }).strict(),
+  crossings: z.object({ in: count, out: count, unknown: count }).strict(),
 }).strict();
 
 export const observation = z.discriminatedUnion('type', [
-  tagObservation, crossingObservation, shelfObservation, envObservation, deviceObservation,
+  tagObservation, crossingObservation, shelfObservation, envObservation, deviceObservation, gateObservation,
 ]);
 
 export type TagObservation = z.infer<typeof tagObservation>;
@@ -86,5 +112,6 @@ export type CrossingObservation = z.infer<typeof crossingObservation>;
 export type ShelfObservation = z.infer<typeof shelfObservation>;
 export type EnvObservation = z.infer<typeof envObservation>;
 export type DeviceObservation = z.infer<typeof deviceObservation>;
+export type GateObservation = z.infer<typeof gateObservation>;
 export type Observation = z.infer<typeof observation>;
 export type Direction = (typeof DIRECTIONS)[number];

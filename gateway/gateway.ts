@@ -9,10 +9,7 @@ import type { Logger } from './log.ts';
 import { DemoClock, populateDemo } from './demo/populate.ts';
 import { serveDashboards } from './dashboards.ts';
 import type { ChildProcess } from 'node:child_process';
-import { GateDecider } from '../edge/rules/crossings.ts';
-import { DeviceRegistry } from '../edge/rules/devices.ts';
 import { storageWarnings } from '../edge/rules/storage.ts';
-import { gateRoutes } from '../edge/api/routes/gates.ts';
 import { createDeviceLink, type DeviceLink } from './mqtt/index.ts';
 import { DevicePipeline } from './devices/pipeline.ts';
 import { startDemoDevices } from './demo/devices.ts';
@@ -20,6 +17,7 @@ import { createMetrics } from './metrics.ts';
 import { writeBrokerFiles } from './broker-files.ts';
 import { AlarmPublisher } from './outputs/alarm-publisher.ts';
 import { GateSignals } from './outputs/gate-signals.ts';
+import { GatewayBus } from './events.ts';
 
 export interface GatewayOptions {
   resolved: ResolvedSite;
@@ -37,12 +35,13 @@ export class Gateway {
   custody!: Custody;
   api!: FastifyInstance;
   link!: DeviceLink;
-  decider!: GateDecider;
-  devices!: DeviceRegistry;
   pipeline!: DevicePipeline;
+  /** The gateway's own parts' events (a reader's answer, a device back online). */
+  bus!: GatewayBus;
   alarmPublisher!: AlarmPublisher;
   gateSignals!: GateSignals;
   private sim: ChildProcess | null = null;
+  private metrics: ReturnType<typeof createMetrics> | null = null;
 
   constructor(private readonly opts: GatewayOptions) {}
 
@@ -50,7 +49,7 @@ export class Gateway {
     const { resolved, logger } = this.opts;
     const { site } = resolved;
     if (resolved.demo) this.seedDemoIfEmpty();
-    else this.custody = new Custody({ site, dataDir: site.dataDir, siteKey: resolved.siteKey });
+    else this.custody = new Custody({ site, dataDir: site.dataDir, siteKey: resolved.siteKey, log: logger.child({ part: 'edge' }) });
     this.custody.start();
     const ctx = this.custody.ctx;
     const misplaced = storageWarnings(ctx);
@@ -59,36 +58,28 @@ export class Gateway {
       logger.warn({ count: misplaced.length, items: misplaced.slice(0, 20).map((w) => `${w.itemId} (${w.categoryId} in ${w.zoneId})`) },
         'items kept against the storage rules (分类存放); listed at /api/v1/storage-warnings');
     }
-    this.decider = new GateDecider(ctx);
-    this.devices = new DeviceRegistry(ctx);
+    this.bus = new GatewayBus(logger.child({ part: 'bus' }));
     this.link = createDeviceLink({
       site, logger: logger.child({ part: 'mqtt' }), listen: { port: this.opts.mqttPort ?? site.mqtt.port, host: site.mqtt.host },
       ...(site.mqtt.rateLimit ? { rateLimit: site.mqtt.rateLimit } : {}),
     });
-    this.pipeline = new DevicePipeline(site, this.link, this.decider, this.devices, logger.child({ part: 'devices' }));
+    this.pipeline = new DevicePipeline(site, this.link, this.custody, this.bus, logger.child({ part: 'devices' }));
     if (site.mqtt.mode === 'external') await writeBrokerFiles(site, logger);
     await this.link.start();
     this.pipeline.start();
     this.alarmPublisher = new AlarmPublisher({ ctx, link: this.link, logger: logger.child({ part: 'alarms-out' }) });
     this.alarmPublisher.start();
-    this.gateSignals = new GateSignals({ ctx, link: this.link, logger: logger.child({ part: 'gate-signals' }) });
-    const signals = this.gateSignals;
     // Commands go only to readers that are there; one that signs in later is told on arrival.
-    signals.setPresence((id) => this.pipeline.isOnline(id));
-    this.gateSignals.start();
-    this.pipeline.onResponse = (deviceId, r) => signals.onResponse(deviceId, r);
-    this.pipeline.onOnline = (deviceId) => signals.readerOnline(deviceId);
     const pipeline = this.pipeline;
-    // Device counters are brought up to date only when something reads them, not on every request.
-    const refreshDevices = () => pipeline.refreshCounters();
-    const metrics = createMetrics(this.custody, this.devices, this.decider, this.link, refreshDevices);
+    this.gateSignals = new GateSignals({ ctx, link: this.link, logger: logger.child({ part: 'gate-signals' }), isPresent: (id) => pipeline.isOnline(id) });
+    const signals = this.gateSignals;
+    this.gateSignals.start();
+    this.bus.on('deviceResponse', 'gate-signals', ({ deviceId, ...r }) => { signals.onResponse(deviceId, r); });
+    this.bus.on('deviceOnline', 'gate-signals', ({ deviceId }) => signals.readerOnline(deviceId));
+    const metrics = this.metrics = createMetrics(this.custody, this.link, this.bus);
     this.api = await buildApi(this.custody, {
       logger: logger.child({ part: 'api' }), serveDashboards,
-      crossings: { subscribe: (l) => this.decider.onDecided(l) },
-      extensions: [(app) => {
-        gateRoutes(app, this.custody, this.devices, { gateState: (id) => pipeline.gateState(id), refreshDevices });
-        metrics.route(app);
-      }],
+      extensions: [(app) => metrics.route(app)],
     });
     const address = await this.api.listen({ port: this.opts.httpPort ?? site.http.port, host: this.opts.httpHost ?? site.http.host });
     const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
@@ -115,7 +106,7 @@ export class Gateway {
       this.opts.logger.info({ ...r, ms: Date.now() - started }, 'demo site populated through the custody operations');
     }
     custody.close();
-    this.custody = new Custody({ site, dataDir: site.dataDir, siteKey });
+    this.custody = new Custody({ site, dataDir: site.dataDir, siteKey, log: this.opts.logger.child({ part: 'edge' }) });
   }
 
   async stop(): Promise<void> {
@@ -125,6 +116,8 @@ export class Gateway {
     this.sim?.kill('SIGTERM');
     this.alarmPublisher?.stop();
     this.gateSignals?.stop();
+    this.bus?.off('gate-signals');
+    this.metrics?.stop();
     await this.api?.close();
     await this.link?.stop();
     this.custody?.close();

@@ -4,12 +4,13 @@
 // counts exist for the discipline role only, and a scrape is not that.
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Custody } from '../edge/custody.ts';
-import type { DeviceRegistry } from '../edge/rules/devices.ts';
-import type { GateDecider } from '../edge/rules/crossings.ts';
 import type { DeviceLink } from './mqtt/index.ts';
+import type { GatewayBus } from './events.ts';
 import { fail } from '../edge/errors.ts';
+import { liveAlarmCounts } from '../edge/alarms/alarm.ts';
 
-export function createMetrics(custody: Custody, devices: DeviceRegistry, decider: GateDecider, link: DeviceLink, refreshDevices: () => void = () => {}) {
+export function createMetrics(custody: Custody, link: DeviceLink, gatewayBus: GatewayBus) {
+  const { devices, gates } = custody;
   const registry = new Registry();
   new Gauge({
     name: 'gateway_device_messages', help: 'Messages from each device since start, by outcome (accepted, or the reason it was refused)',
@@ -61,15 +62,67 @@ export function createMetrics(custody: Custody, devices: DeviceRegistry, decider
       for (const [reason, n] of Object.entries(link.stats().refusals)) this.set({ reason }, n);
     },
   });
+  new Gauge({
+    name: 'gateway_device_reads_ignored', help: 'Each reader\'s reads its gate\'s portal left out, by reason (unknown_antenna: not in the site\'s antenna map; late: after its pass was decided)',
+    labelNames: ['device', 'reason'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const d of devices.list()) {
+        if (d.restricted || !d.gateId) continue;
+        for (const [reason, n] of Object.entries(d.readsIgnored)) this.set({ device: d.id, reason }, n);
+      }
+    },
+  });
+  const openGates = () => custody.ctx.site.gates.filter((g) => !custody.ctx.isRestrictedZone(g.innerZone) && !custody.ctx.isRestrictedZone(g.outerZone));
+  new Gauge({
+    name: 'gateway_portal_tracks', help: 'Portal tracks closed without a crossing since start, by outcome (stray, bleed, forced_close)',
+    labelNames: ['gate', 'outcome'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const g of openGates()) {
+        const p = gates.portal(g.id);
+        if (!p) continue;
+        this.set({ gate: g.id, outcome: 'stray' }, p.stray);
+        this.set({ gate: g.id, outcome: 'bleed' }, p.bleed);
+        this.set({ gate: g.id, outcome: 'forced_close' }, p.forcedClose);
+      }
+    },
+  });
+  new Gauge({
+    name: 'gateway_portal_open_tracks', help: 'Tags being read at each gate now', labelNames: ['gate'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const g of openGates()) this.set({ gate: g.id }, gates.portal(g.id)?.openTracks ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'gateway_observations_refused', help: 'Observations the edge refused since start, by kind and reason', labelNames: ['kind', 'reason'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const [key, n] of custody.refused) {
+        const [kind, reason] = key.split(':');
+        this.set({ kind: kind!, reason: reason! }, n);
+      }
+    },
+  });
+  new Gauge({
+    name: 'gateway_listener_failures', help: 'Listeners that threw since start, by owner (each is logged with its error)', labelNames: ['owner'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const bus of [custody.ctx.bus, gatewayBus]) for (const [owner, n] of bus.failures) this.inc({ owner }, n);
+    },
+  });
+  new Gauge({
+    name: 'gateway_ledger_mirror_failures', help: 'Failed writes of the ledger head mirror files since start (the database is committed; the tail check is weaker)', registers: [registry],
+    collect() { this.set(custody.ctx.ledger.mirrorFailures); },
+  });
   const crossings = new Counter({ name: 'gateway_crossings_total', help: 'Gate crossings decided since start, by decision', labelNames: ['gate', 'decision'], registers: [registry] });
-  decider.onDecided((c) => { if (!c.restricted) crossings.inc({ gate: c.gateId, decision: c.decision }); });
+  custody.ctx.bus.on('crossing', 'metrics', (c) => { if (!c.restricted) crossings.inc({ gate: c.gateId, decision: c.decision }); });
   new Gauge({
     name: 'gateway_alarms', help: 'Alarms not yet resolved, by kind and severity', labelNames: ['kind', 'severity', 'state'], registers: [registry],
     collect() {
       this.reset();
-      const rows = custody.db.prepare(`SELECT kind, severity, state, count(*) AS n FROM alarms WHERE state <> 'resolved' AND restricted = 0
-        GROUP BY kind, severity, state`).all() as { kind: string; severity: string; state: string; n: number }[];
-      for (const r of rows) this.set({ kind: r.kind, severity: r.severity, state: r.state }, r.n);
+      for (const r of liveAlarmCounts(custody.ctx)) this.set({ kind: r.kind, severity: r.severity, state: r.state }, r.n);
     },
   });
   new Gauge({
@@ -78,10 +131,10 @@ export function createMetrics(custody: Custody, devices: DeviceRegistry, decider
   });
   return {
     registry,
+    stop() { custody.ctx.bus.off('metrics'); },
     route(app: any) {
       app.get('/metrics', { schema: { tags: ['gates'], description: 'Prometheus metrics (supervisor, auditor, admin)' } }, async (req: any, reply: any) => {
         if (!['supervisor', 'auditor', 'admin'].includes(req.principal.role)) fail('FORBIDDEN', 'Metrics are for the supervisor, auditor and admin roles');
-        refreshDevices();
         reply.type(registry.contentType);
         return registry.metrics();
       });

@@ -24,7 +24,11 @@ export default async function devices(root) {
       { head: t('col.accepted'), cls: 'num', cell: (d) => fmtNumber(d.accepted ?? 0) },
       { head: t('col.rejected'), cell: (d) => {
         const entries = Object.entries(d.rejected ?? {}).filter(([, n]) => n > 0);
-        return entries.length ? h('ul.reasons', entries.map(([reason, n]) => h('li', h('code', reason), ' ', fmtNumber(n)))) : fmtNumber(0);
+        // Reads the gate's portal left out are not refused messages: said apart, in words, for the field engineer.
+        const ignored = d.readsIgnored ?? {};
+        const left = [['unknown_antenna', 'dev.ignoredAntenna'], ['late', 'dev.ignoredLate']].filter(([k]) => ignored[k] > 0)
+          .map(([k, key]) => h('div.muted.small', { 'data-ignored': k, title: t(`${key}Hint`) }, t(key, { n: fmtNumber(ignored[k]) })));
+        return [entries.length ? h('ul.reasons', entries.map(([reason, n]) => h('li', h('code', reason), ' ', fmtNumber(n)))) : fmtNumber(0), ...left];
       } },
     ], list, { testid: 'device-table', rowClass: (d) => `dev-${d.state ?? 'unknown'}` }));
   }, 5000);

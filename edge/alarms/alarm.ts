@@ -62,6 +62,17 @@ function mergeDetails(old: Record<string, unknown>, next: Record<string, unknown
   return out;
 }
 
+/** Every alarm not yet resolved, oldest first: what an output tells again after a restart. */
+export function liveAlarms(ctx: CustodyContext): Alarm[] {
+  return (ctx.db.prepare(`SELECT * FROM alarms WHERE state <> 'resolved' ORDER BY opened_at`).all() as AlarmRow[]).map(alarmToApi);
+}
+
+/** Unresolved alarms counted by kind, severity and state, the restricted zone's left out (for the metrics). */
+export function liveAlarmCounts(ctx: CustodyContext): { kind: AlarmKind; severity: Severity; state: AlarmState; n: number }[] {
+  return ctx.db.prepare(`SELECT kind, severity, state, count(*) AS n FROM alarms WHERE state <> 'resolved' AND restricted = 0
+    GROUP BY kind, severity, state`).all() as { kind: AlarmKind; severity: Severity; state: AlarmState; n: number }[];
+}
+
 /** Opens an alarm, or updates the live one of the same cause. Call inside the caller's transaction when there is one. */
 export function raiseAlarm(ctx: CustodyContext, a: RaiseAlarm): Alarm {
   const db = ctx.db;

@@ -17,8 +17,8 @@ import { confirmationRoutes } from './routes/confirmations.ts';
 import { alarmRoutes } from './routes/alarms.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { streamRoutes, ticketRoute, type StreamHub, type StreamRouteOptions } from './routes/stream.ts';
+import { gateRoutes } from './routes/gates.ts';
 import { StreamTickets } from '../stream/tickets.ts';
-import type { CrossingSource } from '../stream/visibility.ts';
 
 declare module 'fastify' {
   interface FastifyRequest { principal: Principal }
@@ -34,10 +34,8 @@ export interface ApiOptions {
   /** A hook to serve the dashboards (static files) at `/`. */
   serveDashboards?: (app: FastifyInstance) => Promise<void> | void;
   version?: string;
-  /** Decided gate crossings, streamed to the dashboards. */
-  crossings?: CrossingSource;
   /** Stream settings (tests shorten the heartbeat) and the ticket store. */
-  stream?: Omit<StreamRouteOptions, 'crossings'> & { tickets?: StreamTickets };
+  stream?: StreamRouteOptions & { tickets?: StreamTickets };
 }
 
 export type ApiApp = FastifyInstance & { withTypeProvider<T>(): any };
@@ -102,12 +100,13 @@ export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise
     confirmationRoutes(typed, custody);
     alarmRoutes(typed, custody);
     ledgerRoutes(typed, custody);
+    gateRoutes(v1, custody);
     ticketRoute(typed, tickets);
     for (const ext of opts.extensions ?? []) ext(v1 as ApiApp);
   }, { prefix: '/api/v1' });
 
   // The stream authenticates itself (Bearer header or a one-time ticket): EventSource cannot send headers.
-  app.decorate('streamHub', streamRoutes(app, custody, tickets, { ...streamOpts, crossings: opts.crossings }));
+  app.decorate('streamHub', streamRoutes(app, custody, tickets, streamOpts));
 
   if (opts.serveDashboards) await opts.serveDashboards(app);
   return app;

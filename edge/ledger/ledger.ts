@@ -11,6 +11,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../store/db.ts';
 import { chainOf, CHAINS, checkpointMac, GENESIS_HASH, hashEvent, type Chain, type CustodyEvent, type HashedEvent } from './event.ts';
+import { CustodyBus } from '../bus.ts';
+import { stderrLog } from '../log.ts';
 
 export type NewEvent = Omit<CustodyEvent, 'seq' | 'id' | 'prevHash' | 'at'> & { at?: string };
 
@@ -25,12 +27,13 @@ export class Ledger {
   private heads: Heads;
   private pending: Heads | null = null;
   private touched = new Set<Chain>();
-  private listeners: ((e: HashedEvent) => void)[] = [];
   private readonly insert;
   private readonly writeHead;
 
   constructor(private readonly db: Db, private readonly siteId: string, private readonly key: Buffer,
-    private readonly dataDir: string | null, private readonly now: () => number = Date.now) {
+    private readonly dataDir: string | null, private readonly now: () => number = Date.now,
+    /** Where committed events are announced (`event`); the custody context shares it. */
+    readonly bus: CustodyBus = new CustodyBus(stderrLog)) {
     const headOf = db.prepare('SELECT seq, hash FROM events WHERE chain = ? ORDER BY seq DESC LIMIT 1');
     this.heads = Object.fromEntries(CHAINS.map((c) => [c, (headOf.get(c) as Head | undefined) ?? { seq: 0, hash: GENESIS_HASH }])) as Heads;
     this.insert = db.prepare(`INSERT INTO events
@@ -44,12 +47,6 @@ export class Ledger {
   get headNow(): Head { return this.headOf('main'); }
 
   headOf(chain: Chain): Head { return { ...(this.pending ?? this.heads)[chain] }; }
-
-  /** Listeners hear an event once its transaction has committed, never before. */
-  onCommitted(fn: (e: HashedEvent) => void): () => void {
-    this.listeners.push(fn);
-    return () => { this.listeners = this.listeners.filter((l) => l !== fn); };
-  }
 
   /**
    * Runs `fn` in one transaction; events appended inside it and the state changes commit together.
@@ -71,7 +68,8 @@ export class Ledger {
         this.heads = this.pending;
         for (const chain of this.touched) this.mirrorHead(chain);
       }
-      for (const e of appended) for (const l of this.listeners) l(e);
+      // Listeners hear an event once its transaction has committed, never before.
+      for (const e of appended) this.bus.emit('event', e);
       return result;
     } finally {
       this.pending = null;
@@ -165,9 +163,10 @@ export class Ledger {
       try {
         fs.writeFileSync(file + '.tmp', body);
         fs.renameSync(file + '.tmp', file);
-      } catch {
+      } catch (err) {
         // The database is already committed; a missing mirror only weakens the tail check until the next write.
         this.mirrorFailures++;
+        this.bus.log.warn({ err, chain, seq, file, failures: this.mirrorFailures }, 'writing the ledger head mirror failed; the database is committed, the check for a cut-off tail is weaker until the next write');
       }
     }
   }

@@ -48,7 +48,6 @@ const APPLIES: Record<string, { out?: true; in?: true }> = {
 export class GateDecider {
   private pending: CrossingObservation[] = [];
   private badgeSightings: { gateId: string; staffId: string; at: number }[] = [];
-  private listeners: ((c: DecidedCrossing) => void)[] = [];
   private readonly windowMs: number;
 
   // The statements of every crossing, prepared once: this is the gate's hot path.
@@ -68,11 +67,6 @@ export class GateDecider {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)`);
     this.setCrossingEvent = ctx.db.prepare('UPDATE crossings SET event_chain = ?, event_seq = ? WHERE id = ?');
     this.setCrossingAlarm = ctx.db.prepare('UPDATE crossings SET decision = ?, alarm_kinds = ? WHERE id = ?');
-  }
-
-  onDecided(fn: (c: DecidedCrossing) => void): () => void {
-    this.listeners.push(fn);
-    return () => { this.listeners = this.listeners.filter((l) => l !== fn); };
   }
 
   pendingCount(): number { return this.pending.length; }
@@ -143,18 +137,9 @@ export class GateDecider {
     } catch (e) {
       d = this.recordFailure(c, e);
     }
-    if (d) this.notify(d);
+    // Told once it has committed; a listener's fault is the bus's to log, never the decision's.
+    if (d) this.ctx.bus.emit('crossing', d);
     return d;
-  }
-
-  private notify(d: DecidedCrossing): void {
-    for (const l of this.listeners) {
-      try {
-        l(d);
-      } catch {
-        // A listener's fault (a closed stream, a broken output) must not undo or block a committed decision.
-      }
-    }
   }
 
   private recordFailure(c: CrossingObservation, e: unknown): DecidedCrossing | null {

@@ -15,6 +15,8 @@ export interface DeviceStatus {
   clockOffsetExceeded: boolean;
   /** Times its clock jumped (set forward or back, a reboot to 1970) since the gateway started. */
   clockJumps: number;
+  /** Its reads that its gate's portal left out: on an antenna the site does not map, or too late for their pass. */
+  readsIgnored: { unknown_antenna: number; late: number };
 }
 
 export class DeviceRegistry {
@@ -26,7 +28,7 @@ export class DeviceRegistry {
       this.status.set(d.id, {
         id: d.id, kind: d.kind, format: d.format ?? null, name: d.name ?? null, gateId: gate?.id ?? null,
         state: 'unknown', reason: null, lastSeen: null, readsPerSecond: 0, accepted: 0, rejected: {},
-        clockOffsetMs: null, clockOffsetExceeded: false, clockJumps: 0,
+        clockOffsetMs: null, clockOffsetExceeded: false, clockJumps: 0, readsIgnored: { unknown_antenna: 0, late: 0 },
         restricted: !!gate && (ctx.isRestrictedZone(gate.innerZone) || ctx.isRestrictedZone(gate.outerZone)),
       });
     }
@@ -41,28 +43,38 @@ export class DeviceRegistry {
     }
   }
 
-  list(): DeviceStatus[] { return [...this.status.values()]; }
+  list(): DeviceStatus[] { return [...this.status.values()].map(copy); }
 
   /** The device's measured clock offset, as the gateway last measured it. */
-  setClock(id: string, offsetMs: number | null, jumps: number): void {
-    const s = this.status.get(id);
-    if (!s) return;
+  private setClock(s: DeviceStatus, offsetMs: number | null, jumps: number): void {
     s.clockOffsetMs = offsetMs;
     s.clockJumps = jumps;
     s.clockOffsetExceeded = offsetMs !== null && Math.abs(offsetMs) > this.ctx.site.rules.maxDeviceClockOffsetSeconds * 1000;
   }
-  get(id: string): DeviceStatus | undefined { return this.status.get(id); }
+  get(id: string): DeviceStatus | undefined {
+    const s = this.status.get(id);
+    return s ? copy(s) : undefined;
+  }
 
-  observe(o: DeviceObservation): void {
+  /**
+   * The gateway's report of one device: its state and its counters. A change of state opens or
+   * resolves `device_offline`; a report with no change (`status`) only brings the counters up to date.
+   * False for a device the site does not have.
+   */
+  observe(o: DeviceObservation): boolean {
     const s = this.status.get(o.deviceId);
-    if (!s) return;
+    if (!s) return false;
     const was = s.state;
+    const changed = was !== o.state;
+    const heard = o.lastHeard ?? (o.state === 'online' ? o.at : null);
     Object.assign(s, {
-      state: o.state, reason: o.reason, readsPerSecond: o.readsPerSecond, accepted: o.accepted, rejected: o.rejected,
-      ...(o.state === 'online' ? { lastSeen: new Date(o.at).toISOString() } : {}),
+      state: o.state, readsPerSecond: o.readsPerSecond, accepted: o.accepted, rejected: o.rejected,
+      ...(changed || o.reason !== 'status' ? { reason: o.reason } : {}),
+      ...(heard !== null && heard > 0 ? { lastSeen: new Date(heard).toISOString() } : {}),
+      ...(o.readsIgnored ? { readsIgnored: { ...o.readsIgnored } } : {}),
     });
-    if (o.clockOffsetMs !== undefined) this.setClock(o.deviceId, o.clockOffsetMs, o.clockJumps ?? s.clockJumps);
-    if (was === o.state) return;
+    if (o.clockOffsetMs !== undefined) this.setClock(s, o.clockOffsetMs, o.clockJumps ?? s.clockJumps);
+    if (!changed) return true;
     const causeKey = `device_offline:${o.deviceId}`;
     this.ctx.transaction(() => {
       if (o.state === 'offline') {
@@ -77,5 +89,12 @@ export class DeviceRegistry {
         autoResolve(this.ctx, causeKey, `设备恢复在线（${o.reason}）`);
       }
     });
+    this.ctx.bus.emit('device', copy(s));
+    return true;
   }
+}
+
+/** What leaves the registry is a copy: a reader of the list must not change the edge's record. */
+function copy(s: DeviceStatus): DeviceStatus {
+  return { ...s, rejected: { ...s.rejected }, readsIgnored: { ...s.readsIgnored } };
 }

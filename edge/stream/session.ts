@@ -21,7 +21,7 @@ import type { CustodyContext } from '../context.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Alarm } from '../alarms/alarm.ts';
 import { eventFromRow, type Chain, type HashedEvent } from '../ledger/event.ts';
-import { alarmVisible, chainsOf, crossingForPrincipal, crossingVisible, eventVisible, lastVisibleSeq, visibleEventsAfter, type CrossingSource, type StreamCrossing } from './visibility.ts';
+import { alarmVisible, chainsOf, crossingForPrincipal, crossingVisible, eventVisible, lastVisibleSeq, visibleEventsAfter, type StreamCrossing } from './visibility.ts';
 
 /** Where a stream stands in each chain it reads. */
 export type StreamCursor = Partial<Record<Chain, number>>;
@@ -40,7 +40,6 @@ export interface SessionOptions {
   maxReplay: number;
   /** A client that does not read: once this much is buffered for it, the stream is closed (it reconnects and replays). */
   maxBufferedBytes: number;
-  crossings?: CrossingSource;
 }
 
 export const SSE_HEADERS = {
@@ -57,14 +56,15 @@ export function principalStillValid(ctx: CustodyContext, p: Principal): boolean 
   return !!row && row.role === p.role && (row.agency_id ?? null) === (p.agencyId ?? null);
 }
 
+let sessionCount = 0;
+
 export class StreamSession {
   private closed = false;
   private cursor: Record<Chain, number> = { main: 0, restricted: 0 };
   private readonly chains: Chain[];
   private heartbeat: NodeJS.Timeout | null = null;
-  private unsubscribeCrossings: (() => void) | null = null;
-  /** The bus removes listeners by owner: this object is this session's. */
-  private readonly owner = {};
+  /** The bus removes listeners by owner, and logs a failure under it: this session's own name. */
+  private readonly owner = `sse:${++sessionCount}`;
   private readonly closeListeners: (() => void)[] = [];
 
   constructor(private readonly ctx: CustodyContext, private readonly res: ServerResponse, readonly principal: Principal,
@@ -87,7 +87,7 @@ export class StreamSession {
 
     ctx.bus.on('event', this.owner, (e) => this.onEvent(e));
     ctx.bus.on('alarm', this.owner, (a) => this.onAlarm(a));
-    if (this.opts.crossings) this.unsubscribeCrossings = this.opts.crossings.subscribe((c) => this.onCrossing(c));
+    ctx.bus.on('crossing', this.owner, (c) => this.onCrossing(c));
 
     for (const chain of this.chains) {
       const after = lastEventId?.[chain];
@@ -108,13 +108,6 @@ export class StreamSession {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
     this.ctx.bus.off(this.owner);
-    const unsub = this.unsubscribeCrossings;
-    this.unsubscribeCrossings = null;
-    try {
-      unsub?.();
-    } catch {
-      // the source's own fault; the session is gone either way
-    }
     if (!this.res.writableEnded) this.res.end();
     for (const l of this.closeListeners.splice(0)) l();
   }

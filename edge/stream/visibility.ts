@@ -19,11 +19,6 @@ export interface StreamCrossing {
   itemAgencyId?: string | null;
 }
 
-/** Where crossings come from: `subscribe` returns the function that unsubscribes. */
-export interface CrossingSource {
-  subscribe(listener: (c: StreamCrossing) => void): () => void;
-}
-
 export function alarmVisible(ctx: CustodyContext, p: Principal, a: Pick<Alarm, 'restricted' | 'itemId'>): boolean {
   return canSeeAlarm(ctx, p, { restricted: a.restricted ? 1 : 0, item_id: a.itemId });
 }

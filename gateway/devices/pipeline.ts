@@ -1,16 +1,20 @@
 // From MQTT messages to custody decisions: each reader's payload goes through its format's pure
 // decoder, its device times are mapped onto the gateway's clock by the reader's measured offset
-// (./clock.ts), tag reads go into the gate's portal, closed tracks into the edge's gate decider.
-// Counts what it accepts and refuses per device, and reports liveness to the edge as observations.
+// (./clock.ts), tag reads go into the gate's portal, closed tracks into the edge as crossings.
+// Counts what it accepts and refuses per device. The edge hears everything as observations
+// through its one entry: crossings, each device's state and counters, each gate's portal.
 import type { Logger } from '../log.ts';
 import type { DeviceLink, DeviceMessage } from '../mqtt/index.ts';
 import { decoderFor, type DecodeResult } from '../decoders/index.ts';
 import { Portals, portalOptions } from '../portal/index.ts';
 import type { Site } from '../../edge/site/schema.ts';
-import type { GateDecider } from '../../edge/rules/crossings.ts';
-import type { DeviceRegistry } from '../../edge/rules/devices.ts';
-import { crossingObservation, deviceObservation } from '../../edge/observations.ts';
+import type { ObserveOutcome } from '../../edge/custody.ts';
+import type { DeviceObservation, GateObservation } from '../../edge/observations.ts';
+import type { GatewayBus } from '../events.ts';
 import { DeviceClocks } from './clock.ts';
+
+/** The edge's one way in, as the pipeline needs it. */
+export interface Edge { observe(o: unknown): ObserveOutcome }
 
 interface Liveness { lastHeard: number; online: boolean; accepted: number; rejected: Record<string, number>; reads: ReadRate }
 
@@ -50,14 +54,15 @@ export class DevicePipeline {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private offs: (() => void)[] = [];
-  onResponse: ((deviceId: string, r: { command: string; commandId: string; ok: boolean; error?: string }) => void) | null = null;
-  /** Called when a device comes (back) online, e.g. to tell it again what its gate's outputs should show. */
-  onOnline: ((deviceId: string) => void) | null = null;
+  /** What was last told to the edge per device and per gate: a report goes only when something changed. */
+  private readonly toldDevice = new Map<string, string>();
+  private readonly toldGate = new Map<string, string>();
+  private readonly toldOffline = new Set<string>();
 
   isOnline(deviceId: string): boolean { return this.live.get(deviceId)?.online ?? false; }
 
-  constructor(private readonly site: Site, private readonly link: DeviceLink, private readonly decider: GateDecider,
-    private readonly devices: DeviceRegistry, private readonly logger: Logger, private readonly now: () => number = Date.now) {
+  constructor(private readonly site: Site, private readonly link: DeviceLink, private readonly edge: Edge,
+    private readonly bus: GatewayBus, private readonly logger: Logger, private readonly now: () => number = Date.now) {
     this.portals = new Portals(site.gates, portalOptions(site.portal));
     this.devicesById = new Map(site.devices.map((d) => [d.id, d]));
     for (const d of site.devices) this.live.set(d.id, { lastHeard: 0, online: false, accepted: 0, rejected: {}, reads: new ReadRate() });
@@ -89,35 +94,39 @@ export class DevicePipeline {
     for (const off of this.offs) off();
   }
 
-  gateState(gateId: string): 'idle' | 'crossing' {
-    return (this.portals.gate(gateId)?.openTracks().length ?? 0) > 0 ? 'crossing' : 'idle';
-  }
-
   tick(now: number): void {
     try {
       this.release(now);
     } catch (e) {
       this.logger.error({ err: e }, 'placing reads on the gateway\'s clock failed');
     }
-    // The decider records a decision that throws as `failed`; what is caught here is the portal or a
-    // crossing it could not express, and one bad crossing must not take the rest of the tick with it.
+    // The edge refuses (and counts) a crossing it cannot take and records one whose decision throws
+    // as `failed`; what is caught here is the portal's own fault, which must not stop the tick.
     try {
-      for (const c of this.portals.tick(now)) {
-        const parsed = crossingObservation.safeParse(c);
-        if (parsed.success) this.decider.observe(parsed.data);
-        else this.logger.error({ gateId: c.gateId, epc: c.epc, issues: parsed.error.issues }, 'crossing refused: not a valid observation');
-      }
+      for (const c of this.portals.tick(now)) this.edge.observe(c);
     } catch (e) {
       this.logger.error({ err: e }, 'closing portal tracks failed');
     }
-    try {
-      this.decider.tick(now);
-    } catch (e) {
-      this.logger.error({ err: e }, 'deciding crossings failed');
-    }
+    const perDevice = this.link.stats().perDevice;
     for (const d of this.site.devices) {
       const l = this.live.get(d.id)!;
-      if (l.online && now - l.lastHeard > d.heartbeatSeconds * 1000) this.report(d.id, 'offline', 'timeout', now);
+      if (l.online && now - l.lastHeard > d.heartbeatSeconds * 1000) this.report(d.id, 'offline', 'timeout', now, perDevice);
+      else this.report(d.id, null, 'status', now, perDevice);
+    }
+    this.reportGates(now);
+  }
+
+  /** Each gate's portal, told to the edge when its open tracks or its counters moved. */
+  private reportGates(now: number): void {
+    for (const [gateId, st] of Object.entries(this.portals.stats().gates)) {
+      const o: Omit<GateObservation, 'at'> = {
+        type: 'gate', gateId, openTracks: st.openTracks, residents: st.residents, reads: st.reads, stray: st.stray, bleed: st.bleed,
+        forcedClose: st.forcedClose, ignored: { ...st.ignored }, crossings: { ...st.crossings },
+      };
+      const key = JSON.stringify(o);
+      if (this.toldGate.get(gateId) === key) continue;
+      this.toldGate.set(gateId, key);
+      this.edge.observe({ ...o, at: now });
     }
   }
 
@@ -148,7 +157,7 @@ export class DevicePipeline {
     if (r.tags.length || r.management.some((e) => e.type === 'gpi')) this.hold(m.deviceId, m.receivedAt, r);
     for (const e of r.management) {
       if (e.type === 'response') {
-        this.onResponse?.(m.deviceId, { command: e.command, commandId: e.commandId, ok: e.ok, error: e.error });
+        this.bus.emit('deviceResponse', { deviceId: m.deviceId, command: e.command, commandId: e.commandId, ok: e.ok, ...(e.error !== undefined ? { error: e.error } : {}) });
       }
     }
   }
@@ -226,46 +235,45 @@ export class DevicePipeline {
     if (!l.online) {
       l.online = true;
       this.report(id, 'online', reason, at);
-      this.onOnline?.(id);
+      this.bus.emit('deviceOnline', { deviceId: id });
     }
   }
 
-  private report(id: string, state: 'online' | 'offline', reason: string, at: number): void {
+  /**
+   * Tells the edge a device's state and counters: at once when its state changes (`state`), and
+   * with `state` null as a `status` report from the tick, only when a counter moved since the last.
+   */
+  private report(id: string, state: 'online' | 'offline' | null, reason: string, at: number,
+    perDevice: ReturnType<DeviceLink['stats']>['perDevice'] = this.link.stats().perDevice): void {
     const l = this.live.get(id);
     if (!l || this.stopped) return;
     if (state === 'offline') {
-      if (!l.online && this.devices.get(id)?.state === 'offline') return;
+      // Told once: a disconnect after a will, or a timeout after a disconnect, is the same outage.
+      if (!l.online && this.toldOffline.has(id)) return;
       l.online = false;
+      this.toldOffline.add(id);
+    } else if (state === 'online') {
+      this.toldOffline.delete(id);
+    } else if (!this.toldDevice.has(id) && !l.online) {
+      return; // never heard since start: the edge keeps what it knew (an open device_offline)
     }
     const clock = this.clocks.state(id);
-    try {
-      this.devices.observe(deviceObservation.parse({
-        type: 'device', deviceId: id, state, reason, at, accepted: l.accepted, rejected: { ...l.rejected },
-        readsPerSecond: l.reads.perSecond(at), clockOffsetMs: clock.offsetMs === null ? null : Math.round(clock.offsetMs), clockJumps: clock.jumps,
-      }));
-    } catch (e) {
-      this.logger.error({ err: e, deviceId: id }, 'recording the device state failed');
-    }
+    const o: Omit<DeviceObservation, 'at' | 'reason'> = {
+      type: 'device', deviceId: id, state: l.online ? 'online' : 'offline', accepted: l.accepted,
+      rejected: { ...l.rejected, ...linkRefusals(perDevice[id]) }, readsPerSecond: l.reads.perSecond(at),
+      clockOffsetMs: clock.offsetMs === null ? null : Math.round(clock.offsetMs), clockJumps: clock.jumps,
+      lastHeard: l.lastHeard || null, readsIgnored: this.portals.forDevice(id)?.deviceIgnored(id) ?? { unknown_antenna: 0, late: 0 },
+    };
+    const key = JSON.stringify(o);
+    if (state === null && this.toldDevice.get(id) === key) return;
+    this.toldDevice.set(id, key);
+    const outcome = this.edge.observe({ ...o, reason, at });
+    if (!outcome.ok) this.logger.error({ deviceId: id, reason: outcome.reason, detail: outcome.detail }, 'the edge refused a device report');
   }
+}
 
-  /** Counters for the API between state changes. */
-  refreshCounters(): void {
-    const now = this.now();
-    for (const [id, l] of this.live) {
-      const s = this.devices.get(id);
-      if (!s) continue;
-      s.accepted = l.accepted;
-      s.rejected = { ...l.rejected, ...this.linkRefusals(id) };
-      s.readsPerSecond = l.reads.perSecond(now);
-      if (l.online) s.lastSeen = new Date(l.lastHeard).toISOString();
-      const clock = this.clocks.state(id);
-      this.devices.setClock(id, clock.offsetMs === null ? null : Math.round(clock.offsetMs), clock.jumps);
-    }
-  }
-
-  private linkRefusals(id: string): Record<string, number> {
-    const per = this.link.stats().perDevice[id];
-    if (!per) return {};
-    return Object.fromEntries(Object.entries(per.refused).filter(([, n]) => n > 0));
-  }
+/** What the broker refused of this device (a publish over its rate, to a topic not its own). */
+function linkRefusals(per: { refused: Record<string, number> } | undefined): Record<string, number> {
+  if (!per) return {};
+  return Object.fromEntries(Object.entries(per.refused).filter(([, n]) => n > 0));
 }

@@ -8,7 +8,7 @@
 // receive that empty payload too: a device treats an empty payload as "this alarm is gone".
 import type { Logger } from 'pino';
 import type { CustodyContext } from '../../edge/context.ts';
-import { alarmToApi, type Alarm } from '../../edge/alarms/alarm.ts';
+import { liveAlarms, type Alarm } from '../../edge/alarms/alarm.ts';
 import { alarmTopic } from '../mqtt/acl.ts';
 import type { DeviceLink } from '../mqtt/link.ts';
 
@@ -21,7 +21,7 @@ export interface AlarmPublisherOptions {
 }
 
 export class AlarmPublisher {
-  private readonly owner = {};
+  private readonly owner = 'alarm-publisher';
   private started = false;
   /** Publishes of one alarm go out in order: an `open` must never land after the clearing empty payload. */
   private readonly chains = new Map<string, Promise<void>>();
@@ -33,8 +33,7 @@ export class AlarmPublisher {
     this.started = true;
     this.opts.ctx.bus.on('alarm', this.owner, (a) => this.publish(a));
     if (this.opts.republishOnStart ?? true) {
-      const rows = this.opts.ctx.db.prepare(`SELECT * FROM alarms WHERE state <> 'resolved' ORDER BY opened_at`).all() as Parameters<typeof alarmToApi>[0][];
-      for (const r of rows) this.publish(alarmToApi(r));
+      for (const a of liveAlarms(this.opts.ctx)) this.publish(a);
     }
   }
 

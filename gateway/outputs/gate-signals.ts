@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CustodyContext } from '../../edge/context.ts';
-import type { Alarm } from '../../edge/alarms/alarm.ts';
+import { liveAlarms, type Alarm } from '../../edge/alarms/alarm.ts';
 import { readerTopics, type Device, type Gate } from '../../edge/site/schema.ts';
 import type { DeviceLink } from '../mqtt/link.ts';
 
@@ -24,6 +24,8 @@ export interface GateSignalsOptions {
   syncOnStart?: boolean;
   newCommandId?: () => string;
   now?: () => number;
+  /** Whether a reader is there to be told now; one that is not is told on arrival (readerOnline). Default: every reader. */
+  isPresent?: (deviceId: string) => boolean;
 }
 
 export interface GpoCommand {
@@ -73,7 +75,7 @@ export function zebraCommandResponse(payload: Buffer | string): CommandResponse 
 const signals = (a: Alarm) => a.severity === 'critical' && a.state === 'open' && !!a.gateId;
 
 export class GateSignals {
-  private readonly owner = {};
+  private readonly owner = 'gate-signals';
   private started = false;
   private sweeper: NodeJS.Timeout | null = null;
   private readonly now: () => number;
@@ -105,8 +107,6 @@ export class GateSignals {
   }
 
   /** Whether a reader is there to hear a command: without one, a command is not sent (and not waited for). */
-  private readerPresent: (deviceId: string) => boolean = () => true;
-  setPresence(fn: (deviceId: string) => boolean): void { this.readerPresent = fn; }
 
   /** Removes the bus listener and the timer. The outputs stay as they are. */
   stop(): void {
@@ -187,14 +187,12 @@ export class GateSignals {
   }
 
   private syncFromStore(): void {
-    const rows = this.opts.ctx.db.prepare(`SELECT id, gate_id FROM alarms
-      WHERE state = 'open' AND severity = 'critical' AND gate_id IS NOT NULL`).all() as { id: string; gate_id: string }[];
-    for (const r of rows) {
-      if (!this.opts.ctx.gates.has(r.gate_id)) continue;
-      this.gateOf.set(r.id, r.gate_id);
-      let set = this.liveByGate.get(r.gate_id);
-      if (!set) this.liveByGate.set(r.gate_id, (set = new Set()));
-      set.add(r.id);
+    for (const a of liveAlarms(this.opts.ctx)) {
+      if (a.state !== 'open' || a.severity !== 'critical' || !a.gateId || !this.opts.ctx.gates.has(a.gateId)) continue;
+      this.gateOf.set(a.id, a.gateId);
+      let set = this.liveByGate.get(a.gateId);
+      if (!set) this.liveByGate.set(a.gateId, (set = new Set()));
+      set.add(a.id);
     }
     for (const g of this.opts.ctx.gates.keys()) this.drive(g, this.liveByGate.has(g), null);
   }
@@ -206,7 +204,7 @@ export class GateSignals {
     for (const r of gate.readers) {
       if (!r.gpo) continue;
       const device = this.devices.get(r.deviceId);
-      if (!device || !this.readerPresent(device.id)) continue;
+      if (!device || !(this.opts.isPresent?.(device.id) ?? true)) continue;
       if (device.format !== 'zebra') {
         if (!this.warnedFormat.has(device.id)) {
           this.warnedFormat.add(device.id);

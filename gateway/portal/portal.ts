@@ -73,6 +73,8 @@ export class Portal {
   private readonly recentlyClosed = new Map<string, { lastSeen: number; closedAt: number }>();
   private readonly eyes: PhotoEyes;
   private lastNow = 0;
+  /** Reads of this gate's own readers left out, per reader: what its row on the Devices page shows. */
+  private readonly ignoredOf = new Map<string, { unknown_antenna: number; late: number }>();
   private readonly counters = {
     reads: 0,
     ignored: { unknown_device: 0, unknown_antenna: 0, late: 0 },
@@ -96,7 +98,9 @@ export class Portal {
   ingest(tag: TagObservation): void {
     const side = this.layout.antennaSide(tag.deviceId, tag.antenna);
     if (!side) {
-      this.counters.ignored[this.layout.servesDevice(tag.deviceId) ? 'unknown_antenna' : 'unknown_device']++;
+      const serves = this.layout.servesDevice(tag.deviceId);
+      this.counters.ignored[serves ? 'unknown_antenna' : 'unknown_device']++;
+      if (serves) this.ignoredBy(tag.deviceId).unknown_antenna++;
       return;
     }
     const { closeAfterMs } = this.options;
@@ -125,6 +129,7 @@ export class Portal {
         track = undefined;
       } else if (t < track.firstSeen - closeAfterMs) {
         this.counters.ignored.late++;
+        this.ignoredBy(tag.deviceId).late++;
         return;
       }
     }
@@ -133,6 +138,7 @@ export class Portal {
       if (closed && t <= closed.lastSeen) {
         // A straggler of a pass already decided: a batch that came after the close timer.
         this.counters.ignored.late++;
+        this.ignoredBy(tag.deviceId).late++;
         return;
       }
       if (this.tracks.size >= this.options.maxTracks) this.evictStalest(tag.receivedAt);
@@ -220,6 +226,17 @@ export class Portal {
 
   residentDetails(): Resident[] {
     return [...this.residentTags].map(([epc, r]) => ({ epc, since: r.since, lastSeen: r.lastSeen }));
+  }
+
+  /** This reader's reads left out by this gate: on an antenna the site does not map, or too late to belong to a pass. */
+  deviceIgnored(deviceId: string): { unknown_antenna: number; late: number } {
+    return { ...(this.ignoredOf.get(deviceId) ?? { unknown_antenna: 0, late: 0 }) };
+  }
+
+  private ignoredBy(deviceId: string): { unknown_antenna: number; late: number } {
+    let c = this.ignoredOf.get(deviceId);
+    if (!c) this.ignoredOf.set(deviceId, (c = { unknown_antenna: 0, late: 0 }));
+    return c;
   }
 
   stats(): PortalStats {

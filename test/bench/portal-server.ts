@@ -25,11 +25,10 @@ export interface GatewayCounters {
   decodeRejected: number;
   tracksOpened: number;
   crossings: number;
-  /** Crossings the decider committed (onDecided). */
+  /** Crossings the decider committed (the bus's `crossing`). */
   decided: number;
   openTracks: number;
   pendingDecisions: number;
-  /** DevicePipeline's per-device read-time list (trimmed only by refreshCounters or a state change). */
 }
 
 export type PortalServerMessage =
@@ -76,7 +75,7 @@ async function main() {
   const gw = new Gateway({ resolved, logger: createLogger('error'), httpPort: 0, httpHost: '127.0.0.1', mqttPort: 0, simulate: false });
   const started = await gw.start();
   let decided = 0;
-  gw.decider.onDecided(() => { decided++; });
+  gw.custody.ctx.bus.on('crossing', 'bench', () => { decided++; });
   const pipelineLive = (gw.pipeline as unknown as { live: Map<string, { reads: number[]; rejected: Record<string, number> }> }).live;
 
   const counters = (): GatewayCounters => {
@@ -88,7 +87,7 @@ async function main() {
       linkAccepted: link.accepted, rateLimited: link.refused.rate_limited,
       decodeRejected: Object.values(live.rejected).reduce((s, n) => s + n, 0),
       tracksOpened: p.tracksOpened, crossings: p.crossings.in + p.crossings.out + p.crossings.unknown, decided,
-      openTracks: p.openTracks, pendingDecisions: gw.decider.pendingCount(),
+      openTracks: p.openTracks, pendingDecisions: gw.custody.decider.pendingCount(),
     };
   };
   function stats(): PortalServerMessage {
@@ -109,7 +108,7 @@ async function main() {
         send({ type: 'ok' });
       } else if (m.cmd === 'refresh') {
         const t0 = performance.now();
-        gw.pipeline.refreshCounters();
+        gw.pipeline.tick(Date.now());
         send({ type: 'ok', ms: performance.now() - t0 });
       } else if (m.cmd === 'items') {
         // Stored items that no order names: a crossing of one is an unauthorized_movement.

@@ -260,4 +260,19 @@ describe.skipIf(!ready)('dashboards in a real browser', () => {
     await shot(page, '20-tablet-item');
     await page.context().close();
   });
+
+  it('shows a reader whose clock is 5 minutes fast as needing setting, in both languages and on a phone', async () => {
+    // rd-main's clock jumps 5 minutes ahead; the gateway measures it from the next heartbeat.
+    h.readers.reader('rd-main').clockSkewMs = 5 * 60_000;
+    await expect.poll(async () => (await apiGet(h, 'demo-admin', '/devices')).data.find((d: any) => d.id === 'rd-main')?.clockOffsetExceeded, { timeout: 20_000 }).toBe(true);
+    const row = '[data-testid=device-table] tr:has-text("rd-main")';
+    for (const [lang, expected] of [['zh', '快 5分钟 · 需校时'], ['en', '5 mins ahead · needs setting']] as const) {
+      const page = await openPage(h, { token: 'demo-admin', lang, path: '/devices', viewport: { width: 390, height: 844 } });
+      await page.waitForSelector(row);
+      expect(await page.textContent(row)).toContain(expected);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no sideways scrolling on a phone').toBe(true);
+      await shot(page, `21-phone-devices-${lang}`);
+      await page.context().close();
+    }
+  });
 });

@@ -47,6 +47,14 @@ describe.skipIf(!ready)('two-person operations in the dashboards', () => {
     await shot(list, '30-confirmations');
     await list.context().close();
 
+    // A supervisor on the floor confirms from a phone: the card and its buttons fit the screen.
+    const phone = await openPage(h, { token: 'demo-supervisor', path: '/confirmations', viewport: { width: 390, height: 844 } });
+    await phone.waitForSelector(`${card} [data-action=confirm]`);
+    expect(await phone.textContent(card)).toContain('确认（第二人）');
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no sideways scrolling on a phone').toBe(true);
+    await shot(phone, '33-phone-confirmations');
+    await phone.context().close();
+
     // A supervisor confirms it on the item page.
     const sup = await openPage(h, { token: 'demo-supervisor', path: `/items/${encodeURIComponent(item.id)}` });
     await sup.waitForSelector(`${card} [data-action=confirm]`);

@@ -32,7 +32,7 @@ describe('gate decisions', () => {
     custody = new Custody({ site, dataDir: dir, siteKey: randomBytes(32), clock });
     decider = new GateDecider(custody.ctx);
     decided = [];
-    decider.onDecided((c) => decided.push(c));
+    custody.ctx.bus.on('crossing', 'test', (c) => decided.push(c));
   });
   afterEach(() => custody.close());
 

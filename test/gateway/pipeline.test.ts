@@ -100,9 +100,9 @@ describe('gate crossings end to end', () => {
   it('a decided crossing is not applied twice when it is seen again', async () => {
     const before = gw.custody.ctx.ledger.headNow.seq;
     const row = gw.custody.db.prepare(`SELECT * FROM crossings WHERE decision = 'authorised' AND event_seq IS NOT NULL LIMIT 1`).get() as any;
-    gw.decider.observe({ type: 'crossing', gateId: row.gate_id, epc: row.epc, direction: row.direction, confidence: 1,
+    gw.custody.observe({ type: 'crossing', gateId: row.gate_id, epc: row.epc, direction: row.direction, confidence: 1,
       firstSeen: Date.parse(row.first_seen), lastSeen: Date.parse(row.last_seen), readCount: row.read_count });
-    gw.decider.tick(Date.now() + 60_000);
+    gw.custody.decider.tick(Date.now() + 60_000);
     expect(gw.custody.ctx.ledger.headNow.seq).toBe(before);
   });
 
@@ -141,5 +141,23 @@ describe('gate crossings end to end', () => {
     });
     expect(dev.rejected).toMatchObject({ bad_epc: expect.any(Number), not_json: expect.any(Number) });
     expect((await fetch(url + '/api/health')).status).toBe(200);
+  });
+
+  it('what the portal leaves out reaches /devices, /gates and the metrics as the gateway reported it', async () => {
+    // A reader's antenna 9 is in no gate's antenna map (a cable on the wrong port): its reads are left out, and counted.
+    const reader = scenario.reader('rd-main');
+    await reader.reads([1, 2, 3].map((i) => ({ idHex: '3034257BF7194E4000001A85', antenna: 9, rssi: -50, t: Date.now() + i })));
+    await reader.flush();
+    const dev = await waitFor(async () => {
+      const d = (await api('/devices')).body.data.find((x: any) => x.id === 'rd-main');
+      return d?.readsIgnored.unknown_antenna >= 3 && d;
+    });
+    expect(dev.readsIgnored.unknown_antenna).toBeGreaterThanOrEqual(3);
+    const g = (await api('/gates/gate-main')).body;
+    expect(g.portal.ignored.unknown_antenna).toBe(dev.readsIgnored.unknown_antenna);
+    expect(g.portal).toMatchObject({ openTracks: expect.any(Number), stray: expect.any(Number), bleed: expect.any(Number) });
+    const metrics = await (await fetch(url + '/api/v1/metrics', { headers: { authorization: 'Bearer demo-supervisor' } })).text();
+    expect(metrics).toMatch(new RegExp(`gateway_device_reads_ignored\\{device="rd-main",reason="unknown_antenna"\\} ${dev.readsIgnored.unknown_antenna}`));
+    expect(metrics).toMatch(/gateway_portal_tracks\{gate="gate-main",outcome="stray"\} \d+/);
   });
 });

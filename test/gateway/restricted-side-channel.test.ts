@@ -104,7 +104,7 @@ describe('the restricted zone leaves no trace in what other roles read', () => {
     const put = await call('discipline', 'POST', `/api/v1/items/${itemId}/putaway`, { orderId: putawayOrder.body.id, locationId: 'RS-01-01' });
     expect(put.status, put.text).toBe(200);
     expect(put.body.event.chain).toBe('restricted');
-    gw.decider.observe(crossingObservation.parse({
+    gw.custody.observe(crossingObservation.parse({
       type: 'crossing', gateId: 'gate-restricted', epc: '3414A537C80000000FFFF0FF', direction: 'in', confidence: 0.9,
       firstSeen: Date.now() - 2000, lastSeen: Date.now() - 1000, readCount: 8,
     }));

@@ -12,6 +12,7 @@ import { Custody } from '../../edge/custody.ts';
 import { buildApi } from '../../edge/api/server.ts';
 import type { Clock, CustodyContext } from '../../edge/context.ts';
 import type { Principal } from '../../edge/auth/principal.ts';
+import type { EdgeLog } from '../../edge/log.ts';
 import { issueOrder, type OrderInput, type OrderRow } from '../../edge/orders/order.ts';
 import { announce } from '../../edge/lifecycle/announce.ts';
 import { receive } from '../../edge/lifecycle/receive.ts';
@@ -131,12 +132,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function openHarness(opts: { dir?: string; key?: Buffer; clock?: TestClock } = {}): Promise<Harness> {
+export async function openHarness(opts: { dir?: string; key?: Buffer; clock?: TestClock; log?: EdgeLog } = {}): Promise<Harness> {
   const dir = opts.dir ?? tempDir();
   const site = fixtureSite(dir);
   const key = opts.key ?? randomBytes(32);
   const clock = opts.clock ?? new TestClock();
-  const custody = new Custody({ site, dataDir: dir, siteKey: key, clock });
+  const custody = new Custody({ site, dataDir: dir, siteKey: key, clock, ...(opts.log ? { log: opts.log } : {}) });
   const app = await buildApi(custody, { logger: false });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const raw = async (method: string, urlPath: string, init: { body?: BodyInit; headers?: Record<string, string> } = {}) => {

@@ -98,8 +98,8 @@ export function appendEvent(custody: Custody, itemId: string | null, restricted:
 
 /** Listeners on the custody bus, all names together (the bus keeps them private). */
 export function busListenerCount(custody: Custody): number {
-  const l = (custody.ctx.bus as unknown as { listeners: Record<string, unknown[] | undefined> }).listeners;
-  return Object.values(l).reduce((n, list) => n + (list?.length ?? 0), 0);
+  const bus = custody.ctx.bus;
+  return bus.listenerCount('event') + bus.listenerCount('alarm') + bus.listenerCount('crossing') + bus.listenerCount('device');
 }
 
 export function waitFor<T>(probe: () => T | undefined | false | null, timeoutMs = 5_000, what = 'condition'): Promise<T> {

@@ -1,34 +1,25 @@
 // GET /api/v1/stream over real HTTP against a real Custody: role filtering of alarms, custody
 // events and crossings, Bearer and single-use tickets, heartbeats, replay after Last-Event-ID,
 // and no listener left behind when a client goes away.
-import { EventEmitter } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../edge/api/server.ts';
 import type { StreamHub } from '../../edge/api/routes/stream.ts';
 import { StreamTickets } from '../../edge/stream/tickets.ts';
-import type { CrossingSource, StreamCrossing } from '../../edge/stream/visibility.ts';
-import type { GateDecider } from '../../edge/rules/crossings.ts';
+import type { DecidedCrossing } from '../../edge/rules/crossings.ts';
 import { acknowledgeAlarm } from '../../edge/alarms/alarm.ts';
 import {
   TOKENS, appendEvent, bodyOf, busListenerCount, openCustody, openStream, raise, sleep, waitFor,
   type SseClient, type TestCustody,
 } from './fixtures.ts';
 
-/** The wiring the gateway uses: the gate decider is a crossing source (checked by tsc). */
-function fromDecider(d: GateDecider): CrossingSource { return { subscribe: (l) => d.onDecided(l) }; }
-void fromDecider;
-
-/** A crossing source as the gateway will give one: subscribe returns unsubscribe. */
-class Crossings implements CrossingSource {
-  private readonly em = new EventEmitter();
-  subscribe(l: (c: StreamCrossing) => void): () => void {
-    this.em.on('c', l);
-    return () => this.em.off('c', l);
-  }
-  emit(c: StreamCrossing & Record<string, unknown>): void { this.em.emit('c', c); }
-  get count(): number { return this.em.listenerCount('c'); }
-}
+/** A decided crossing as the gate decider announces it on the custody bus (only what the stream filters on). */
+const crossings = {
+  emit(c: Partial<DecidedCrossing> & Pick<DecidedCrossing, 'gateId' | 'restricted' | 'epc'>): void {
+    tc.custody.ctx.bus.emit('crossing', c as DecidedCrossing);
+  },
+  get count(): number { return tc.custody.ctx.bus.listenerCount('crossing'); },
+};
 
 let tc: TestCustody;
 let app: FastifyInstance;
@@ -36,7 +27,6 @@ let hub: StreamHub;
 let base: string;
 let clock = Date.now();
 const tickets = new StreamTickets({ now: () => clock });
-const crossings = new Crossings();
 const open: SseClient[] = [];
 
 const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
@@ -59,7 +49,7 @@ async function ticketFor(token: string): Promise<{ ticket: string; expiresAt: st
 
 beforeAll(async () => {
   tc = openCustody();
-  app = await buildApi(tc.custody, { logger: false, crossings, stream: { tickets, heartbeatMs: 100, retryMs: 2500 } });
+  app = await buildApi(tc.custody, { logger: false, stream: { tickets, heartbeatMs: 100, retryMs: 2500 } });
   hub = app.streamHub;
   base = (await app.listen({ host: '127.0.0.1', port: 0 })).replace('localhost', '127.0.0.1');
 });
@@ -228,7 +218,7 @@ describe('connection life', () => {
     expect(before).toBe(0);
     const a = await ready(await stream(bearer(TOKENS.operator)));
     const b = await ready(await stream(bearer(TOKENS.discipline)));
-    expect(busListenerCount(tc.custody)).toBe(4); // event + alarm per stream
+    expect(busListenerCount(tc.custody)).toBe(6); // event, alarm and crossing per stream
     expect(crossings.count).toBe(2);
     expect(hub.open).toBe(2);
     a.close();

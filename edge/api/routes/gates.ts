@@ -1,24 +1,19 @@
 // Gates, their readers, devices and recent crossings, filtered like everything else: the
 // restricted zone's gates, their readers and their crossings exist for the discipline role only.
+// Everything here is the edge's own record: what the gateway told it as `device` and `gate`
+// observations, never a call back into the gateway.
 import { z } from 'zod';
 import type { Custody } from '../../custody.ts';
 import { seesRestricted, type Principal } from '../../auth/principal.ts';
 import { readerTopics } from '../../site/schema.ts';
 import { fail } from '../../errors.ts';
-import type { DeviceRegistry } from '../../rules/devices.ts';
 import { decodeCursor, page, pageQuery, Where } from '../pagination.ts';
 import { canSeeAlarm } from '../../alarms/alarm.ts';
 import { CROSSING_DECISIONS } from '../../rules/crossings.ts';
 import { crossingForPrincipal, crossingVisibilitySql } from '../../stream/visibility.ts';
 
-export interface GateStateSource {
-  gateState(gateId: string): 'idle' | 'crossing' | 'alarm';
-  /** Brings the device counters up to date before they are shown. */
-  refreshDevices?(): void;
-}
-
-export function gateRoutes(app: any, custody: Custody, devices: DeviceRegistry, live?: GateStateSource): void {
-  const { ctx, db } = custody;
+export function gateRoutes(app: any, custody: Custody): void {
+  const { ctx, db, devices, gates } = custody;
   const gateRestricted = (g: { innerZone: string; outerZone: string }) => ctx.isRestrictedZone(g.innerZone) || ctx.isRestrictedZone(g.outerZone);
   const visibleGates = (p: Principal) => ctx.site.gates.filter((g) => !gateRestricted(g) || seesRestricted(p));
   const liveAlarms = db.prepare(`SELECT restricted, item_id FROM alarms WHERE gate_id = ? AND state = 'open' AND severity = 'critical'`);
@@ -29,7 +24,9 @@ export function gateRoutes(app: any, custody: Custody, devices: DeviceRegistry, 
 
   const gateToApi = (g: (typeof ctx.site.gates)[number], p: Principal) => ({
     id: g.id, name: g.name, nameEn: g.nameEn ?? null, innerZone: g.innerZone, outerZone: g.outerZone,
-    state: showsAlarm(p, g.id) ? 'alarm' : live?.gateState(g.id) ?? 'idle',
+    state: showsAlarm(p, g.id) ? 'alarm' : gates.state(g.id),
+    /** The portal's smoothing since the gateway started: strays, bleed, reads left out; null until reported. */
+    portal: gates.portal(g.id),
     readers: g.readers.map((r) => {
       const d = ctx.site.devices.find((x) => x.id === r.deviceId)!;
       return { deviceId: r.deviceId, format: d.format ?? null, topics: readerTopics(d), antennas: r.antennas, online: devices.get(d.id)?.state ?? 'unknown' };
@@ -37,7 +34,6 @@ export function gateRoutes(app: any, custody: Custody, devices: DeviceRegistry, 
   });
 
   app.get('/gates', { schema: { tags: ['gates'] } }, async (req: any) => {
-    live?.refreshDevices?.();
     return { data: visibleGates(req.principal).map((g) => gateToApi(g, req.principal)), nextCursor: null };
   });
   app.get('/gates/:id', { schema: { params: z.object({ id: z.string().max(64) }), tags: ['gates'] } }, async (req: any) => {
@@ -48,7 +44,6 @@ export function gateRoutes(app: any, custody: Custody, devices: DeviceRegistry, 
 
   app.get('/devices', { schema: { tags: ['gates'] } }, async (req: any) => {
     if (req.principal.role === 'agency') return { data: [], nextCursor: null };
-    live?.refreshDevices?.();
     return { data: devices.list().filter((d) => !d.restricted || seesRestricted(req.principal)).map(({ restricted: _r, ...d }) => d), nextCursor: null };
   });
 

@@ -11,15 +11,12 @@ import { principalForToken, type Principal } from '../../auth/principal.ts';
 import { fail } from '../../errors.ts';
 import type { StreamTickets } from '../../stream/tickets.ts';
 import { parseCursor, principalStillValid, StreamSession, type SessionOptions, type StreamCursor } from '../../stream/session.ts';
-import type { CrossingSource } from '../../stream/visibility.ts';
 
 export const STREAM_PATH = '/api/v1/stream';
 export const HEARTBEAT_MS = 15_000;
 export const RETRY_MS = 3_000;
 
 export interface StreamRouteOptions {
-  /** Crossings to stream; each carries `restricted`, `gateId` and, for an item, `itemAgencyId`. */
-  crossings?: CrossingSource;
   heartbeatMs?: number;
   retryMs?: number;
   maxReplay?: number;
@@ -67,7 +64,6 @@ export function streamRoutes(app: FastifyInstance, custody: Custody, tickets: St
     retryMs: opts.retryMs ?? RETRY_MS,
     maxReplay: opts.maxReplay ?? 1000,
     maxBufferedBytes: opts.maxBufferedBytes ?? 1024 * 1024,
-    crossings: opts.crossings,
   };
   const sessions = new Set<StreamSession>();
   const closeAll = () => { for (const s of [...sessions]) s.close(); };
