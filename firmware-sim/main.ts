@@ -18,14 +18,27 @@ interface DemoPlan {
 
 async function main() {
   const file = process.argv[2];
-  if (!file) throw new Error('usage: tsx firmware-sim/main.ts PLAN.json');
+  if (!file || file.startsWith('--')) throw new Error('usage: tsx firmware-sim/main.ts PLAN.json [--exit-with-parent]');
   const plan = JSON.parse(fs.readFileSync(file, 'utf8')) as DemoPlan;
   const scenario = createScenario(plan.url, plan.description, { seed: plan.seed });
+  let stopped = false;
+  const log = (msg: string) => process.stdout.write(`[firmware-sim] ${msg}\n`);
+  const stop = async (why: string) => {
+    if (stopped) return;
+    stopped = true;
+    log(`stopping: ${why}`);
+    // Signing the readers out is a courtesy; exiting is not: a broker that does not answer must not keep us.
+    setTimeout(() => process.exit(0), 2_000).unref();
+    await scenario.stop().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  // Watched from the first moment: a gateway that dies while our readers sign in must not leave us behind.
+  if (process.argv.includes('--exit-with-parent')) exitWithParent(stop);
   await scenario.start();
   const rng = seededRandom(plan.seed);
   const errands = [...plan.errands];
-  let stopped = false;
-  const log = (msg: string) => process.stdout.write(`[firmware-sim] ${msg}\n`);
   log(`${plan.description.gates.length} gates online, ${errands.length} errands planned`);
 
   const walkOnce = async () => {
@@ -55,14 +68,31 @@ async function main() {
       setTimeout(() => { log(`reader ${f.deviceId} is back`); void scenario.reviveReader(f.deviceId); }, f.backAfterMs);
     }, f.afterMs);
   }
-  const stop = async () => {
-    stopped = true;
-    await scenario.stop();
-    process.exit(0);
+}
+
+/**
+ * Started by a gateway: go when it goes, however it went. Its ends of our stdin pipe and of the IPC
+ * channel close when it dies (the kernel closes them, SIGKILL included); a poll of the parent pid
+ * catches whatever those miss (a parent that handed its pipes on, a reparenting to init).
+ */
+function exitWithParent(stop: (why: string) => Promise<void>) {
+  const parent = process.ppid;
+  process.stdin.on('end', () => void stop('the gateway closed our stdin'));
+  process.stdin.on('error', () => void stop('our stdin failed'));
+  process.stdin.resume();
+  process.on('disconnect', () => void stop('the gateway closed the IPC channel'));
+  // Writing to a pipe whose reader has died fails with EPIPE: that too means the gateway is gone.
+  process.stdout.on('error', () => void stop('our stdout is closed'));
+  const alive = () => {
+    if (process.ppid !== parent) return false;
+    try {
+      process.kill(parent, 0);
+      return true;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
   };
-  process.on('SIGTERM', () => void stop());
-  process.on('SIGINT', () => void stop());
-  process.on('disconnect', () => void stop());
+  setInterval(() => { if (!alive()) void stop(`the gateway (pid ${parent}) is gone`); }, 1_000).unref();
 }
 
 main().catch((e) => {

@@ -18,6 +18,7 @@ import { writeBrokerFiles } from './broker-files.ts';
 import { AlarmPublisher } from './outputs/alarm-publisher.ts';
 import { GateSignals } from './outputs/gate-signals.ts';
 import { GatewayBus } from './events.ts';
+import { connectHost, hostPort } from './addresses.ts';
 
 export interface GatewayOptions {
   resolved: ResolvedSite;
@@ -29,6 +30,14 @@ export interface GatewayOptions {
   mqttPort?: number;
   /** Run the simulated devices of the demo site (default: on for the demo). */
   simulate?: boolean;
+}
+
+/** Where the gateway really is, read from its sockets once they listen (not from the site file). */
+export interface Listening {
+  /** Every address the HTTP server is bound to (one per address a host name resolved to). */
+  http: { host: string; port: number }[];
+  /** The embedded broker's bound address, or the external broker's host and port. */
+  mqtt: { mode: 'embedded' | 'external'; host: string; port: number; tlsPort?: number };
 }
 
 export class Gateway {
@@ -45,7 +54,8 @@ export class Gateway {
 
   constructor(private readonly opts: GatewayOptions) {}
 
-  async start(): Promise<{ url: string; mqttPort: number }> {
+  /** `url` is where a client on this machine reaches the HTTP server. */
+  async start(): Promise<{ url: string; mqttPort: number; listening: Listening }> {
     const { resolved, logger } = this.opts;
     const { site } = resolved;
     if (resolved.demo) this.seedDemoIfEmpty();
@@ -81,14 +91,19 @@ export class Gateway {
       logger: logger.child({ part: 'api' }), serveDashboards,
       extensions: [(app) => metrics.route(app)],
     });
-    const address = await this.api.listen({ port: this.opts.httpPort ?? site.http.port, host: this.opts.httpHost ?? site.http.host });
-    const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
-    const mqttPort = this.link.address().port;
-    logger.info({ url, mqttPort, site: site.site.id, demo: resolved.demo }, 'gateway started');
+    await this.api.listen({ port: this.opts.httpPort ?? site.http.port, host: this.opts.httpHost ?? site.http.host });
+    const listening: Listening = {
+      http: this.api.addresses().flatMap((a) => (typeof a === 'string' ? [] : [{ host: a.address, port: a.port }])),
+      mqtt: { mode: site.mqtt.mode, ...this.link.address() },
+    };
+    const first = listening.http[0]!;
+    const url = `http://${hostPort(connectHost(first.host), first.port)}`;
+    const mqttPort = listening.mqtt.port;
     if (resolved.demo && (this.opts.simulate ?? true)) {
-      this.sim = startDemoDevices(this.custody, `mqtt://127.0.0.1:${mqttPort}`, logger);
+      // Where the broker really listens: loopback for the demo, or the one address it was told.
+      this.sim = startDemoDevices(this.custody, `mqtt://${hostPort(connectHost(listening.mqtt.host), mqttPort)}`, logger);
     }
-    return { url, mqttPort };
+    return { url, mqttPort, listening };
   }
 
   /** An empty demo store is filled through the lifecycle, then reopened on the real clock. */

@@ -5,7 +5,7 @@ import { createLogger } from './log.ts';
 import { ConfigError } from './config.ts';
 import { StoreLockedError } from '../edge/store/db.ts';
 import { SiteKeyError } from '../edge/ledger/sitekey.ts';
-import { DEMO_ROLES, demoToken } from './demo/site.ts';
+import { bannerLines, bannerRecord } from './banner.ts';
 
 const logger = createLogger();
 
@@ -13,21 +13,14 @@ async function main() {
   const resolved = await resolveSite(process.argv.slice(2), process.env);
   // GATEWAY_SIMULATE=off runs the demo site without its simulated readers (for real readers, or tests).
   const gateway = new Gateway({ resolved, logger, simulate: process.env.GATEWAY_SIMULATE !== 'off' });
-  const { url, mqttPort } = await gateway.start();
-  const lines = [
-    '',
-    `  涉案财物管理中心 gateway — ${resolved.site.site.name}`,
-    `  dashboards     ${url}/`,
-    `  API            ${url}/api/v1   (health: ${url}/api/health)`,
-    `  API docs       ${url}/api/docs`,
-    `  MQTT broker    mqtt://localhost:${mqttPort}   (devices: username = device id${resolved.demo ? ", password demo-<deviceId>" : ""})`,
-    `  data folder    ${resolved.site.dataDir}`,
-  ];
-  if (resolved.demo) {
-    lines.push('', '  Demo site. API tokens (Authorization: Bearer <token>):');
-    for (const r of DEMO_ROLES) lines.push(`    ${r.padEnd(11)} ${demoToken(r)}`);
+  const facts = { resolved, ...(await gateway.start()) };
+  if (process.stdout.isTTY) {
+    console.log(['', ...bannerLines(facts), ''].join('\n'));
+  } else {
+    // Shown whatever LOG_LEVEL says: it is how the person who started the gateway learns where it is.
+    const { fields, msg } = bannerRecord(facts);
+    logger.child({}, { level: 'info' }).info(fields, msg);
   }
-  console.log(lines.join('\n') + '\n');
   const stop = async (signal: string) => {
     logger.info({ signal }, 'stopping');
     await gateway.stop();

@@ -48,10 +48,14 @@ export function demoDevicePlan(custody: Custody, mqttUrl: string) {
 export function startDemoDevices(custody: Custody, mqttUrl: string, logger: Logger): ChildProcess {
   const planFile = path.join(custody.ctx.site.dataDir, 'demo-devices.json');
   fs.writeFileSync(planFile, JSON.stringify(demoDevicePlan(custody, mqttUrl), null, 2));
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'firmware-sim', 'main.ts'), planFile], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
+  // stdin is a pipe and there is an IPC channel only so that the child sees them close: the kernel
+  // closes them when this process dies, however it dies (SIGKILL included), and the simulator then
+  // exits instead of going on as a second set of demo readers beside the next gateway's.
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'firmware-sim', 'main.ts'), planFile, '--exit-with-parent'], {
+    cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
   });
   const log = logger.child({ part: 'firmware-sim' });
+  log.info({ childPid: child.pid }, 'simulated devices started');
   child.stdout!.on('data', (b: Buffer) => b.toString().trim().split('\n').forEach((l) => log.debug(l)));
   child.stderr!.on('data', (b: Buffer) => log.warn(b.toString().trim()));
   child.on('exit', (code) => { if (code) log.warn({ code }, 'simulated devices stopped'); });

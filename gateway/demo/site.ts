@@ -121,6 +121,11 @@ export async function demoSite(dataDir = 'data'): Promise<SiteInput> {
   return {
     site: { id: DEMO_SITE_ID, name: '泰安市涉案财物管理中心（演示）', nameEn: 'Tai\'an Case-Property Storage Center (demo)' },
     dataDir,
+    // Loopback only: the demo's tokens and device passwords are public (they are in this file and the
+    // README), so anyone who could reach its ports could use them. GATEWAY_HTTP_HOST and
+    // GATEWAY_MQTT_HOST open it up on purpose.
+    http: { host: '127.0.0.1', port: 8080 },
+    mqtt: { mode: 'embedded', host: '127.0.0.1', port: 1883 },
     zones: ZONES.map((z) => ({ ...z, limits: { ...z.limits } })),
     locations: demoLocations(),
     gates: GATES.map((g) => ({

@@ -78,11 +78,12 @@ export class EmbeddedLink implements DeviceLink {
     return this.counters.snapshot();
   }
 
-  address(): { port: number; tlsPort?: number } {
-    const port = (this.server?.address() as AddressInfo | null)?.port;
-    if (port === undefined) throw new Error('the MQTT link is not started');
+  address(): { host: string; port: number; tlsPort?: number } {
+    const bound = this.server?.address() as AddressInfo | null | undefined;
+    if (!bound) throw new Error('the MQTT link is not started');
     const tlsPort = (this.tlsServer?.address() as AddressInfo | null)?.port;
-    return tlsPort === undefined ? { port } : { port, tlsPort };
+    const at = { host: bound.address, port: bound.port };
+    return tlsPort === undefined ? at : { ...at, tlsPort };
   }
 
   async start(): Promise<void> {
@@ -123,7 +124,7 @@ export class EmbeddedLink implements DeviceLink {
       await this.stop();
       throw err;
     }
-    this.opts.logger.info({ ...this.address(), host }, 'mqtt: embedded broker listening');
+    this.opts.logger.info(this.address(), 'mqtt: embedded broker listening');
   }
 
   async stop(): Promise<void> {

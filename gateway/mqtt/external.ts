@@ -114,11 +114,12 @@ export class ExternalLink implements DeviceLink {
     return this.counters.snapshot();
   }
 
-  address(): { port: number; tlsPort?: number } {
+  address(): { host: string; port: number; tlsPort?: number } {
     const u = new URL(this.url);
     const secure = u.protocol === 'mqtts:' || u.protocol === 'ssl:' || u.protocol === 'tls:' || u.protocol === 'wss:';
     const port = u.port ? Number(u.port) : secure ? 8883 : 1883;
-    return secure ? { port, tlsPort: port } : { port };
+    const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+    return secure ? { host, port, tlsPort: port } : { host, port };
   }
 
   private password(): string | undefined {

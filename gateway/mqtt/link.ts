@@ -54,7 +54,11 @@ export interface DeviceLink {
   onDeviceState(h: DeviceStateHandler): () => void;
   publish(topic: string, payload: string | Buffer, opts?: PublishOptions): Promise<void>;
   stats(): LinkStats;
-  address(): { port: number; tlsPort?: number };
+  /**
+   * Where devices reach the broker: for the embedded broker, the address its socket is bound to
+   * (0.0.0.0 or :: for all interfaces); for an external one, the host and port of its URL.
+   */
+  address(): { host: string; port: number; tlsPort?: number };
 }
 
 export interface RateLimit {

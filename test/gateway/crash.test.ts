@@ -2,7 +2,7 @@
 // then the process is killed with SIGKILL (no shutdown code runs). On restart the decided
 // crossing, its alarm and the ledger are all there exactly once, and verify passes.
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,31 +10,15 @@ import mqtt from 'mqtt';
 import Database from 'better-sqlite3';
 import { walkReads, seededRandom } from '../../firmware-sim/portal/walk.ts';
 import { zebraTagEvent } from '../../firmware-sim/portal/formats.ts';
+import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-crash-'));
 const children: ChildProcess[] = [];
 
-function startGateway(): Promise<{ child: ChildProcess; http: string; mqttPort: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
-    env: { ...process.env, GATEWAY_DATA_DIR: dir, GATEWAY_HTTP_PORT: '0', GATEWAY_MQTT_PORT: '0', GATEWAY_SIMULATE: 'off', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`the gateway did not start:\n${out}`)), 90_000);
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      const http = /dashboards\s+(http:\/\/\S+?)\/\s/.exec(out)?.[1];
-      const port = /MQTT broker\s+mqtt:\/\/localhost:(\d+)/.exec(out)?.[1];
-      if (http && port) {
-        clearTimeout(timer);
-        resolve({ child, http, mqttPort: Number(port) });
-      }
-    });
-    child.stderr!.on('data', (b: Buffer) => { out += b.toString(); });
-    child.on('exit', (code) => reject(new Error(`the gateway exited with ${code}:\n${out}`)));
-  });
+async function startGateway(): Promise<GatewayProcess> {
+  const gw = await spawnGateway({ GATEWAY_DATA_DIR: dir, GATEWAY_HTTP_PORT: '0', GATEWAY_MQTT_PORT: '0', GATEWAY_SIMULATE: 'off', LOG_LEVEL: 'warn' });
+  children.push(gw.child);
+  return gw;
 }
 
 const get = async (base: string, p: string) => (await fetch(`${base}/api/v1${p}`, { headers: { authorization: 'Bearer demo-supervisor' } })).json() as Promise<any>;
