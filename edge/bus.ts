@@ -19,6 +19,13 @@ export interface BusEvents {
   crossing: DecidedCrossing;
   /** A device went online or offline (as the edge recorded it). */
   device: DeviceStatus;
+  /** An order arrived or ended (completed, expired, cancelled), after its change committed. */
+  order: OrderChange;
+}
+
+export interface OrderChange {
+  id: string; kind: string; change: 'issued' | 'completed' | 'expired' | 'cancelled';
+  source: string; emergency: boolean; restricted: boolean; items: number;
 }
 
 type Entry<E, K extends keyof E> = { owner: string; fn: (v: E[K]) => void };

@@ -18,6 +18,7 @@ import { writeBrokerFiles } from './broker-files.ts';
 import { AlarmPublisher } from './outputs/alarm-publisher.ts';
 import { GateSignals } from './outputs/gate-signals.ts';
 import { GatewayBus } from './events.ts';
+import { startJournal } from './journal.ts';
 import { connectHost, hostPort } from './addresses.ts';
 
 export interface GatewayOptions {
@@ -51,6 +52,7 @@ export class Gateway {
   gateSignals!: GateSignals;
   private sim: ChildProcess | null = null;
   private metrics: ReturnType<typeof createMetrics> | null = null;
+  private stopJournal: (() => void) | null = null;
 
   constructor(private readonly opts: GatewayOptions) {}
 
@@ -62,6 +64,7 @@ export class Gateway {
     else this.custody = new Custody({ site, dataDir: site.dataDir, siteKey: resolved.siteKey, log: logger.child({ part: 'edge' }) });
     this.custody.start();
     const ctx = this.custody.ctx;
+    this.stopJournal = startJournal(ctx.bus, logger.child({ part: 'journal' }));
     const misplaced = storageWarnings(ctx);
     if (misplaced.length) {
       // Never fatal: the items are where they are. Named so that a supervisor can issue the moves.
@@ -133,6 +136,7 @@ export class Gateway {
     this.gateSignals?.stop();
     this.bus?.off('gate-signals');
     this.metrics?.stop();
+    this.stopJournal?.();
     await this.api?.close();
     await this.link?.stop();
     this.custody?.close();

@@ -6,6 +6,7 @@ import type { CustodyContext } from '../context.ts';
 import { fail } from '../errors.ts';
 import { itemVisibilitySql, requireAllowed, seesRestricted, type Principal } from '../auth/principal.ts';
 import type { HashedEvent } from '../ledger/event.ts';
+import type { OrderChange } from '../bus.ts';
 import { requireStorageAllowed } from '../rules/storage.ts';
 import { calendarOf } from '../time/calendar.ts';
 
@@ -188,7 +189,16 @@ export function issueOrder(ctx: CustodyContext, input: OrderInput, issuer: Issue
     const add = db.prepare('INSERT INTO order_items (order_id, item_id) VALUES (?, ?)');
     for (const item of new Set(o.itemIds)) add.run(id, item);
   })();
-  return db.prepare('SELECT * FROM orders WHERE id = ?').get(id) as OrderRow;
+  const row = db.prepare('SELECT * FROM orders WHERE id = ?').get(id) as OrderRow;
+  announceOrder(ctx, row, 'issued');
+  return row;
+}
+
+/** Tells the bus (after the enclosing custody transaction commits, if any) that an order arrived or ended. */
+function announceOrder(ctx: CustodyContext, o: OrderRow, change: OrderChange['change']): void {
+  const items = (ctx.db.prepare('SELECT count(*) AS n FROM order_items WHERE order_id = ?').get(o.id) as { n: number }).n;
+  const msg: OrderChange = { id: o.id, kind: o.kind, change, source: o.source, emergency: o.emergency === 1, restricted: o.restricted === 1, items };
+  ctx.afterCommit(() => ctx.bus.emit('order', msg));
 }
 
 export interface CoverOptions {
@@ -227,7 +237,8 @@ export function markDone(ctx: CustodyContext, orderId: string, itemId: string, e
   db.prepare('UPDATE order_items SET done_chain = ?, done_seq = ? WHERE order_id = ? AND item_id = ? AND done_seq IS NULL').run(event.chain, event.seq, orderId, itemId);
   const left = db.prepare('SELECT count(*) AS n FROM order_items WHERE order_id = ? AND done_seq IS NULL').get(orderId) as { n: number };
   if (left.n === 0) {
-    db.prepare(`UPDATE orders SET state = 'completed', updated_at = ? WHERE id = ? AND state IN ('open', 'active')`).run(ctx.nowIso(), orderId);
+    const done = db.prepare(`UPDATE orders SET state = 'completed', updated_at = ? WHERE id = ? AND state IN ('open', 'active')`).run(ctx.nowIso(), orderId);
+    if (done.changes) announceOrder(ctx, db.prepare('SELECT * FROM orders WHERE id = ?').get(orderId) as OrderRow, 'completed');
   }
 }
 
@@ -240,6 +251,7 @@ export function refreshOrderStates(ctx: CustodyContext): OrderRow[] {
     db.prepare(`UPDATE orders SET state = 'expired', updated_at = ? WHERE state IN ('open', 'active') AND valid_until <= ?`).run(now, now);
     db.prepare(`UPDATE orders SET state = 'active', updated_at = ? WHERE state = 'open' AND valid_from <= ? AND valid_until > ?`).run(now, now, now);
   })();
+  for (const o of expired) announceOrder(ctx, o, 'expired');
   return expired;
 }
 
@@ -251,5 +263,7 @@ export function cancelOrder(ctx: CustodyContext, p: Principal, id: string, reaso
   if (o.issued_by !== p.userId) fail('FORBIDDEN', 'Only whoever issued an order may cancel it', { orderId: id, issuedBy: o.issued_by });
   ctx.db.prepare(`UPDATE orders SET state = 'cancelled', cancelled_by = ?, cancel_reason = ?, updated_at = ? WHERE id = ?`)
     .run(p.userId, reason, ctx.nowIso(), id);
-  return ctx.db.prepare('SELECT * FROM orders WHERE id = ?').get(id) as OrderRow;
+  const row = ctx.db.prepare('SELECT * FROM orders WHERE id = ?').get(id) as OrderRow;
+  announceOrder(ctx, row, 'cancelled');
+  return row;
 }

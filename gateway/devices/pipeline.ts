@@ -40,6 +40,8 @@ class ReadRate {
 
 /** A reader quiet this long has sent its burst; reads wait at most HOLD_MAX_MS (below the portal's close time). */
 const HOLD_SETTLE_MS = 100;
+/** A device's refused messages of one reason: one log line at most this often. */
+const REFUSAL_LOG_EVERY_MS = 60_000;
 const HOLD_MAX_MS = 600;
 
 export class DevicePipeline {
@@ -58,6 +60,8 @@ export class DevicePipeline {
   private readonly toldDevice = new Map<string, string>();
   private readonly toldGate = new Map<string, string>();
   private readonly toldOffline = new Set<string>();
+  /** Per device and reason: when a refusal was last logged and how many came since. */
+  private readonly refusalLog = new Map<string, { loggedAt: number; since: number }>();
 
   isOnline(deviceId: string): boolean { return this.live.get(deviceId)?.online ?? false; }
 
@@ -141,7 +145,7 @@ export class DevicePipeline {
     else return;
     for (const x of r.rejected) {
       l.rejected[x.reason] = (l.rejected[x.reason] ?? 0) + 1;
-      this.logger.debug({ deviceId: m.deviceId, reason: x.reason, detail: x.detail }, 'payload rejected');
+      this.logRefusal(m.deviceId, x.reason, x.detail, m.receivedAt);
     }
     for (const s of r.skipped) l.rejected[`skipped_${s.reason}`] = (l.rejected[`skipped_${s.reason}`] ?? 0) + s.count;
     if (r.tags.length || r.management.length) l.accepted++;
@@ -160,6 +164,21 @@ export class DevicePipeline {
         this.bus.emit('deviceResponse', { deviceId: m.deviceId, command: e.command, commandId: e.commandId, ok: e.ok, ...(e.error !== undefined ? { error: e.error } : {}) });
       }
     }
+  }
+
+  /**
+   * A refused message, logged at warn: the first of each device and reason at once, then at most one
+   * line a minute with how many came since, so that a reader sending garbage cannot flood the log.
+   */
+  private logRefusal(deviceId: string, reason: string, detail: string | undefined, at: number): void {
+    const key = `${deviceId}\u0000${reason}`;
+    const seen = this.refusalLog.get(key);
+    if (seen && at - seen.loggedAt < REFUSAL_LOG_EVERY_MS) {
+      seen.since++;
+      return;
+    }
+    this.refusalLog.set(key, { loggedAt: at, since: 0 });
+    this.logger.warn({ deviceId, reason, detail, ...(seen ? { moreSinceLastLine: seen.since } : {}) }, 'message refused');
   }
 
   /** The message's newest device time is one sample of the reader's clock (its heartbeats' too). */
