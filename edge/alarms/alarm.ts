@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { CustodyContext } from '../context.ts';
 import { fail } from '../errors.ts';
 import { requireAllowed, seesRestricted, type Principal } from '../auth/principal.ts';
+import { prepared } from '../store/db.ts';
 
 export const ALARM_KINDS = [
   'unauthorized_movement', 'escort_missing', 'restricted_zone_breach', 'unexpected_removal', 'misplaced',
@@ -64,12 +65,12 @@ function mergeDetails(old: Record<string, unknown>, next: Record<string, unknown
 
 /** Every alarm not yet resolved, oldest first: what an output tells again after a restart. */
 export function liveAlarms(ctx: CustodyContext): Alarm[] {
-  return (ctx.db.prepare(`SELECT * FROM alarms WHERE state <> 'resolved' ORDER BY opened_at`).all() as AlarmRow[]).map(alarmToApi);
+  return (prepared(ctx.db, `SELECT * FROM alarms WHERE state <> 'resolved' ORDER BY opened_at`).all() as AlarmRow[]).map(alarmToApi);
 }
 
 /** Unresolved alarms counted by kind, severity and state, the restricted zone's left out (for the metrics). */
 export function liveAlarmCounts(ctx: CustodyContext): { kind: AlarmKind; severity: Severity; state: AlarmState; n: number }[] {
-  return ctx.db.prepare(`SELECT kind, severity, state, count(*) AS n FROM alarms WHERE state <> 'resolved' AND restricted = 0
+  return prepared(ctx.db, `SELECT kind, severity, state, count(*) AS n FROM alarms WHERE state <> 'resolved' AND restricted = 0
     GROUP BY kind, severity, state`).all() as { kind: AlarmKind; severity: Severity; state: AlarmState; n: number }[];
 }
 
@@ -77,16 +78,16 @@ export function liveAlarmCounts(ctx: CustodyContext): { kind: AlarmKind; severit
 export function raiseAlarm(ctx: CustodyContext, a: RaiseAlarm): Alarm {
   const db = ctx.db;
   const now = ctx.nowIso();
-  const live = db.prepare(`SELECT * FROM alarms WHERE cause_key = ? AND state <> 'resolved'`).get(a.causeKey) as AlarmRow | undefined;
+  const live = prepared(db, `SELECT * FROM alarms WHERE cause_key = ? AND state <> 'resolved'`).get(a.causeKey) as AlarmRow | undefined;
   let id: string;
   if (live) {
     id = live.id;
     const severity = rank(a.severity) > rank(live.severity) ? a.severity : live.severity;
-    db.prepare(`UPDATE alarms SET severity = ?, message = ?, details = ?, occurrences = occurrences + 1, updated_at = ?,
+    prepared(db, `UPDATE alarms SET severity = ?, message = ?, details = ?, occurrences = occurrences + 1, updated_at = ?,
       version = version + 1 WHERE id = ?`).run(severity, a.message, JSON.stringify(mergeDetails(JSON.parse(live.details), a.details ?? {})), now, id);
   } else {
     id = randomUUID();
-    db.prepare(`INSERT INTO alarms (id, kind, severity, state, cause_key, restricted, item_id, epc, gate_id, zone_id, location_id,
+    prepared(db, `INSERT INTO alarms (id, kind, severity, state, cause_key, restricted, item_id, epc, gate_id, zone_id, location_id,
       device_id, order_id, message, details, occurrences, opened_at, updated_at, version)
       VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, 1)`).run(
       id, a.kind, a.severity, a.causeKey, a.restricted ? 1 : 0, a.itemId ?? null, a.epc ?? null, a.gateId ?? null,
@@ -97,15 +98,15 @@ export function raiseAlarm(ctx: CustodyContext, a: RaiseAlarm): Alarm {
 
 /** The cause ended (a device came back, a misplaced item went home): resolve without a person. */
 export function autoResolve(ctx: CustodyContext, causeKey: string, note: string): Alarm | null {
-  const live = ctx.db.prepare(`SELECT id, kind FROM alarms WHERE cause_key = ? AND state <> 'resolved'`).get(causeKey) as { id: string; kind: AlarmKind } | undefined;
+  const live = prepared(ctx.db, `SELECT id, kind FROM alarms WHERE cause_key = ? AND state <> 'resolved'`).get(causeKey) as { id: string; kind: AlarmKind } | undefined;
   if (!live) return null;
-  ctx.db.prepare(`UPDATE alarms SET state = 'resolved', resolved_by = 'gateway', resolved_at = ?, resolve_note = ?,
+  prepared(ctx.db, `UPDATE alarms SET state = 'resolved', resolved_by = 'gateway', resolved_at = ?, resolve_note = ?,
     updated_at = ?, version = version + 1 WHERE id = ?`).run(ctx.nowIso(), note, ctx.nowIso(), live.id);
   return announce(ctx, live.id);
 }
 
 export function loadVisibleAlarm(ctx: CustodyContext, p: Principal, id: string): AlarmRow {
-  const r = ctx.db.prepare('SELECT * FROM alarms WHERE id = ?').get(id) as AlarmRow | undefined;
+  const r = prepared(ctx.db, 'SELECT * FROM alarms WHERE id = ?').get(id) as AlarmRow | undefined;
   if (!r || !canSeeAlarm(ctx, p, r)) fail('ALARM_NOT_FOUND', `No alarm ${id}`, { alarmId: id });
   return r;
 }
@@ -115,7 +116,7 @@ export function canSeeAlarm(ctx: CustodyContext, p: Principal, r: Pick<AlarmRow,
   // agency, and discipline outside its zone: only alarms about items of its own agency.
   if (p.role === 'agency' || p.role === 'discipline') {
     if (!r.item_id) return false;
-    const item = ctx.db.prepare('SELECT agency_id FROM items WHERE id = ?').get(r.item_id) as { agency_id: string } | undefined;
+    const item = prepared(ctx.db, 'SELECT agency_id FROM items WHERE id = ?').get(r.item_id) as { agency_id: string } | undefined;
     return item?.agency_id === p.agencyId;
   }
   return true;
@@ -125,7 +126,7 @@ export function acknowledgeAlarm(ctx: CustodyContext, p: Principal, id: string, 
   const r = loadVisibleAlarm(ctx, p, id);
   requireAllowed(p, 'acknowledge', r.restricted === 1);
   if (r.state === 'resolved') fail('ALARM_ALREADY_RESOLVED', undefined, { alarmId: id });
-  ctx.db.prepare(`UPDATE alarms SET state = 'acknowledged', acknowledged_by = ?, acknowledged_at = ?, acknowledge_note = ?,
+  prepared(ctx.db, `UPDATE alarms SET state = 'acknowledged', acknowledged_by = ?, acknowledged_at = ?, acknowledge_note = ?,
     updated_at = ?, version = version + 1 WHERE id = ?`).run(p.userId, ctx.nowIso(), note, ctx.nowIso(), id);
   return announce(ctx, id);
 }
@@ -135,14 +136,14 @@ export function resolveAlarm(ctx: CustodyContext, p: Principal, id: string, note
   requireAllowed(p, 'resolve', r.restricted === 1);
   if (r.state === 'resolved') fail('ALARM_ALREADY_RESOLVED', undefined, { alarmId: id });
   if (SELF_RESOLVING.includes(r.kind)) fail('ALARM_SELF_RESOLVING', `A ${r.kind} alarm resolves itself when its cause ends`, { alarmId: id });
-  ctx.db.prepare(`UPDATE alarms SET state = 'resolved', resolved_by = ?, resolved_at = ?, resolve_note = ?,
+  prepared(ctx.db, `UPDATE alarms SET state = 'resolved', resolved_by = ?, resolved_at = ?, resolve_note = ?,
     updated_at = ?, version = version + 1 WHERE id = ?`).run(p.userId, ctx.nowIso(), note, ctx.nowIso(), id);
   return announce(ctx, id);
 }
 
 /** Tells the bus after the surrounding transaction (if any) has committed. */
 function announce(ctx: CustodyContext, id: string): Alarm {
-  const alarm = alarmToApi(ctx.db.prepare('SELECT * FROM alarms WHERE id = ?').get(id) as AlarmRow);
+  const alarm = alarmToApi(prepared(ctx.db, 'SELECT * FROM alarms WHERE id = ?').get(id) as AlarmRow);
   ctx.afterCommit(() => ctx.bus.emit('alarm', alarm));
   return alarm;
 }

@@ -1,5 +1,6 @@
 // An item as stored and as the API shows it.
 import type { Db } from '../store/db.ts';
+import { prepared } from '../store/db.ts';
 import type { CustodySnapshot } from '../ledger/event.ts';
 import { epcUri } from '../epc.ts';
 import { fail } from '../errors.ts';
@@ -61,7 +62,7 @@ export function snapshot(r: Pick<ItemRow, 'state' | 'zone_id' | 'location_id' | 
 
 /** Loads an item the principal may see; anything else is ITEM_NOT_FOUND, so that hidden items cannot be probed. */
 export function loadVisibleItem(db: Db, p: Principal, id: string): ItemRowWithCase {
-  const row = db.prepare(`${ITEM_SELECT} WHERE i.id = ?`).get(id) as ItemRowWithCase | undefined;
+  const row = prepared(db, `${ITEM_SELECT} WHERE i.id = ?`).get(id) as ItemRowWithCase | undefined;
   if (!row || !canSeeItem(p, row)) fail('ITEM_NOT_FOUND', `No item ${id}`, { itemId: id });
   return row;
 }
@@ -78,5 +79,5 @@ export interface ItemChange {
 export function updateItem(db: Db, id: string, change: ItemChange, at: string): void {
   const cols = Object.keys(change) as (keyof ItemChange)[];
   const sets = cols.map((c) => `${c} = @${c}`).join(', ');
-  db.prepare(`UPDATE items SET ${sets}, updated_at = @updated_at WHERE id = @id`).run({ ...change, updated_at: at, id });
+  prepared(db, `UPDATE items SET ${sets}, updated_at = @updated_at WHERE id = @id`).run({ ...change, updated_at: at, id });
 }

@@ -7,6 +7,7 @@ import type { Principal } from '../auth/principal.ts';
 import { fail } from '../errors.ts';
 import { DISPOSAL_METHODS } from '../orders/order.ts';
 import { transition } from './transition.ts';
+import { prepared } from '../store/db.ts';
 
 export { DISPOSAL_METHODS };
 
@@ -39,7 +40,7 @@ export function dispose(ctx: CustodyContext, p: Principal, itemId: string, input
       return {
         change: { state: 'disposed', zone_id: null, location_id: null, due_at: null },
         // Disposed while out (kept by the court that has it): its check-out ends here, not by a return.
-        also: item.state === 'out' ? (event) => ctx.db.prepare(`UPDATE checkouts SET in_chain = ?, in_seq = ?, returned_at = ?, condition_in = ?
+        also: item.state === 'out' ? (event) => prepared(ctx.db, `UPDATE checkouts SET in_chain = ?, in_seq = ?, returned_at = ?, condition_in = ?
           WHERE item_id = ? AND in_seq IS NULL`).run(event.chain, event.seq, event.at, `disposed: ${method}`, item.id) : undefined,
         details: { method, decisionRef, decidedBy, recipient: input.recipient ?? null },
       };

@@ -17,6 +17,7 @@ import { CustodyError, fail } from '../errors.ts';
 import { ITEM_SELECT, loadVisibleItem, type ItemRowWithCase } from '../items/item.ts';
 import { ITEM_OPERATIONS, ITEM_OPERATION_NAMES, type ItemOperationName } from './operations.ts';
 import type { TransitionResult } from './transition.ts';
+import { prepared } from '../store/db.ts';
 
 export const PENDING_STATES = ['pending', 'confirmed', 'expired', 'refused'] as const;
 export type PendingState = (typeof PENDING_STATES)[number];
@@ -73,7 +74,7 @@ export function effectivePendingState(row: Pick<PendingRow, 'state' | 'expires_a
 }
 
 export function pendingToApi(ctx: CustodyContext, row: PendingRow): PendingApi {
-  const attempts = ctx.db.prepare('SELECT at, by, name, role, via, code FROM pending_operation_attempts WHERE pending_id = ? ORDER BY rowid')
+  const attempts = prepared(ctx.db, 'SELECT at, by, name, role, via, code FROM pending_operation_attempts WHERE pending_id = ? ORDER BY rowid')
     .all(row.id) as AttemptRow[];
   return {
     id: row.id,
@@ -118,7 +119,7 @@ export function requestOperation(ctx: CustodyContext, p: Principal, name: ItemOp
     state: 'pending', decided_by: null, decided_name: null, decided_role: null, decided_via: null, decided_at: null, reason: null,
     event_chain: null, event_seq: null,
   };
-  ctx.transaction(() => ctx.db.prepare(`INSERT INTO pending_operations (id, operation, item_id, input, restricted, requested_by, requested_name,
+  ctx.transaction(() => prepared(ctx.db, `INSERT INTO pending_operations (id, operation, item_id, input, restricted, requested_by, requested_name,
       requested_role, requested_staff, requested_at, expires_at, state) VALUES (@id, @operation, @item_id, @input, @restricted, @requested_by,
       @requested_name, @requested_role, @requested_staff, @requested_at, @expires_at, @state)`).run(row));
   return { pending: pendingToApi(ctx, row) };
@@ -146,8 +147,8 @@ function rehearse(ctx: CustodyContext, fn: () => unknown): void {
  * restricted zone stays the commission's. Anything else answers CONFIRMATION_NOT_FOUND.
  */
 function loadVisiblePending(ctx: CustodyContext, p: Principal | null, id: string): { row: PendingRow; item: ItemRowWithCase } {
-  const row = ctx.db.prepare('SELECT * FROM pending_operations WHERE id = ?').get(id) as PendingRow | undefined;
-  const item = row ? ctx.db.prepare(`${ITEM_SELECT} WHERE i.id = ?`).get(row.item_id) as ItemRowWithCase | undefined : undefined;
+  const row = prepared(ctx.db, 'SELECT * FROM pending_operations WHERE id = ?').get(id) as PendingRow | undefined;
+  const item = row ? prepared(ctx.db, `${ITEM_SELECT} WHERE i.id = ?`).get(row.item_id) as ItemRowWithCase | undefined : undefined;
   if (!row || !item || (p && !(canSeeItem(p, item) && (row.restricted === 0 || seesRestricted(p))))) {
     fail('CONFIRMATION_NOT_FOUND', `No pending operation ${id}`, { id });
   }
@@ -169,14 +170,14 @@ function requireWaiting(ctx: CustodyContext, row: PendingRow): void {
 }
 
 function expireOne(ctx: CustodyContext, id: string): void {
-  ctx.db.prepare(`UPDATE pending_operations SET state = 'expired', decided_at = expires_at WHERE id = ? AND state = 'pending'`).run(id);
+  prepared(ctx.db, `UPDATE pending_operations SET state = 'expired', decided_at = expires_at WHERE id = ? AND state = 'pending'`).run(id);
 }
 
 const isRequester = (row: PendingRow, p: Principal) => p.userId === row.requested_by || (!!p.staffId && p.staffId === row.requested_staff);
 
 /** The requester as they are now: their role and agency decide the operation's checks at confirmation too. */
 function requesterOf(ctx: CustodyContext, row: PendingRow): Principal {
-  const u = ctx.db.prepare('SELECT id, name, role, agency_id, staff_id FROM users WHERE id = ?').get(row.requested_by) as
+  const u = prepared(ctx.db, 'SELECT id, name, role, agency_id, staff_id FROM users WHERE id = ?').get(row.requested_by) as
     { id: string; name: string; role: Role; agency_id: string | null; staff_id: string | null } | undefined;
   if (!u) fail('FORBIDDEN', `${row.requested_name}, who asked for it, is no longer a user`, { id: row.id });
   return { userId: u.id, name: u.name, role: u.role, agencyId: u.agency_id, staffId: u.staff_id };
@@ -195,7 +196,7 @@ export function confirmPending(ctx: CustodyContext, p: Principal, id: string, vi
   requireWaiting(ctx, row);
   const o = ITEM_OPERATIONS[row.operation];
   if (isRequester(row, p)) {
-    ctx.transaction(() => ctx.db.prepare('INSERT INTO pending_operation_attempts (pending_id, at, by, name, role, via, code) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    ctx.transaction(() => prepared(ctx.db, 'INSERT INTO pending_operation_attempts (pending_id, at, by, name, role, via, code) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(row.id, ctx.nowIso(), p.userId, p.name, p.role, via, 'CONFIRMATION_SAME_PERSON'));
     fail('CONFIRMATION_SAME_PERSON', undefined, { id: row.id, requestedBy: row.requested_by });
   }
@@ -203,10 +204,10 @@ export function confirmPending(ctx: CustodyContext, p: Principal, id: string, vi
   try {
     return ctx.transaction(() => {
       const r = o.run(ctx, { ...requesterOf(ctx, row), second: { principal: p, via } }, row.item_id, o.input.parse(JSON.parse(row.input)) as never);
-      ctx.db.prepare(`UPDATE pending_operations SET state = 'confirmed', decided_by = ?, decided_name = ?, decided_role = ?, decided_via = ?,
+      prepared(ctx.db, `UPDATE pending_operations SET state = 'confirmed', decided_by = ?, decided_name = ?, decided_role = ?, decided_via = ?,
           decided_at = ?, event_chain = ?, event_seq = ? WHERE id = ?`)
         .run(p.userId, p.name, p.role, via, r.event.at, r.event.chain, r.event.seq, row.id);
-      const after = ctx.db.prepare('SELECT * FROM pending_operations WHERE id = ?').get(row.id) as PendingRow;
+      const after = prepared(ctx.db, 'SELECT * FROM pending_operations WHERE id = ?').get(row.id) as PendingRow;
       return { ...r, pending: pendingToApi(ctx, after) };
     });
   } catch (e) {
@@ -225,7 +226,7 @@ export function refusePending(ctx: CustodyContext, p: Principal, id: string, rea
 }
 
 function decide(ctx: CustodyContext, id: string, p: Principal, via: string, state: 'refused', reason: string): void {
-  ctx.transaction(() => ctx.db.prepare(`UPDATE pending_operations SET state = ?, decided_by = ?, decided_name = ?, decided_role = ?, decided_via = ?,
+  ctx.transaction(() => prepared(ctx.db, `UPDATE pending_operations SET state = ?, decided_by = ?, decided_name = ?, decided_role = ?, decided_via = ?,
       decided_at = ?, reason = ? WHERE id = ? AND state = 'pending'`).run(state, p.userId, p.name, p.role, via, ctx.nowIso(), reason, id));
 }
 
@@ -239,7 +240,7 @@ function decide(ctx: CustodyContext, id: string, p: Principal, via: string, stat
  * decides whether they may confirm it.
  */
 export function confirmByBadge(ctx: CustodyContext, pendingId: string, staffId: string): Confirmed {
-  const staff = ctx.db.prepare('SELECT id, name, agency_id, roles FROM staff WHERE id = ?').get(staffId) as
+  const staff = prepared(ctx.db, 'SELECT id, name, agency_id, roles FROM staff WHERE id = ?').get(staffId) as
     { id: string; name: string; agency_id: string; roles: string } | undefined;
   if (!staff) fail('UNKNOWN_STAFF', `No staff member ${staffId}`, { staffId });
   const { row, item } = loadVisiblePending(ctx, null, pendingId);
@@ -259,7 +260,7 @@ export function confirmByBadge(ctx: CustodyContext, pendingId: string, staffId: 
 
 /** The periodic sweep: pending operations past their window become expired. */
 export function expirePendingOperations(ctx: CustodyContext): number {
-  return ctx.transaction(() => ctx.db.prepare(`UPDATE pending_operations SET state = 'expired', decided_at = expires_at
+  return ctx.transaction(() => prepared(ctx.db, `UPDATE pending_operations SET state = 'expired', decided_at = expires_at
     WHERE state = 'pending' AND expires_at <= ?`).run(ctx.nowIso()).changes);
 }
 
@@ -278,6 +279,6 @@ export function listPending(ctx: CustodyContext, p: Principal, q: PendingQuery):
   if (q.state === 'confirmed' || q.state === 'refused') { parts.push('po.state = ?'); params.push(q.state); }
   if (q.item) { parts.push('po.item_id = ?'); params.push(q.item); }
   if (q.after) { parts.push('(po.requested_at, po.id) < (?, ?)'); params.push(...q.after); }
-  return ctx.db.prepare(`SELECT po.* FROM pending_operations po JOIN items i ON i.id = po.item_id WHERE ${parts.join(' AND ')}
+  return prepared(ctx.db, `SELECT po.* FROM pending_operations po JOIN items i ON i.id = po.item_id WHERE ${parts.join(' AND ')}
     ORDER BY po.requested_at DESC, po.id DESC LIMIT ?`).all(...params, q.limit) as PendingRow[];
 }

@@ -5,6 +5,7 @@ import type { CustodyContext } from '../context.ts';
 import type { Principal } from '../auth/principal.ts';
 import { fail } from '../errors.ts';
 import { transition } from './transition.ts';
+import { prepared } from '../store/db.ts';
 
 export const retrieveInput = z.object({
   orderId: z.string().min(1).max(64),
@@ -30,7 +31,7 @@ export function retrieve(ctx: CustodyContext, p: Principal, itemId: string, inpu
         change: { state: 'out', due_at: dueAt },
         details: register,
         staff: [input.takenBy],
-        also: (event) => ctx.db.prepare(`INSERT INTO checkouts (item_id, out_chain, out_seq, order_id, purpose, taken_by, approved_by, due_at, condition_out)
+        also: (event) => prepared(ctx.db, `INSERT INTO checkouts (item_id, out_chain, out_seq, order_id, purpose, taken_by, approved_by, due_at, condition_out)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(item.id, event.chain, event.seq, order.id, purpose, input.takenBy, approvedBy, dueAt, input.condition),
       };
     });

@@ -4,6 +4,7 @@ import type { CustodyContext } from '../context.ts';
 import type { Principal } from '../auth/principal.ts';
 import { fail } from '../errors.ts';
 import { requireStorageLocation, transition } from './transition.ts';
+import { prepared } from '../store/db.ts';
 
 export const returnInput = z.object({
   orderId: z.string().min(1).max(64),
@@ -22,14 +23,14 @@ export function returnItem(ctx: CustodyContext, p: Principal, itemId: string, in
   return transition(ctx, p, itemId, input.orderId,
     { context: via, event: 'returned', operation: 'dispatch', from: ['out'], orders: ['return', 'retrieve'], cover: { skipWindow: true, allowDone: true } },
     (item, order) => {
-      const open = ctx.db.prepare('SELECT * FROM checkouts WHERE item_id = ? AND in_seq IS NULL ORDER BY rowid DESC LIMIT 1')
+      const open = prepared(ctx.db, 'SELECT * FROM checkouts WHERE item_id = ? AND in_seq IS NULL ORDER BY rowid DESC LIMIT 1')
         .get(item.id) as { out_chain: string; out_seq: number; order_id: string; condition_out: string; due_at: string } | undefined;
       if (order.kind === 'retrieve' && open?.order_id !== order.id) {
         fail('ORDER_ITEM_NOT_COVERED', `Item ${item.id} did not go out under order ${order.id}`, { orderId: order.id, itemId: item.id });
       }
       // allowDone is for the retrieve order that took the item out; a return order brings an item back once.
       if (order.kind === 'return') {
-        const done = ctx.db.prepare('SELECT done_seq FROM order_items WHERE order_id = ? AND item_id = ?').get(order.id, item.id) as { done_seq: number | null } | undefined;
+        const done = prepared(ctx.db, 'SELECT done_seq FROM order_items WHERE order_id = ? AND item_id = ?').get(order.id, item.id) as { done_seq: number | null } | undefined;
         if (done?.done_seq != null) fail('ORDER_ITEM_DONE', `Item ${item.id} was already returned under order ${order.id}`, { orderId: order.id, itemId: item.id, seq: done.done_seq });
       }
       const conditionDiffers = open ? normalise(open.condition_out) !== normalise(input.condition) : false;
@@ -43,7 +44,7 @@ export function returnItem(ctx: CustodyContext, p: Principal, itemId: string, in
         },
         staff: input.returnedBy ? [input.returnedBy] : undefined,
         also: (event) => {
-          if (open) ctx.db.prepare('UPDATE checkouts SET in_chain = ?, in_seq = ?, returned_at = ?, condition_in = ?, condition_differs = ? WHERE item_id = ? AND out_chain = ? AND out_seq = ?')
+          if (open) prepared(ctx.db, 'UPDATE checkouts SET in_chain = ?, in_seq = ?, returned_at = ?, condition_in = ?, condition_differs = ? WHERE item_id = ? AND out_chain = ? AND out_seq = ?')
             .run(event.chain, event.seq, event.at, input.condition, conditionDiffers ? 1 : 0, item.id, open.out_chain, open.out_seq);
         },
       };

@@ -7,6 +7,7 @@ import type { HashedEvent } from '../ledger/event.ts';
 import { ITEM_SELECT, loadVisibleItem, snapshot, updateItem, itemToApi, type ItemChange, type ItemRowWithCase, type ItemState } from '../items/item.ts';
 import { markDone, requireCover, type CoverOptions, type OrderKind, type OrderRow } from '../orders/order.ts';
 import { requireStorageAllowed } from '../rules/storage.ts';
+import { prepared } from '../store/db.ts';
 
 export interface TransitionSpec {
   /** The custody event's kind, e.g. `received`. */
@@ -49,7 +50,7 @@ export function transition(ctx: CustodyContext, p: Principal, itemId: string, or
     const at = ctx.nowIso();
     if (applied.change.zone_id !== undefined) applied.change.restricted = ctx.isRestrictedZone(applied.change.zone_id) ? 1 : item.restricted;
     updateItem(ctx.db, itemId, applied.change, at);
-    const after = ctx.db.prepare(`${ITEM_SELECT} WHERE i.id = ?`).get(itemId) as ItemRowWithCase;
+    const after = prepared(ctx.db, `${ITEM_SELECT} WHERE i.id = ?`).get(itemId) as ItemRowWithCase;
     const event = tx.append({
       at,
       kind: spec.event,
@@ -73,7 +74,7 @@ export function transition(ctx: CustodyContext, p: Principal, itemId: string, or
 
 /** Where an item may be put: a location in a storage zone on the same side of the restricted line. */
 export function requireStorageLocation(ctx: CustodyContext, item: ItemRowWithCase, order: OrderRow, locationId: string) {
-  const loc = ctx.db.prepare('SELECT l.id, l.zone_id, z.kind, z.restricted FROM locations l JOIN zones z ON z.id = l.zone_id WHERE l.id = ?')
+  const loc = prepared(ctx.db, 'SELECT l.id, l.zone_id, z.kind, z.restricted FROM locations l JOIN zones z ON z.id = l.zone_id WHERE l.id = ?')
     .get(locationId) as { id: string; zone_id: string; kind: string; restricted: number } | undefined;
   // A location on the other side of the restricted line does not exist for this caller.
   if (!loc || loc.restricted !== item.restricted) fail('LOCATION_NOT_FOUND', `No location ${locationId}`, { locationId });

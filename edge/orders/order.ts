@@ -9,6 +9,7 @@ import type { HashedEvent } from '../ledger/event.ts';
 import type { OrderChange } from '../bus.ts';
 import { requireStorageAllowed } from '../rules/storage.ts';
 import { calendarOf } from '../time/calendar.ts';
+import { prepared } from '../store/db.ts';
 
 export const ORDER_KINDS = ['transfer_in', 'putaway', 'move', 'retrieve', 'return', 'circulate', 'dispose'] as const;
 export type OrderKind = (typeof ORDER_KINDS)[number];
@@ -78,7 +79,7 @@ export function effectiveState(o: Pick<OrderRow, 'state' | 'valid_from' | 'valid
  */
 export function orderToApi(ctx: CustodyContext, o: OrderRow, p?: Principal) {
   const vis = p && itemsFilteredFor(p, o) ? itemVisibilitySql(p, 'i') : null;
-  const items = ctx.db.prepare(`SELECT oi.item_id, oi.done_chain, oi.done_seq FROM order_items oi
+  const items = prepared(ctx.db, `SELECT oi.item_id, oi.done_chain, oi.done_seq FROM order_items oi
     ${vis ? `JOIN items i ON i.id = oi.item_id WHERE oi.order_id = ? AND ${vis.sql}` : 'WHERE oi.order_id = ?'}
     ORDER BY oi.item_id`).all(o.id, ...(vis?.params ?? [])) as { item_id: string; done_chain: string | null; done_seq: number | null }[];
   return {
@@ -126,7 +127,7 @@ export function orderItemFilterSql(p: Principal, itemId: string, alias = 'o'): {
 
 export function loadVisibleOrder(ctx: CustodyContext, p: Principal, id: string): OrderRow {
   const vis = orderVisibilitySql(p, 'o');
-  const o = ctx.db.prepare(`SELECT o.* FROM orders o WHERE o.id = ? AND ${vis.sql}`).get(id, ...vis.params) as OrderRow | undefined;
+  const o = prepared(ctx.db, `SELECT o.* FROM orders o WHERE o.id = ? AND ${vis.sql}`).get(id, ...vis.params) as OrderRow | undefined;
   if (!o) fail('ORDER_NOT_FOUND', `No order ${id}`, { orderId: id });
   return o;
 }
@@ -146,17 +147,17 @@ export function issueOrder(ctx: CustodyContext, input: OrderInput, issuer: Issue
   }
   if (o.zoneId && (!ctx.zones.has(o.zoneId) || hidden(o.zoneId))) fail('VALIDATION_FAILED', `No zone ${o.zoneId}`, { field: 'zoneId' });
   for (const a of [o.agencyId, o.toAgencyId]) {
-    if (a && !db.prepare('SELECT 1 FROM agencies WHERE id = ?').get(a)) fail('UNKNOWN_AGENCY', `No agency ${a}`, { agencyId: a });
+    if (a && !prepared(db, 'SELECT 1 FROM agencies WHERE id = ?').get(a)) fail('UNKNOWN_AGENCY', `No agency ${a}`, { agencyId: a });
   }
   if (o.kind === 'circulate' && !o.toAgencyId) fail('VALIDATION_FAILED', 'A circulate order names toAgencyId', { field: 'toAgencyId' });
   if (o.kind === 'dispose' && !o.disposal) fail('VALIDATION_FAILED', 'A dispose order names its disposal method and decision', { field: 'disposal' });
   if (o.kind !== 'dispose' && o.disposal) fail('VALIDATION_FAILED', 'Only a dispose order carries a disposal', { field: 'disposal' });
   if (o.kind === 'transfer_in' && o.itemIds.length) fail('VALIDATION_FAILED', 'A transfer_in order gets its items by announce', { field: 'itemIds' });
-  for (const s of o.escorts) if (!db.prepare('SELECT 1 FROM staff WHERE id = ?').get(s)) fail('UNKNOWN_STAFF', `No staff ${s}`, { staffId: s });
+  for (const s of o.escorts) if (!prepared(db, 'SELECT 1 FROM staff WHERE id = ?').get(s)) fail('UNKNOWN_STAFF', `No staff ${s}`, { staffId: s });
 
   const flags = new Set<number>();
   const seen = (id: string) => {
-    const r = db.prepare('SELECT restricted, agency_id FROM items WHERE id = ?').get(id) as { restricted: number; agency_id: string } | undefined;
+    const r = prepared(db, 'SELECT restricted, agency_id FROM items WHERE id = ?').get(id) as { restricted: number; agency_id: string } | undefined;
     if (!r) fail('ITEM_NOT_FOUND', `No item ${id}`, { itemId: id });
     if (principal && principal.role !== 'discipline' && r.restricted === 1) fail('ITEM_NOT_FOUND', `No item ${id}`, { itemId: id });
     flags.add(r.restricted);
@@ -169,15 +170,15 @@ export function issueOrder(ctx: CustodyContext, input: OrderInput, issuer: Issue
   // An order that would have to break the storage rules is refused now, not at the shelf.
   if ((o.kind === 'putaway' || o.kind === 'move') && o.zoneId) {
     for (const id of new Set(o.itemIds)) {
-      requireStorageAllowed(ctx, db.prepare('SELECT id, category_id FROM items WHERE id = ?').get(id) as { id: string; category_id: string }, o.zoneId);
+      requireStorageAllowed(ctx, prepared(db, 'SELECT id, category_id FROM items WHERE id = ?').get(id) as { id: string; category_id: string }, o.zoneId);
     }
   }
 
   const now = ctx.nowIso();
   const id = o.id ?? `${issuer.emergency ? 'EM' : 'OR'}-${randomUUID().slice(0, 8)}`;
-  if (db.prepare('SELECT 1 FROM orders WHERE id = ?').get(id)) fail('VALIDATION_FAILED', `Order ${id} exists`, { field: 'id' });
+  if (prepared(db, 'SELECT 1 FROM orders WHERE id = ?').get(id)) fail('VALIDATION_FAILED', `Order ${id} exists`, { field: 'id' });
   db.transaction(() => {
-    db.prepare(`INSERT INTO orders (id, kind, state, emergency, source, restricted, agency_id, zone_id, to_agency_id, issued_by,
+    prepared(db, `INSERT INTO orders (id, kind, state, emergency, source, restricted, agency_id, zone_id, to_agency_id, issued_by,
       approved_by, valid_from, valid_until, gates, direction, escorts, purpose, due_at, note, created_at, updated_at,
       disposal_method, decision_ref, decided_by)
       VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
@@ -186,17 +187,17 @@ export function issueOrder(ctx: CustodyContext, input: OrderInput, issuer: Issue
       JSON.stringify(o.gates), o.direction, JSON.stringify(o.escorts), o.purpose ?? null,
       o.dueAt ? new Date(o.dueAt).toISOString() : null, o.note ?? null, now, now,
       o.disposal?.method ?? null, o.disposal?.decisionRef ?? null, o.disposal?.decidedBy ?? null);
-    const add = db.prepare('INSERT INTO order_items (order_id, item_id) VALUES (?, ?)');
+    const add = prepared(db, 'INSERT INTO order_items (order_id, item_id) VALUES (?, ?)');
     for (const item of new Set(o.itemIds)) add.run(id, item);
   })();
-  const row = db.prepare('SELECT * FROM orders WHERE id = ?').get(id) as OrderRow;
+  const row = prepared(db, 'SELECT * FROM orders WHERE id = ?').get(id) as OrderRow;
   announceOrder(ctx, row, 'issued');
   return row;
 }
 
 /** Tells the bus (after the enclosing custody transaction commits, if any) that an order arrived or ended. */
 function announceOrder(ctx: CustodyContext, o: OrderRow, change: OrderChange['change']): void {
-  const items = (ctx.db.prepare('SELECT count(*) AS n FROM order_items WHERE order_id = ?').get(o.id) as { n: number }).n;
+  const items = (prepared(ctx.db, 'SELECT count(*) AS n FROM order_items WHERE order_id = ?').get(o.id) as { n: number }).n;
   const msg: OrderChange = { id: o.id, kind: o.kind, change, source: o.source, emergency: o.emergency === 1, restricted: o.restricted === 1, items };
   ctx.afterCommit(() => ctx.bus.emit('order', msg));
 }
@@ -223,7 +224,7 @@ export function requireCover(ctx: CustodyContext, p: Principal, orderId: string,
   }
   if (state === 'cancelled' || (state === 'completed' && !opts.allowDone)) fail('ORDER_NOT_ACTIVE', `Order ${o.id} is ${state}`, { orderId, state });
   if (itemId !== null) {
-    const cover = ctx.db.prepare('SELECT done_seq FROM order_items WHERE order_id = ? AND item_id = ?').get(o.id, itemId) as { done_seq: number | null } | undefined;
+    const cover = prepared(ctx.db, 'SELECT done_seq FROM order_items WHERE order_id = ? AND item_id = ?').get(o.id, itemId) as { done_seq: number | null } | undefined;
     if (!cover) fail('ORDER_ITEM_NOT_COVERED', `Order ${o.id} does not cover item ${itemId}`, { orderId, itemId });
     if (cover.done_seq !== null && !opts.allowDone) fail('ORDER_ITEM_DONE', `Item ${itemId} is already done under order ${o.id}`, { orderId, itemId, seq: cover.done_seq });
   }
@@ -234,11 +235,11 @@ export function requireCover(ctx: CustodyContext, p: Principal, orderId: string,
 export function markDone(ctx: CustodyContext, orderId: string, itemId: string, event: Pick<HashedEvent, 'chain' | 'seq'>): void {
   const db = ctx.db;
   // The first event done under the order stays its record (a later return under a retrieve order does not overwrite it).
-  db.prepare('UPDATE order_items SET done_chain = ?, done_seq = ? WHERE order_id = ? AND item_id = ? AND done_seq IS NULL').run(event.chain, event.seq, orderId, itemId);
-  const left = db.prepare('SELECT count(*) AS n FROM order_items WHERE order_id = ? AND done_seq IS NULL').get(orderId) as { n: number };
+  prepared(db, 'UPDATE order_items SET done_chain = ?, done_seq = ? WHERE order_id = ? AND item_id = ? AND done_seq IS NULL').run(event.chain, event.seq, orderId, itemId);
+  const left = prepared(db, 'SELECT count(*) AS n FROM order_items WHERE order_id = ? AND done_seq IS NULL').get(orderId) as { n: number };
   if (left.n === 0) {
-    const done = db.prepare(`UPDATE orders SET state = 'completed', updated_at = ? WHERE id = ? AND state IN ('open', 'active')`).run(ctx.nowIso(), orderId);
-    if (done.changes) announceOrder(ctx, db.prepare('SELECT * FROM orders WHERE id = ?').get(orderId) as OrderRow, 'completed');
+    const done = prepared(db, `UPDATE orders SET state = 'completed', updated_at = ? WHERE id = ? AND state IN ('open', 'active')`).run(ctx.nowIso(), orderId);
+    if (done.changes) announceOrder(ctx, prepared(db, 'SELECT * FROM orders WHERE id = ?').get(orderId) as OrderRow, 'completed');
   }
 }
 
@@ -246,10 +247,10 @@ export function markDone(ctx: CustodyContext, orderId: string, itemId: string, e
 export function refreshOrderStates(ctx: CustodyContext): OrderRow[] {
   const now = ctx.nowIso();
   const db = ctx.db;
-  const expired = db.prepare(`SELECT * FROM orders WHERE state IN ('open', 'active') AND valid_until <= ?`).all(now) as OrderRow[];
+  const expired = prepared(db, `SELECT * FROM orders WHERE state IN ('open', 'active') AND valid_until <= ?`).all(now) as OrderRow[];
   db.transaction(() => {
-    db.prepare(`UPDATE orders SET state = 'expired', updated_at = ? WHERE state IN ('open', 'active') AND valid_until <= ?`).run(now, now);
-    db.prepare(`UPDATE orders SET state = 'active', updated_at = ? WHERE state = 'open' AND valid_from <= ? AND valid_until > ?`).run(now, now, now);
+    prepared(db, `UPDATE orders SET state = 'expired', updated_at = ? WHERE state IN ('open', 'active') AND valid_until <= ?`).run(now, now);
+    prepared(db, `UPDATE orders SET state = 'active', updated_at = ? WHERE state = 'open' AND valid_from <= ? AND valid_until > ?`).run(now, now, now);
   })();
   for (const o of expired) announceOrder(ctx, o, 'expired');
   return expired;
@@ -261,9 +262,9 @@ export function cancelOrder(ctx: CustodyContext, p: Principal, id: string, reaso
   if (state === 'completed' || state === 'cancelled' || state === 'expired') fail('ORDER_CANNOT_CANCEL', `Order ${id} is ${state}`, { orderId: id, state });
   // Whoever issued it cancels it: on site that is the local issuer; platform orders are cancelled by the platform.
   if (o.issued_by !== p.userId) fail('FORBIDDEN', 'Only whoever issued an order may cancel it', { orderId: id, issuedBy: o.issued_by });
-  ctx.db.prepare(`UPDATE orders SET state = 'cancelled', cancelled_by = ?, cancel_reason = ?, updated_at = ? WHERE id = ?`)
+  prepared(ctx.db, `UPDATE orders SET state = 'cancelled', cancelled_by = ?, cancel_reason = ?, updated_at = ? WHERE id = ?`)
     .run(p.userId, reason, ctx.nowIso(), id);
-  const row = ctx.db.prepare('SELECT * FROM orders WHERE id = ?').get(id) as OrderRow;
+  const row = prepared(ctx.db, 'SELECT * FROM orders WHERE id = ?').get(id) as OrderRow;
   announceOrder(ctx, row, 'cancelled');
   return row;
 }

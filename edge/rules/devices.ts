@@ -4,6 +4,7 @@
 import type { CustodyContext } from '../context.ts';
 import type { DeviceObservation } from '../observations.ts';
 import { autoResolve, raiseAlarm } from '../alarms/alarm.ts';
+import { prepared } from '../store/db.ts';
 
 export interface DeviceStatus {
   id: string; kind: string; format: string | null; name: string | null; gateId: string | null;
@@ -34,7 +35,7 @@ export class DeviceRegistry {
     }
     // A device that was offline when the gateway last stopped is still offline until it is heard:
     // say so, rather than `unknown` beside an open alarm.
-    const open = ctx.db.prepare(`SELECT device_id, details FROM alarms WHERE kind = 'device_offline' AND state <> 'resolved'`).all() as { device_id: string; details: string }[];
+    const open = prepared(ctx.db, `SELECT device_id, details FROM alarms WHERE kind = 'device_offline' AND state <> 'resolved'`).all() as { device_id: string; details: string }[];
     for (const a of open) {
       const s = this.status.get(a.device_id);
       if (!s) continue;

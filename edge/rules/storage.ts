@@ -6,6 +6,7 @@ import type { CustodyContext } from '../context.ts';
 import { fail } from '../errors.ts';
 import { canSeeItem, type Principal } from '../auth/principal.ts';
 import { TRANSIT_ZONE_KINDS, type Zone } from '../site/schema.ts';
+import { prepared } from '../store/db.ts';
 
 const EXEMPT: readonly string[] = [...TRANSIT_ZONE_KINDS, 'restricted'];
 
@@ -55,7 +56,7 @@ export function storageWarnings(ctx: CustodyContext, p?: Principal): StorageWarn
     params.push(c.id, ...zones);
   }
   if (!wrong.length) return out;
-  const rows = ctx.db.prepare(`SELECT id, name, category_id, zone_id, location_id, agency_id, restricted FROM items
+  const rows = prepared(ctx.db, `SELECT id, name, category_id, zone_id, location_id, agency_id, restricted FROM items
     WHERE state IN ('stored', 'out') AND (${wrong.join(' OR ')}) ORDER BY zone_id, id`).all(...params) as
     { id: string; name: string; category_id: string; zone_id: string; location_id: string | null; agency_id: string; restricted: number }[];
   for (const r of rows) {

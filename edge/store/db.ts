@@ -97,3 +97,25 @@ function isAlive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/**
+ * A statement compiled once per database and kept: the gate, alarm and stream paths run the same
+ * few statements for every crossing and every event, and compiling one costs about as much as
+ * running it. Only for fixed SQL text (a query built with a variable-length IN list would fill the
+ * cache; it is bounded all the same). Never for a statement that is iterated while another call
+ * might run it, nor switched to pluck/raw mode.
+ */
+const statementCaches = new WeakMap<Db, Map<string, Database.Statement>>();
+const MAX_CACHED_STATEMENTS = 512;
+
+export function prepared(db: Db, sql: string): Database.Statement {
+  let cache = statementCaches.get(db);
+  if (!cache) statementCaches.set(db, (cache = new Map()));
+  let s = cache.get(sql);
+  if (!s) {
+    if (cache.size >= MAX_CACHED_STATEMENTS) cache.clear();
+    s = db.prepare(sql);
+    cache.set(sql, s);
+  }
+  return s;
+}

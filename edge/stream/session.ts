@@ -22,6 +22,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { Alarm } from '../alarms/alarm.ts';
 import { eventFromRow, type Chain, type HashedEvent } from '../ledger/event.ts';
 import { alarmVisible, chainsOf, crossingForPrincipal, crossingVisible, eventVisible, lastVisibleSeq, visibleEventsAfter, type StreamCrossing } from './visibility.ts';
+import { prepared } from '../store/db.ts';
 
 /** Where a stream stands in each chain it reads. */
 export type StreamCursor = Partial<Record<Chain, number>>;
@@ -52,7 +53,7 @@ export const SSE_HEADERS = {
 
 /** A user still as the principal says (not removed, role and agency unchanged)? Checked at open and every heartbeat. */
 export function principalStillValid(ctx: CustodyContext, p: Principal): boolean {
-  const row = ctx.db.prepare('SELECT role, agency_id FROM users WHERE id = ?').get(p.userId) as { role: string; agency_id: string | null } | undefined;
+  const row = prepared(ctx.db, 'SELECT role, agency_id FROM users WHERE id = ?').get(p.userId) as { role: string; agency_id: string | null } | undefined;
   return !!row && row.role === p.role && (row.agency_id ?? null) === (p.agencyId ?? null);
 }
 

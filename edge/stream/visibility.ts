@@ -2,6 +2,7 @@
 // applied to one thing at a time. The restricted zone's alarms, events and crossings reach only
 // `discipline`; `agency` sees only what concerns its agency's items.
 import type { Db } from '../store/db.ts';
+import { prepared } from '../store/db.ts';
 import type { CustodyContext } from '../context.ts';
 import { canSeeAlarm, type Alarm } from '../alarms/alarm.ts';
 import { canSeeItem, itemVisibilitySql, seesRestricted, type Principal } from '../auth/principal.ts';
@@ -29,7 +30,7 @@ export function eventVisible(db: Db, p: Principal, e: Pick<HashedEvent, 'restric
   if (e.chain === 'restricted') return true;
   if (p.role !== 'agency' && p.role !== 'discipline') return true;
   if (!e.itemId) return false;
-  const item = db.prepare('SELECT restricted, agency_id FROM items WHERE id = ?').get(e.itemId) as { restricted: number; agency_id: string } | undefined;
+  const item = prepared(db, 'SELECT restricted, agency_id FROM items WHERE id = ?').get(e.itemId) as { restricted: number; agency_id: string } | undefined;
   return !!item && canSeeItem(p, item);
 }
 
@@ -62,7 +63,7 @@ export function crossingForPrincipal<T extends { itemId?: string | null; itemAge
   db: Db, p: Principal, c: T, item?: { restricted: number; agency_id: string } | null): T {
   if (!c.itemId || (p.role !== 'discipline' && p.role !== 'agency')) return c;
   const row = item !== undefined ? item
-    : db.prepare('SELECT restricted, agency_id FROM items WHERE id = ?').get(c.itemId) as { restricted: number; agency_id: string } | undefined;
+    : prepared(db, 'SELECT restricted, agency_id FROM items WHERE id = ?').get(c.itemId) as { restricted: number; agency_id: string } | undefined;
   if (row && canSeeItem(p, row)) return c;
   const hidden: T = { ...c, itemId: null };
   if ('itemAgencyId' in c) hidden.itemAgencyId = null;
@@ -90,7 +91,7 @@ export function chainVisibility(p: Principal, chain: Chain): { where: string[]; 
 /** The custody events of one chain after `afterSeq` this principal may see, oldest first, at most `limit` (+1 to tell truncation). */
 export function visibleEventsAfter(db: Db, p: Principal, chain: Chain, afterSeq: number, limit: number): EventRow[] {
   const { where, params } = chainVisibility(p, chain);
-  return db.prepare(`SELECT e.* FROM events e WHERE ${where.join(' AND ')} AND e.seq > ? ORDER BY e.seq ASC LIMIT ?`)
+  return prepared(db, `SELECT e.* FROM events e WHERE ${where.join(' AND ')} AND e.seq > ? ORDER BY e.seq ASC LIMIT ?`)
     .all(...params, afterSeq, limit + 1) as EventRow[];
 }
 
@@ -99,5 +100,5 @@ export function lastVisibleSeq(db: Db, p: Principal, chain: Chain): number {
   const { where, params } = chainVisibility(p, chain);
   // Walks the primary key backwards (MAX() with a WHERE would scan the whole chain).
   const sql = `SELECT e.seq FROM events e WHERE ${where.join(' AND ')} ORDER BY e.seq DESC LIMIT 1`;
-  return (db.prepare(sql).get(...params) as { seq: number } | undefined)?.seq ?? 0;
+  return (prepared(db, sql).get(...params) as { seq: number } | undefined)?.seq ?? 0;
 }

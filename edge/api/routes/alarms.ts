@@ -4,6 +4,7 @@ import type { Custody } from '../../custody.ts';
 import { seesRestricted } from '../../auth/principal.ts';
 import { acknowledgeAlarm, ALARM_KINDS, ALARM_STATES, alarmToApi, loadVisibleAlarm, resolveAlarm, SEVERITIES } from '../../alarms/alarm.ts';
 import { decodeCursor, page, pageQuery, Where } from '../pagination.ts';
+import { prepared } from '../../store/db.ts';
 
 const alarmQuery = z.object({
   state: z.enum(ALARM_STATES).optional(),
@@ -33,7 +34,7 @@ export function alarmRoutes(app: any, custody: Custody): void {
     const after = decodeCursor(q.cursor, 2);
     if (after) w.add('(a.opened_at, a.id) < (?, ?)', after[0], after[1]);
     // Newest first; the dashboards sort open before acknowledged themselves.
-    const rows = db.prepare(`SELECT a.* FROM alarms a ${w.sql} ORDER BY a.opened_at DESC, a.id DESC LIMIT ?`).all(...w.params, q.limit + 1) as Parameters<typeof alarmToApi>[0][];
+    const rows = prepared(db, `SELECT a.* FROM alarms a ${w.sql} ORDER BY a.opened_at DESC, a.id DESC LIMIT ?`).all(...w.params, q.limit + 1) as Parameters<typeof alarmToApi>[0][];
     const pg = page(rows, q.limit, (r) => [r.opened_at, r.id]);
     return { data: pg.data.map(alarmToApi), nextCursor: pg.nextCursor };
   });

@@ -11,12 +11,13 @@ import { decodeCursor, page, pageQuery, Where } from '../pagination.ts';
 import { canSeeAlarm } from '../../alarms/alarm.ts';
 import { CROSSING_DECISIONS } from '../../rules/crossings.ts';
 import { crossingForPrincipal, crossingVisibilitySql } from '../../stream/visibility.ts';
+import { prepared } from '../../store/db.ts';
 
 export function gateRoutes(app: any, custody: Custody): void {
   const { ctx, db, devices, gates } = custody;
   const gateRestricted = (g: { innerZone: string; outerZone: string }) => ctx.isRestrictedZone(g.innerZone) || ctx.isRestrictedZone(g.outerZone);
   const visibleGates = (p: Principal) => ctx.site.gates.filter((g) => !gateRestricted(g) || seesRestricted(p));
-  const liveAlarms = db.prepare(`SELECT restricted, item_id FROM alarms WHERE gate_id = ? AND state = 'open' AND severity = 'critical'`);
+  const liveAlarms = prepared(db, `SELECT restricted, item_id FROM alarms WHERE gate_id = ? AND state = 'open' AND severity = 'critical'`);
   // A gate is red only for those who may see an alarm that makes it red: an agency user must not see
   // every gate red because of alarms about other agencies' items that it cannot open.
   const showsAlarm = (p: Principal, gateId: string) =>
@@ -59,7 +60,7 @@ export function gateRoutes(app: any, custody: Custody): void {
     if (q.decision) w.add('c.decision = ?', q.decision);
     const after = decodeCursor(q.cursor, 2);
     if (after) w.add('(c.decided_at, c.id) < (?, ?)', after[0], after[1]);
-    const rows = db.prepare(`SELECT c.*, i.name AS item_name, i.restricted AS item_restricted, i.agency_id AS item_agency FROM crossings c LEFT JOIN items i ON i.id = c.item_id ${w.sql}
+    const rows = prepared(db, `SELECT c.*, i.name AS item_name, i.restricted AS item_restricted, i.agency_id AS item_agency FROM crossings c LEFT JOIN items i ON i.id = c.item_id ${w.sql}
       ORDER BY c.decided_at DESC, c.id DESC LIMIT ?`).all(...w.params, q.limit + 1) as Record<string, any>[];
     const pg = page(rows, q.limit, (r) => [r.decided_at, r.id]);
     return {

@@ -8,6 +8,7 @@ import { ITEM_SELECT, ITEM_STATES, itemToApi, loadVisibleItem, type ItemRowWithC
 import { CHAINS, eventFromRow, type Chain, type EventRow } from '../../ledger/event.ts';
 import { fail } from '../../errors.ts';
 import { decodeCursor, likeContains, page, pageQuery, Where } from '../pagination.ts';
+import { prepared } from '../../store/db.ts';
 
 export type TypedApp = FastifyInstance & { withTypeProvider<T extends ZodTypeProvider>(): FastifyInstance };
 
@@ -25,7 +26,7 @@ const itemQuery = z.object({
 
 export function itemRoutes(app: any, custody: Custody): void {
   const db = custody.db;
-  const byEpc = db.prepare(`${ITEM_SELECT} WHERE i.epc = ?`);
+  const byEpc = prepared(db, `${ITEM_SELECT} WHERE i.epc = ?`);
 
   app.get('/items', { schema: { querystring: itemQuery, tags: ['items'] } }, async (req: any) => {
     const q = req.query as z.infer<typeof itemQuery>;
@@ -49,15 +50,15 @@ export function itemRoutes(app: any, custody: Custody): void {
     }
     const after = decodeCursor(q.cursor, 1);
     if (after) w.add('i.id > ?', after[0]);
-    const rows = db.prepare(`${ITEM_SELECT} ${w.sql} ORDER BY i.id LIMIT ?`).all(...w.params, q.limit + 1) as ItemRowWithCase[];
+    const rows = prepared(db, `${ITEM_SELECT} ${w.sql} ORDER BY i.id LIMIT ?`).all(...w.params, q.limit + 1) as ItemRowWithCase[];
     const p = page(rows, q.limit, (r) => [r.id]);
     return { data: p.data.map(itemToApi), nextCursor: p.nextCursor };
   });
 
   app.get('/items/:id', { schema: { params: z.object({ id: z.string().max(64) }), tags: ['items'] } }, async (req: any) => {
     const item = loadVisibleItem(db, req.principal, req.params.id);
-    const checkout = db.prepare('SELECT * FROM checkouts WHERE item_id = ? ORDER BY rowid DESC LIMIT 1').get(item.id) as Record<string, unknown> | undefined;
-    const photos = db.prepare('SELECT sha256, chain, seq, content_type AS contentType, size FROM photos WHERE item_id = ? ORDER BY rowid').all(item.id);
+    const checkout = prepared(db, 'SELECT * FROM checkouts WHERE item_id = ? ORDER BY rowid DESC LIMIT 1').get(item.id) as Record<string, unknown> | undefined;
+    const photos = prepared(db, 'SELECT sha256, chain, seq, content_type AS contentType, size FROM photos WHERE item_id = ? ORDER BY rowid').all(item.id);
     return { ...itemToApi(item), checkout: checkout ? checkoutToApi(checkout) : null, photos };
   });
 
@@ -71,7 +72,7 @@ export function itemRoutes(app: any, custody: Custody): void {
     if (after && (typeof after[0] !== 'string' || !CHAINS.includes(after[1]) || typeof after[2] !== 'number')) fail('BAD_CURSOR');
     const chains = seesRestricted(req.principal) ? ['main', 'restricted'] : ['main'];
     const hidden = seesRestricted(req.principal) ? '' : 'AND restricted = 0';
-    const rows = db.prepare(`SELECT * FROM events WHERE item_id = ? AND chain IN (${chains.map(() => '?').join(', ')}) ${hidden}
+    const rows = prepared(db, `SELECT * FROM events WHERE item_id = ? AND chain IN (${chains.map(() => '?').join(', ')}) ${hidden}
         AND (at, chain, seq) > (?, ?, ?) ORDER BY at, chain, seq LIMIT ?`)
       .all(item.id, ...chains, ...(after ?? ['', '', 0]), req.query.limit + 1) as EventRow[];
     const p = page(rows, req.query.limit, (r) => [r.at, r.chain, r.seq]);

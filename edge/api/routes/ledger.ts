@@ -8,6 +8,7 @@ import { verifyChain, verifySplit } from '../../ledger/verify.ts';
 import { fail } from '../../errors.ts';
 import { chainsOf, chainVisibility } from '../../stream/visibility.ts';
 import { decodeCursor, page, pageQuery } from '../pagination.ts';
+import { prepared } from '../../store/db.ts';
 
 const chainQuery = z.enum(CHAINS).default('main').describe('main, or restricted (the discipline commission\'s zone; discipline only)');
 
@@ -39,7 +40,7 @@ export function ledgerRoutes(app: any, custody: Custody): void {
       if (q.kind) { where.push('e.kind = ?'); params.push(q.kind); }
       const after = decodeCursor(q.cursor, 1);
       if (after) { where.push('e.seq < ?'); params.push(after[0]); }
-      const rows = db.prepare(`SELECT e.* FROM events e WHERE ${where.join(' AND ')} ORDER BY e.seq DESC LIMIT ?`).all(...params, q.limit + 1) as EventRow[];
+      const rows = prepared(db, `SELECT e.* FROM events e WHERE ${where.join(' AND ')} ORDER BY e.seq DESC LIMIT ?`).all(...params, q.limit + 1) as EventRow[];
       const pg = page(rows, q.limit, (r) => [r.seq]);
       return { data: pg.data.map(eventFromRow), nextCursor: pg.nextCursor };
     });

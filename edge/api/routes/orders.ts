@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Custody } from '../../custody.ts';
 import { cancelOrder, issueOrder, loadVisibleOrder, ORDER_KINDS, ORDER_STATES, orderInput, orderItemFilterSql, orderToApi, orderVisibilitySql, type OrderRow } from '../../orders/order.ts';
 import { decodeCursor, page, pageQuery, Where } from '../pagination.ts';
+import { prepared } from '../../store/db.ts';
 
 const orderQuery = z.object({
   state: z.enum(ORDER_STATES).optional(),
@@ -29,7 +30,7 @@ export function orderRoutes(app: any, custody: Custody): void {
     if (q.state === 'completed' || q.state === 'cancelled') w.add('o.state = ?', q.state);
     const after = decodeCursor(q.cursor, 2);
     if (after) w.add('(o.created_at, o.id) < (?, ?)', after[0], after[1]);
-    const rows = db.prepare(`SELECT o.* FROM orders o ${w.sql} ORDER BY o.created_at DESC, o.id DESC LIMIT ?`).all(...w.params, q.limit + 1) as OrderRow[];
+    const rows = prepared(db, `SELECT o.* FROM orders o ${w.sql} ORDER BY o.created_at DESC, o.id DESC LIMIT ?`).all(...w.params, q.limit + 1) as OrderRow[];
     const p = page(rows, q.limit, (r) => [r.created_at, r.id]);
     return { data: p.data.map((o) => orderToApi(ctx, o, req.principal)), nextCursor: p.nextCursor };
   });

@@ -7,6 +7,7 @@ import { fail } from '../../errors.ts';
 import { ITEM_STATES } from '../../items/item.ts';
 import { storageWarnings } from '../../rules/storage.ts';
 import { decodeCursor, page, pageQuery, Where } from '../pagination.ts';
+import { prepared } from '../../store/db.ts';
 
 const idParam = z.object({ id: z.string().max(100) });
 
@@ -20,7 +21,7 @@ export function referenceRoutes(app: any, custody: Custody): void {
     const w = new Where();
     if (p.role === 'agency') w.add('agency_id = ?', p.agencyId);
     if (p.role === 'discipline') w.add(`(zone_id IN (SELECT id FROM zones WHERE restricted = 1) OR agency_id = ?)`, p.agencyId);
-    const rows = db.prepare(`SELECT zone_id, state, sum(n) AS n FROM item_counts ${w.sql} GROUP BY zone_id, state`).all(...w.params) as { zone_id: string; state: string; n: number }[];
+    const rows = prepared(db, `SELECT zone_id, state, sum(n) AS n FROM item_counts ${w.sql} GROUP BY zone_id, state`).all(...w.params) as { zone_id: string; state: string; n: number }[];
     const byZone = new Map<string, Record<string, number>>();
     for (const r of rows) {
       if (!r.n) continue;
@@ -32,7 +33,7 @@ export function referenceRoutes(app: any, custody: Custody): void {
   };
 
   // Locations come from the site file and change only with it: count them once.
-  const locationsPerZone = new Map((db.prepare('SELECT zone_id, count(*) AS n FROM locations GROUP BY zone_id').all() as { zone_id: string; n: number }[])
+  const locationsPerZone = new Map((prepared(db, 'SELECT zone_id, count(*) AS n FROM locations GROUP BY zone_id').all() as { zone_id: string; n: number }[])
     .map((r) => [r.zone_id, r.n]));
   const zoneToApi = (z: (typeof ctx.site.zones)[number], counts: Record<string, number>) => ({
     id: z.id, name: z.name, nameEn: z.nameEn ?? null, kind: z.kind, limits: z.limits, counts,
@@ -59,24 +60,24 @@ export function referenceRoutes(app: any, custody: Custody): void {
     const after = decodeCursor(q.cursor, 1);
     if (after) w.add('l.id > ?', after[0]);
     const vis = itemVisibilitySql(req.principal);
-    const rows = db.prepare(`SELECT l.id, l.zone_id AS zoneId, l.name, l.kind,
+    const rows = prepared(db, `SELECT l.id, l.zone_id AS zoneId, l.name, l.kind,
         (SELECT count(*) FROM items i WHERE i.location_id = l.id AND i.state IN ('stored', 'out') AND ${vis.sql}) AS items
       FROM locations l JOIN zones z ON z.id = l.zone_id ${w.sql} ORDER BY l.id LIMIT ?`).all(...vis.params, ...w.params, q.limit + 1) as { id: string }[];
     return page(rows, q.limit, (r) => [r.id]);
   });
 
   app.get('/locations/:id', { schema: { params: idParam, tags: ['places'] } }, async (req: any) => {
-    const l = db.prepare('SELECT l.id, l.zone_id AS zoneId, l.name, l.kind FROM locations l WHERE l.id = ?').get(req.params.id) as { zoneId: string } | undefined;
+    const l = prepared(db, 'SELECT l.id, l.zone_id AS zoneId, l.name, l.kind FROM locations l WHERE l.id = ?').get(req.params.id) as { zoneId: string } | undefined;
     if (!l || !zoneVisible(req.principal, l.zoneId)) fail('LOCATION_NOT_FOUND', `No location ${req.params.id}`);
     return l;
   });
 
   app.get('/agencies', { schema: { tags: ['people'] } }, async () => ({
-    data: db.prepare('SELECT id, name, name_en AS nameEn, kind FROM agencies ORDER BY id').all(), nextCursor: null,
+    data: prepared(db, 'SELECT id, name, name_en AS nameEn, kind FROM agencies ORDER BY id').all(), nextCursor: null,
   }));
 
   app.get('/categories', { schema: { tags: ['items'] } }, async () => ({
-    data: (db.prepare('SELECT id, name, name_en AS nameEn, dual_control FROM categories ORDER BY id').all() as { dual_control: number }[])
+    data: (prepared(db, 'SELECT id, name, name_en AS nameEn, dual_control FROM categories ORDER BY id').all() as { dual_control: number }[])
       .map(({ dual_control, ...c }) => ({
         ...c, dualControl: dual_control === 1,
         storageKinds: ctx.site.categories.find((x) => x.id === (c as { id: string }).id)?.storageKinds ?? null,
@@ -95,7 +96,7 @@ export function referenceRoutes(app: any, custody: Custody): void {
   app.get('/staff', { schema: { querystring: z.object(pageQuery).strict(), tags: ['people'] } }, async (req: any) => {
     const p: Principal = req.principal;
     const after = decodeCursor(req.query.cursor, 1);
-    const rows = db.prepare('SELECT * FROM staff WHERE id > ? ORDER BY id LIMIT ?').all(after ? after[0] : '', req.query.limit + 1) as
+    const rows = prepared(db, 'SELECT * FROM staff WHERE id > ? ORDER BY id LIMIT ?').all(after ? after[0] : '', req.query.limit + 1) as
       { id: string; name: string; agency_id: string; roles: string; badge_epc: string | null; clearances: string }[];
     const pg = page(rows, req.query.limit, (r) => [r.id]);
     return {
@@ -119,7 +120,7 @@ export function referenceRoutes(app: any, custody: Custody): void {
     if (q.q) w.add(`c.number LIKE ? ESCAPE '\\'`, `%${q.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
     const after = decodeCursor(q.cursor, 1);
     if (after) w.add('c.id > ?', after[0]);
-    const rows = db.prepare(`SELECT c.id, c.number, c.agency_id AS agencyId, c.title, c.opened_at AS openedAt,
+    const rows = prepared(db, `SELECT c.id, c.number, c.agency_id AS agencyId, c.title, c.opened_at AS openedAt,
         (SELECT count(*) FROM items i WHERE i.case_id = c.id AND ${vis.sql}) AS items
       FROM cases c ${w.sql} ORDER BY c.id LIMIT ?`).all(...vis.params, ...w.params, q.limit + 1) as { id: string }[];
     return page(rows, q.limit, (r) => [r.id]);

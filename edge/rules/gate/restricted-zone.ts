@@ -2,6 +2,7 @@
 import type { RaiseAlarm } from '../../alarms/alarm.ts';
 import type { ItemRow } from '../../items/item.ts';
 import { clearedForRestricted, type GateFacts } from './context.ts';
+import { prepared } from '../../store/db.ts';
 
 /** A badge at the restricted door whose holder has no clearance for it. */
 export function badgeBreach(f: GateFacts, staff: { id: string; name: string; clearances: string }): RaiseAlarm | null {
@@ -19,7 +20,7 @@ export function badgeBreach(f: GateFacts, staff: { id: string; name: string; cle
  */
 export function itemBreach(f: GateFacts, item: ItemRow, escorts: string[]): RaiseAlarm | null {
   if (!f.gateRestricted) return null;
-  const staffClearances = f.ctx.db.prepare('SELECT clearances FROM staff WHERE id = ?');
+  const staffClearances = prepared(f.ctx.db, 'SELECT clearances FROM staff WHERE id = ?');
   const uncleared = escorts.filter((b) => {
     const s = staffClearances.get(b) as { clearances: string } | undefined;
     return !s || !clearedForRestricted(f.ctx, s.clearances);
