@@ -34,6 +34,13 @@ export const ERRORS = {
   ALARM_ALREADY_RESOLVED: { status: 409, message: 'The alarm is already resolved' },
   ALARM_SELF_RESOLVING: { status: 409, message: 'This alarm resolves itself when its cause ends' },
   PHOTO_EMPTY: { status: 400, message: 'The photo is empty' },
+
+  // Refused before a route is found: by the router, or by Node's HTTP parser
+  BAD_URL: { status: 400, message: 'The URL is not validly percent-encoded' },
+  MALFORMED_REQUEST: { status: 400, message: 'The request is not valid HTTP' },
+  REQUEST_TIMEOUT: { status: 408, message: 'The request did not arrive in time' },
+  REQUEST_HEAD_TOO_LARGE: { status: 431, message: 'The URL and headers together are larger than allowed' },
+
   // Storage rules (分类存放)
   DISPOSAL_METHOD_MISMATCH: { status: 409, message: 'The dispose order decides another disposal method' },
   STORAGE_NOT_ALLOWED: { status: 409, message: 'This category may not be stored in this kind of zone' },

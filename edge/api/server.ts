@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import type { Custody } from '../custody.ts';
 import { principalForToken, type Principal } from '../auth/principal.ts';
 import { fail } from '../errors.ts';
-import { installErrorHandling } from './errors.ts';
+import { clientErrorHandler, frameworkErrors, installErrorHandling, MAX_PARAM_LENGTH } from './errors.ts';
+import { apiLogger } from './log.ts';
 import { itemRoutes } from './routes/items.ts';
 import { referenceRoutes } from './routes/reference.ts';
 import { orderRoutes } from './routes/orders.ts';
@@ -42,8 +43,11 @@ export type ApiApp = FastifyInstance & { withTypeProvider<T>(): any };
 
 export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
-    loggerInstance: (opts.logger || undefined) as FastifyBaseLogger | undefined,
+    loggerInstance: (opts.logger ? apiLogger(opts.logger) : undefined) as FastifyBaseLogger | undefined,
     bodyLimit: JSON_BODY_LIMIT,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
+    clientErrorHandler,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { parseSite } from '../../gateway/config.ts';
 import type { Site, SiteInput } from '../../edge/site/schema.ts';
 import { Custody } from '../../edge/custody.ts';
@@ -132,13 +133,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function openHarness(opts: { dir?: string; key?: Buffer; clock?: TestClock; log?: EdgeLog } = {}): Promise<Harness> {
+export async function openHarness(opts: { dir?: string; key?: Buffer; clock?: TestClock; log?: EdgeLog; logger?: Logger } = {}): Promise<Harness> {
   const dir = opts.dir ?? tempDir();
   const site = fixtureSite(dir);
   const key = opts.key ?? randomBytes(32);
   const clock = opts.clock ?? new TestClock();
   const custody = new Custody({ site, dataDir: dir, siteKey: key, clock, ...(opts.log ? { log: opts.log } : {}) });
-  const app = await buildApi(custody, { logger: false });
+  const app = await buildApi(custody, { logger: opts.logger ?? false });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const raw = async (method: string, urlPath: string, init: { body?: BodyInit; headers?: Record<string, string> } = {}) => {
     const res = await fetch(`${address}/api/v1${urlPath}`, { method, body: init.body, headers: init.headers });
