@@ -1,6 +1,6 @@
 // The local API: fastify with zod schemas for every input, OpenAPI at /api/docs, Bearer tokens,
 // and the role table applied to every answer.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -19,6 +19,7 @@ import { alarmRoutes } from './routes/alarms.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { streamRoutes, ticketRoute, type StreamHub, type StreamRouteOptions } from './routes/stream.ts';
 import { gateRoutes } from './routes/gates.ts';
+import { logRequests } from './request-log.ts';
 import { StreamTickets } from '../stream/tickets.ts';
 
 declare module 'fastify' {
@@ -48,7 +49,10 @@ export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors,
     clientErrorHandler,
+    // fastify's two lines per request at info would bury everything else; request-log.ts writes one, at debug.
+    logController: new LogController({ disableRequestLogging: true }),
   });
+  logRequests(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);

@@ -94,7 +94,7 @@ describe('errors the router raises', () => {
     expectContract(r, 404, 'NOT_FOUND');
     expect(r.body.message).toMatch(/^No route GET \/api\/v1\/nothing\/x+…$/);
     expect(r.body.message.length).toBeLessThan(150);
-    expectLogClean('?access_token=[redacted]', '"statusCode":404');
+    expectLogClean('?access_token=[redacted]', '"status":404');
   });
 });
 
