@@ -44,6 +44,22 @@ export class CustodyContext {
     }
   }
 
+  /**
+   * `fn` in a savepoint of the current custody transaction (its own when there is none): if it
+   * throws, its state changes, events, alarms and what it asked to tell after the commit are undone,
+   * and the transaction goes on with what came before.
+   */
+  savepoint<T>(fn: (tx: LedgerTx) => T): T {
+    if (!this.hooks) return this.transaction(fn);
+    const told = this.hooks.length;
+    try {
+      return this.ledger.savepoint(fn);
+    } catch (e) {
+      this.hooks.length = told;
+      throw e;
+    }
+  }
+
   /** Runs `fn` once the current custody transaction commits (at once when there is none). */
   afterCommit(fn: () => void): void {
     if (this.hooks) this.hooks.push(fn);

@@ -17,7 +17,7 @@ import { expirePendingOperations } from './lifecycle/dual-control.ts';
 import { GateDecider } from './rules/crossings.ts';
 import { DeviceRegistry } from './rules/devices.ts';
 import { GateBoard } from './rules/gates.ts';
-import { observation, type Observation } from './observations.ts';
+import { observation, type CrossingObservation, type Observation } from './observations.ts';
 import { CustodyBus } from './bus.ts';
 import { stderrLog, type EdgeLog } from './log.ts';
 
@@ -79,7 +79,19 @@ export class Custody {
    * The edge's one way in. Never throws: what it cannot take is refused with a reason, counted and
    * logged; a crossing whose decision fails is itself recorded as `failed` by the decider.
    */
-  observe(input: unknown): ObserveOutcome {
+  /** Several at once (what one portal tick closed): the crossings decided now share one transaction. */
+  observe(input: readonly unknown[]): ObserveOutcome[];
+  observe(input: unknown): ObserveOutcome;
+  observe(input: unknown): ObserveOutcome | ObserveOutcome[] {
+    if (!Array.isArray(input)) return this.observeOne(input);
+    const crossings: CrossingObservation[] = [];
+    const outcomes = input.map((o) => this.observeOne(o, crossings));
+    if (crossings.length) this.decider.observeAll(crossings);
+    return outcomes;
+  }
+
+  /** Checks one observation and hands it on; a crossing goes into `batch` when there is one. */
+  private observeOne(input: unknown, batch?: CrossingObservation[]): ObserveOutcome {
     const parsed = observation.safeParse(input);
     if (!parsed.success) {
       const kind = typeof (input as { type?: unknown } | null)?.type === 'string' ? (input as { type: string }).type : 'unknown';
@@ -90,7 +102,8 @@ export class Custody {
     switch (o.type) {
       case 'crossing':
         if (!this.ctx.gates.has(o.gateId)) return this.refuse(o.type, 'unknown_gate', `no gate ${o.gateId}`, o);
-        this.decider.observe(o);
+        if (batch) batch.push(o);
+        else this.decider.observe(o);
         return { ok: true };
       case 'device':
         return this.devices.observe(o) ? { ok: true } : this.refuse(o.type, 'unknown_device', `no device ${o.deviceId}`, o);

@@ -77,6 +77,34 @@ export class Ledger {
     }
   }
 
+  /**
+   * Runs `fn` in a savepoint of the current transaction (a transaction of its own when there is
+   * none): if it throws, its rows and its events are undone and the chain heads are as before it,
+   * while what the transaction did before it stays. Several decisions then share one commit and
+   * one that fails takes only itself back.
+   */
+  savepoint<T>(fn: (tx: LedgerTx) => T): T {
+    if (!this.pending || !this.collect) return this.transaction(fn);
+    const heads = { main: { ...this.pending.main }, restricted: { ...this.pending.restricted } };
+    const touched = new Set(this.touched);
+    const appended = this.collect.length;
+    try {
+      return this.inSavepoint(fn) as T;
+    } catch (e) {
+      this.pending = heads;
+      this.touched = touched;
+      this.collect.length = appended;
+      throw e;
+    }
+  }
+
+  /** One wrapper for every savepoint: better-sqlite3 makes a nested call of it a SAVEPOINT. */
+  private inSavepointFn: ((fn: (tx: LedgerTx) => unknown) => unknown) | null = null;
+  private inSavepoint(fn: (tx: LedgerTx) => unknown): unknown {
+    this.inSavepointFn ??= this.db.transaction((f: (tx: LedgerTx) => unknown) => f(this.txView));
+    return this.inSavepointFn(fn);
+  }
+
   private collect: HashedEvent[] | null = null;
   private readonly txView: LedgerTx = { append: (e) => this.append(e) };
 

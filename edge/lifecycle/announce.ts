@@ -7,6 +7,7 @@ import { fail } from '../errors.ts';
 import { ITEM_SELECT, itemToApi, snapshot, type ItemRowWithCase } from '../items/item.ts';
 import { requireCover } from '../orders/order.ts';
 import type { HashedEvent } from '../ledger/event.ts';
+import { prepared } from '../store/db.ts';
 
 const epcHex = z.string().regex(/^([0-9A-Fa-f]{4}){1,16}$/, 'an EPC in hex, whole 16-bit words').transform((s) => s.toUpperCase());
 
@@ -36,26 +37,26 @@ export function announce(ctx: CustodyContext, p: Principal, input: z.input<typeo
     const out: { item: ReturnType<typeof itemToApi>; event: HashedEvent }[] = [];
     const seenEpc = new Set<string>();
     for (const [i, it] of body.items.entries()) {
-      if (seenEpc.has(it.epc) || db.prepare('SELECT 1 FROM items WHERE epc = ?').get(it.epc)) {
+      if (seenEpc.has(it.epc) || prepared(db, 'SELECT 1 FROM items WHERE epc = ?').get(it.epc)) {
         fail('EPC_IN_USE', `EPC ${it.epc} is already on another item`, { index: i, epc: it.epc });
       }
       seenEpc.add(it.epc);
-      if (!db.prepare('SELECT 1 FROM categories WHERE id = ?').get(it.categoryId)) fail('UNKNOWN_CATEGORY', `No category ${it.categoryId}`, { index: i });
+      if (!prepared(db, 'SELECT 1 FROM categories WHERE id = ?').get(it.categoryId)) fail('UNKNOWN_CATEGORY', `No category ${it.categoryId}`, { index: i });
       const id = it.id ?? `IT-${randomUUID().slice(0, 13)}`;
-      if (db.prepare('SELECT 1 FROM items WHERE id = ?').get(id)) fail('ITEM_EXISTS', `Item ${id} exists`, { index: i, itemId: id });
-      const caseRow = db.prepare('SELECT id, agency_id FROM cases WHERE number = ?').get(it.caseNumber) as { id: string; agency_id: string } | undefined;
+      if (prepared(db, 'SELECT 1 FROM items WHERE id = ?').get(id)) fail('ITEM_EXISTS', `Item ${id} exists`, { index: i, itemId: id });
+      const caseRow = prepared(db, 'SELECT id, agency_id FROM cases WHERE number = ?').get(it.caseNumber) as { id: string; agency_id: string } | undefined;
       // A case number belongs to the unit that opened it: another unit's manifest cannot add to it.
       if (caseRow && caseRow.agency_id !== order.agency_id) {
         fail('VALIDATION_FAILED', `Case ${it.caseNumber} is not a case of ${order.agency_id}`, { index: i, field: 'caseNumber' });
       }
       const caseId = caseRow?.id ?? `CS-${randomUUID().slice(0, 13)}`;
-      if (!caseRow) db.prepare('INSERT INTO cases (id, number, agency_id, title, opened_at) VALUES (?, ?, ?, ?, ?)')
+      if (!caseRow) prepared(db, 'INSERT INTO cases (id, number, agency_id, title, opened_at) VALUES (?, ?, ?, ?, ?)')
         .run(caseId, it.caseNumber, order.agency_id, it.caseTitle ?? null, at);
-      db.prepare(`INSERT INTO items (id, epc, name, description, category_id, quantity, unit, case_id, agency_id, zone_id, location_id,
+      prepared(db, `INSERT INTO items (id, epc, name, description, category_id, quantity, unit, case_id, agency_id, zone_id, location_id,
         state, restricted, due_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 'announced', ?, NULL, ?, ?)`)
         .run(id, it.epc, it.name, it.description ?? null, it.categoryId, it.quantity, it.unit, caseId, order.agency_id, order.restricted, at, at);
-      db.prepare('INSERT INTO order_items (order_id, item_id) VALUES (?, ?)').run(order.id, id);
-      const row = db.prepare(`${ITEM_SELECT} WHERE i.id = ?`).get(id) as ItemRowWithCase;
+      prepared(db, 'INSERT INTO order_items (order_id, item_id) VALUES (?, ?)').run(order.id, id);
+      const row = prepared(db, `${ITEM_SELECT} WHERE i.id = ?`).get(id) as ItemRowWithCase;
       const event = tx.append({
         at, kind: 'announced', itemId: id, orderId: order.id, actors: { by: p.userId, name: p.name, role: p.role },
         from: null, to: snapshot(row),

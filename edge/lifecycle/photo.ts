@@ -5,6 +5,7 @@ import type { CustodyContext } from '../context.ts';
 import { requireAllowed, type Principal } from '../auth/principal.ts';
 import { fail } from '../errors.ts';
 import { loadVisibleItem, snapshot } from '../items/item.ts';
+import { prepared } from '../store/db.ts';
 
 export const PHOTO_MAX_BYTES = 10 * 1024 * 1024;
 export const PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
@@ -22,7 +23,7 @@ export function addPhoto(ctx: CustodyContext, p: Principal, itemId: string, cont
       from: snapshot(item), to: snapshot(item), details: { sha256, contentType, size: data.length, note: note ?? null },
       restricted: item.restricted === 1,
     });
-    ctx.db.prepare('INSERT OR IGNORE INTO photos (sha256, item_id, chain, seq, content_type, size, data) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    prepared(ctx.db, 'INSERT OR IGNORE INTO photos (sha256, item_id, chain, seq, content_type, size, data) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(sha256, itemId, event.chain, event.seq, contentType, data.length, data);
     return { sha256, size: data.length, contentType, event };
   });

@@ -23,6 +23,7 @@ import { badgeBreach, itemBreach } from './gate/restricted-zone.ts';
 import { checkEscort } from './gate/escort.ts';
 import { unauthorizedMovement } from './gate/unauthorized.ts';
 import { unknownTag } from './gate/unknown-tag.ts';
+import { prepared } from '../store/db.ts';
 
 export const CROSSING_DECISIONS = ['authorised', 'alarm', 'badge', 'undetermined', 'failed'] as const;
 /** `failed`: deciding threw; the crossing is kept with its error and a `decision_failed` alarm, never retried. */
@@ -49,6 +50,8 @@ export class GateDecider {
   private pending: CrossingObservation[] = [];
   private badgeSightings: { gateId: string; staffId: string; at: number }[] = [];
   private readonly windowMs: number;
+  /** Crossings decided together share one transaction; off only to measure what that is worth (the storm benchmark). */
+  shareTransactions = true;
 
   // The statements of every crossing, prepared once: this is the gate's hot path.
   private readonly itemByEpc;
@@ -77,18 +80,37 @@ export class GateDecider {
    * order can cover (no order, a final state, an unknown tag) is an alarm now, not in ten seconds.
    */
   observe(c: CrossingObservation): void {
-    const staff = this.staffByBadge(c.epc);
-    if (staff) {
-      // Escorting is being at the gate with the items: a badge counts whatever direction the portal read.
-      this.badgeSightings.push({ gateId: c.gateId, staffId: staff.id, at: c.lastSeen });
-      this.guarded(c, () => this.decide(c, staff));
-      return;
+    this.observeAll([c]);
+  }
+
+  /**
+   * Crossings the portal closed in the same tick: those decided now share one transaction (one
+   * commit, not one per crossing, when a crowd passes), each in its own savepoint.
+   */
+  observeAll(cs: readonly CrossingObservation[]): void {
+    const now: (() => DecidedCrossing | null)[] = [];
+    const of: CrossingObservation[] = [];
+    for (const c of cs) {
+      let decide: () => DecidedCrossing | null;
+      try {
+        const staff = this.staffByBadge(c.epc);
+        if (staff) {
+          // Escorting is being at the gate with the items: a badge counts whatever direction the portal read.
+          this.badgeSightings.push({ gateId: c.gateId, staffId: staff.id, at: c.lastSeen });
+          decide = () => this.decide(c, staff);
+        } else if (this.needsEscortWindow(c)) {
+          this.pending.push(c);
+          continue;
+        } else {
+          decide = () => this.decide(c, null);
+        }
+      } catch (e) {
+        decide = () => { throw e; };
+      }
+      now.push(decide);
+      of.push(c);
     }
-    this.guarded(c, () => {
-      if (!this.needsEscortWindow(c)) return this.decide(c, null);
-      this.pending.push(c);
-      return null;
-    });
+    this.decideAll(of, now);
   }
 
   private needsEscortWindow(c: CrossingObservation): boolean {
@@ -107,7 +129,7 @@ export class GateDecider {
   tick(now: number): DecidedCrossing[] {
     const ready = this.pending.filter((c) => now >= this.readyAt(c));
     this.pending = this.pending.filter((c) => now < this.readyAt(c));
-    const out = ready.map((c) => this.guarded(c, () => this.decide(c, null))).filter((d): d is DecidedCrossing => d !== null);
+    const out = this.decideAll(ready, ready.map((c) => () => this.decide(c, null)));
     const horizon = now - 3 * this.windowMs;
     this.badgeSightings = this.badgeSightings.filter((b) => b.at >= horizon);
     return out;
@@ -133,13 +155,35 @@ export class GateDecider {
   private guarded(c: CrossingObservation, decide: () => DecidedCrossing | null): DecidedCrossing | null {
     let d: DecidedCrossing | null;
     try {
-      d = decide();
+      d = this.ctx.savepoint(() => decide());
     } catch (e) {
-      d = this.recordFailure(c, e);
+      try {
+        d = this.ctx.savepoint(() => this.recordFailure(c, e));
+      } catch (e2) {
+        // Not even the failure could be written (the disk, the database): the log is all that is left.
+        this.ctx.bus.log.error({ err: e2, decisionError: String(e), gateId: c.gateId, epc: c.epc }, 'a crossing could not be decided nor recorded as failed');
+        d = null;
+      }
     }
     // Told once it has committed; a listener's fault is the bus's to log, never the decision's.
-    if (d) this.ctx.bus.emit('crossing', d);
+    const decided = d;
+    if (decided) this.ctx.afterCommit(() => this.ctx.bus.emit('crossing', decided));
     return d;
+  }
+
+  /**
+   * Decides several crossings in one transaction. Should the commit itself fail (nothing of the batch
+   * is then stored, nor told), each is decided again in a transaction of its own.
+   */
+  private decideAll(cs: readonly CrossingObservation[], decides: (() => DecidedCrossing | null)[]): DecidedCrossing[] {
+    const one = () => cs.map((c, i) => this.guarded(c, decides[i]!)).filter((d): d is DecidedCrossing => d !== null);
+    if (cs.length < 2 || !this.shareTransactions) return one();
+    try {
+      return this.ctx.transaction(() => one());
+    } catch (err) {
+      this.ctx.bus.log.error({ err, crossings: cs.length }, 'deciding a tick\'s crossings together failed; deciding each on its own');
+      return one();
+    }
   }
 
   private recordFailure(c: CrossingObservation, e: unknown): DecidedCrossing | null {
@@ -269,14 +313,14 @@ export class GateDecider {
   }
 
   private activeOrderAtGate(kind: string, gateId: string): OrderRow | undefined {
-    const rows = this.ctx.db.prepare(`SELECT * FROM orders WHERE kind = ? AND state IN ('open', 'active')`).all(kind) as OrderRow[];
+    const rows = prepared(this.ctx.db, `SELECT * FROM orders WHERE kind = ? AND state IN ('open', 'active')`).all(kind) as OrderRow[];
     return rows.find((o) => effectiveState(o, this.ctx.clock.now()) === 'active' && (JSON.parse(o.gates) as string[]).includes(gateId));
   }
 
   /** The active order that covers this item at this gate in this direction, if any. */
   private coveringOrder(item: ItemRow, gate: Gate, direction: 'in' | 'out'): OrderRow | undefined {
     const now = this.ctx.clock.now();
-    const rows = this.ctx.db.prepare(`SELECT o.* FROM orders o JOIN order_items oi ON oi.order_id = o.id
+    const rows = prepared(this.ctx.db, `SELECT o.* FROM orders o JOIN order_items oi ON oi.order_id = o.id
       WHERE oi.item_id = ? AND o.state IN ('open', 'active', 'completed')`).all(item.id) as OrderRow[];
     return rows.find((o) => {
       const gates = JSON.parse(o.gates) as string[];
@@ -290,7 +334,7 @@ export class GateDecider {
   }
 
   private retrieveOrderOf(item: ItemRow, gate: Gate): OrderRow | undefined {
-    const row = this.ctx.db.prepare(`SELECT o.* FROM checkouts c JOIN orders o ON o.id = c.order_id
+    const row = prepared(this.ctx.db, `SELECT o.* FROM checkouts c JOIN orders o ON o.id = c.order_id
       WHERE c.item_id = ? AND c.in_seq IS NULL ORDER BY c.rowid DESC LIMIT 1`).get(item.id) as OrderRow | undefined;
     if (!row) return undefined;
     const gates = JSON.parse(row.gates) as string[];
@@ -306,7 +350,7 @@ export class GateDecider {
       return retrieve(ctx, p, item.id, { orderId: o.id, takenBy: taker, condition: '经出入口自动登记，未开封查验' }, via).event;
     }
     if ((o.kind === 'return' || o.kind === 'retrieve') && direction === 'in' && item.state === 'out') {
-      const open = ctx.db.prepare('SELECT condition_out FROM checkouts WHERE item_id = ? AND in_seq IS NULL ORDER BY rowid DESC LIMIT 1').get(item.id) as { condition_out: string } | undefined;
+      const open = prepared(ctx.db, 'SELECT condition_out FROM checkouts WHERE item_id = ? AND in_seq IS NULL ORDER BY rowid DESC LIMIT 1').get(item.id) as { condition_out: string } | undefined;
       // The gate cannot see the condition: it records the one at check-out, to be confirmed at the bench.
       return returnItem(ctx, p, item.id, { orderId: o.id, condition: open?.condition_out ?? '待查验', returnedBy: taker }, via).event;
     }

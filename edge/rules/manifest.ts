@@ -3,12 +3,13 @@
 import type { CustodyContext } from '../context.ts';
 import type { OrderRow } from '../orders/order.ts';
 import { raiseAlarm } from '../alarms/alarm.ts';
+import { prepared } from '../store/db.ts';
 
 export function checkExpiredManifests(ctx: CustodyContext, expired: OrderRow[]): number {
   let raised = 0;
   ctx.transaction(() => {
     for (const o of expired.filter((x) => x.kind === 'transfer_in')) {
-      const missing = ctx.db.prepare(`SELECT i.id, i.epc, i.name FROM order_items oi JOIN items i ON i.id = oi.item_id
+      const missing = prepared(ctx.db, `SELECT i.id, i.epc, i.name FROM order_items oi JOIN items i ON i.id = oi.item_id
         WHERE oi.order_id = ? AND oi.done_seq IS NULL AND i.state = 'announced'`).all(o.id) as { id: string; epc: string; name: string }[];
       if (!missing.length) continue;
       raiseAlarm(ctx, {

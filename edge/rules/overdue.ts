@@ -3,6 +3,7 @@
 import type { CustodyContext } from '../context.ts';
 import { raiseAlarm, type Severity } from '../alarms/alarm.ts';
 import { calendarOf } from '../time/calendar.ts';
+import { prepared } from '../store/db.ts';
 
 interface OverdueRow {
   id: string; epc: string; name: string; due_at: string; restricted: number; zone_id: string | null;
@@ -12,11 +13,11 @@ interface OverdueRow {
 export function checkOverdue(ctx: CustodyContext): number {
   const nowMs = ctx.clock.now();
   const graceMs = ctx.site.rules.overdueGraceMinutes * 60_000;
-  const rows = ctx.db.prepare(`SELECT i.id, i.epc, i.name, i.due_at, i.restricted, i.zone_id, i.location_id,
+  const rows = prepared(ctx.db, `SELECT i.id, i.epc, i.name, i.due_at, i.restricted, i.zone_id, i.location_id,
       c.out_chain, c.out_seq, c.order_id, c.taken_by
     FROM items i JOIN checkouts c ON c.item_id = i.id AND c.in_seq IS NULL
     WHERE i.state = 'out' AND i.due_at <= ?`).all(new Date(nowMs).toISOString()) as OverdueRow[];
-  const live = ctx.db.prepare(`SELECT severity FROM alarms WHERE cause_key = ? AND state <> 'resolved'`);
+  const live = prepared(ctx.db, `SELECT severity FROM alarms WHERE cause_key = ? AND state <> 'resolved'`);
   const calendar = calendarOf(ctx.site.site.timezone);
   let raised = 0;
   ctx.transaction(() => {

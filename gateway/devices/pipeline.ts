@@ -13,8 +13,11 @@ import type { DeviceObservation, GateObservation } from '../../edge/observations
 import type { GatewayBus } from '../events.ts';
 import { DeviceClocks } from './clock.ts';
 
-/** The edge's one way in, as the pipeline needs it. */
-export interface Edge { observe(o: unknown): ObserveOutcome }
+/** The edge's one way in, as the pipeline needs it: one observation, or what one tick closed. */
+export interface Edge {
+  observe(os: readonly unknown[]): ObserveOutcome[];
+  observe(o: unknown): ObserveOutcome;
+}
 
 interface Liveness { lastHeard: number; online: boolean; accepted: number; rejected: Record<string, number>; reads: ReadRate }
 
@@ -107,7 +110,8 @@ export class DevicePipeline {
     // The edge refuses (and counts) a crossing it cannot take and records one whose decision throws
     // as `failed`; what is caught here is the portal's own fault, which must not stop the tick.
     try {
-      for (const c of this.portals.tick(now)) this.edge.observe(c);
+      const closed = this.portals.tick(now);
+      if (closed.length) this.edge.observe(closed);
     } catch (e) {
       this.logger.error({ err: e }, 'closing portal tracks failed');
     }

@@ -3,6 +3,8 @@
 // operations applied by the gate, and a crossing that cannot count twice.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { Custody } from '../../edge/custody.ts';
 import { GateDecider, type DecidedCrossing } from '../../edge/rules/crossings.ts';
 import { parseSite } from '../../gateway/config.ts';
@@ -210,7 +212,14 @@ describe('gate decisions', () => {
     cross('gate-main', BADGES['op-01'], 'out');
     for (const id of [a, b, c]) cross('gate-main', epcOf(id), 'out', 200);
     const headBefore = custody.ctx.ledger.headNow.seq;
+    // The three are decided in one transaction; a listener hears each only once it is committed:
+    // another connection to the same file already reads its row.
+    const reader = new Database(path.join(custody.dataDir, 'gateway.db'), { readonly: true });
+    const committedWhenHeard: boolean[] = [];
+    custody.ctx.bus.on('crossing', 'reader', (d) => committedWhenHeard.push(!!reader.prepare('SELECT 1 FROM crossings WHERE id = ?').get(d.id)));
     settle();
+    reader.close();
+    expect(committedWhenHeard).toEqual([true, true, true]);
 
     expect([item(a).state, item(b).state, item(c).state]).toEqual(['out', 'stored', 'out']);
     const failed = custody.db.prepare(`SELECT * FROM crossings WHERE decision = 'failed'`).all() as any[];
