@@ -20,8 +20,11 @@ export interface AlarmPublisherOptions {
   republishOnStart?: boolean;
 }
 
+let instances = 0;
+
 export class AlarmPublisher {
-  private readonly owner = 'alarm-publisher';
+  /** Its name on the bus; one per instance, so that stopping one never silences another. */
+  private readonly owner = `alarm-publisher:${++instances}`;
   private started = false;
   /** Publishes of one alarm go out in order: an `open` must never land after the clearing empty payload. */
   private readonly chains = new Map<string, Promise<void>>();

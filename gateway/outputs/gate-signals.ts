@@ -24,6 +24,8 @@ export interface GateSignalsOptions {
   syncOnStart?: boolean;
   newCommandId?: () => string;
   now?: () => number;
+  /** How long after a reader signs in it is told its gate's state (it must have subscribed). Default 1 s. */
+  onlineSettleMs?: number;
   /** Whether a reader is there to be told now; one that is not is told on arrival (readerOnline). Default: every reader. */
   isPresent?: (deviceId: string) => boolean;
 }
@@ -37,7 +39,14 @@ export interface GpoCommand {
   state: boolean;
   topic: string;
   sentAt: number;
+  /** 1 for the first send; a command unanswered is sent again, up to MAX_ATTEMPTS in all. */
+  attempt?: number;
 }
+
+/** A set_gpo no one answered is sent again this many times in all (a reader that had not yet subscribed loses it). */
+const MAX_ATTEMPTS = 3;
+/** A reader subscribes to its commands just after it signs in: it is told its gate's state once that has had time. */
+const ONLINE_SETTLE_MS = 1000;
 
 export interface CommandResponse {
   command: string;
@@ -74,8 +83,11 @@ export function zebraCommandResponse(payload: Buffer | string): CommandResponse 
 /** Signals for this alarm: critical, open, at a gate. */
 const signals = (a: Alarm) => a.severity === 'critical' && a.state === 'open' && !!a.gateId;
 
+let instances = 0;
+
 export class GateSignals {
-  private readonly owner = 'gate-signals';
+  /** Its name on the bus; one per instance, so that stopping one never silences another. */
+  private readonly owner = `gate-signals:${++instances}`;
   private started = false;
   private sweeper: NodeJS.Timeout | null = null;
   private readonly now: () => number;
@@ -89,6 +101,8 @@ export class GateSignals {
   /** Commands to one topic go out in the order they were decided. */
   private readonly chains = new Map<string, Promise<void>>();
   private readonly warnedFormat = new Set<string>();
+  /** Readers just signed in, waiting to be told their gate's state. */
+  private readonly settling = new Set<NodeJS.Timeout>();
 
   constructor(private readonly opts: GateSignalsOptions) {
     this.now = opts.now ?? Date.now;
@@ -115,6 +129,8 @@ export class GateSignals {
     this.opts.ctx.bus.off(this.owner);
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = null;
+    for (const t of this.settling) clearTimeout(t);
+    this.settling.clear();
   }
 
   /**
@@ -123,10 +139,18 @@ export class GateSignals {
    */
   readerOnline(deviceId: string): void {
     if (!this.started) return;
-    for (const [gateId, gate] of this.opts.ctx.gates) {
-      if ((gate as Gate).readers.some((r) => r.deviceId === deviceId)) this.drive(gateId, this.liveByGate.has(gateId), null);
-    }
+    // A command sent at the instant it connects arrives before its subscription and is lost.
+    const t = setTimeout(() => {
+      this.settling.delete(t);
+      if (!this.started) return;
+      for (const [gateId, gate] of this.opts.ctx.gates) {
+        if ((gate as Gate).readers.some((r) => r.deviceId === deviceId)) this.drive(gateId, this.liveByGate.has(gateId), null);
+      }
+    }, this.opts.onlineSettleMs ?? ONLINE_SETTLE_MS);
+    t.unref();
+    this.settling.add(t);
   }
+
 
   /** Commands sent and not yet answered, by command id. */
   get pending(): ReadonlyMap<string, GpoCommand> { return this.pendingById; }
@@ -228,7 +252,7 @@ export class GateSignals {
     const next = prev.then(async () => {
       try {
         await this.opts.link.publish(cmd.topic, payload, { qos: 1, retain: false });
-        this.opts.logger.info({ gateId: cmd.gateId, deviceId: cmd.deviceId, output: cmd.output, port: cmd.port, state: cmd.state, commandId: cmd.commandId, alarmId },
+        this.opts.logger.debug({ gateId: cmd.gateId, deviceId: cmd.deviceId, output: cmd.output, port: cmd.port, state: cmd.state, commandId: cmd.commandId, alarmId, attempt: cmd.attempt ?? 1 },
           'gate signal: set_gpo sent');
       } catch (err) {
         this.pendingById.delete(cmd.commandId);
@@ -247,7 +271,14 @@ export class GateSignals {
     for (const [id, cmd] of this.pendingById) {
       if (cmd.sentAt > limit) continue;
       this.pendingById.delete(id);
-      this.opts.logger.warn({ gateId: cmd.gateId, deviceId: cmd.deviceId, output: cmd.output, state: cmd.state, commandId: id },
+      const attempt = cmd.attempt ?? 1;
+      const stillWanted = this.liveByGate.has(cmd.gateId) === cmd.state && (this.opts.isPresent?.(cmd.deviceId) ?? true);
+      if (stillWanted && attempt < MAX_ATTEMPTS) {
+        this.send({ ...cmd, commandId: this.newId(), sentAt: this.now(), attempt: attempt + 1 }, null);
+        continue;
+      }
+      if (!stillWanted) continue; // the gate wants something else by now, and has been told it
+      this.opts.logger.warn({ gateId: cmd.gateId, deviceId: cmd.deviceId, output: cmd.output, state: cmd.state, commandId: id, attempts: attempt },
         'gate signal: no response to set_gpo');
     }
   }

@@ -245,6 +245,25 @@ describe('gate signals', () => {
     await waitFor(() => commands(portal1).length === 4, 5_000, 'off');
   });
 
+  it('a set_gpo no one answers is sent again, twice, and only then logged as unanswered', async () => {
+    // A second instance with a short timeout, listening to nothing: the test readers never answer.
+    const quick = new GateSignals({ ctx: tc.custody.ctx, link, logger: log.logger, responseTimeoutMs: 150, syncOnStart: false, onlineSettleMs: 10 });
+    quick.start();
+    try {
+      const before = commands(portal1).length;
+      quick.readerOnline('portal-1');
+      // light and buzzer, three times each
+      await waitFor(() => commands(portal1).length >= before + 6, 5_000, 'three attempts');
+      const sent = commands(portal1).slice(before);
+      expect(new Set(sent.map((c) => c.command_id)).size).toBe(sent.length);
+      await waitFor(() => log.lines.map((l) => JSON.parse(l)).some((l) => l.msg === 'gate signal: no response to set_gpo' && l.attempts === 3), 5_000, 'the warning after the last attempt');
+      await new Promise((r) => setTimeout(r, 400));
+      expect(commands(portal1).length).toBe(before + 6);
+    } finally {
+      quick.stop();
+    }
+  });
+
   it('parses Zebra command responses', () => {
     expect(zebraCommandResponse('{"command":"set_gpo","command_id":"c1","response":"success"}')).toEqual({ command: 'set_gpo', commandId: 'c1', ok: true });
     expect(zebraCommandResponse('{"command":"set_gpo","command_id":"c2","response":"failure","error":"x"}'))
