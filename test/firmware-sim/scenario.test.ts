@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeGiai96, encodeGsrn96 } from '../../firmware-sim/epc.ts';
-import { defaultReaderTopics } from '../../firmware-sim/portal/reader.ts';
+import { defaultReaderTopics, type SimReader } from '../../firmware-sim/portal/reader.ts';
 import { createScenario, planRandomWalk, type ScenarioDescription, type WalkRecord } from '../../firmware-sim/portal/scenario.ts';
 import { startDemo } from '../../firmware-sim/portal/demo.ts';
 import { seededRandom } from '../../firmware-sim/portal/walk.ts';
@@ -91,11 +91,12 @@ function centroid(reads: Seen[], epc: string, isSide: (r: Seen) => boolean): num
   return w === 0 ? NaN : s / w;
 }
 
+// A broker per test: what one test's readers published can never reach another test's listener.
 let broker: TestBroker;
-beforeAll(async () => {
+beforeEach(async () => {
   broker = await startBroker({ 'fx9600-val': 'pw-val', 'r700-out': 'pw-o', 'fx7500-in': 'pw-i' });
 });
-afterAll(async () => {
+afterEach(async () => {
   await broker.close();
 });
 
@@ -200,6 +201,12 @@ describe('planRandomWalk', () => {
 describe('startDemo', () => {
   it('walks in real time, kills a reader (its will fires), brings it back, and stops cleanly', async () => {
     const l = await listen(broker.url, ['rfid/+/tevents', 'rfid/+/mevents']);
+    // What the broker has handed on to the listener's topics, from the readers and their wills: it
+    // says so once the message is written to every subscriber.
+    const handed: string[] = [];
+    broker.broker.on('publish', (packet, client) => {
+      if (client && /^rfid\/[^/]+\/[tm]events$/.test(packet.topic)) handed.push(packet.topic);
+    });
     const started: WalkRecord[] = [];
     const demo = startDemo(broker.url, description, {
       intervalMs: 200,
@@ -212,6 +219,12 @@ describe('startDemo', () => {
     const revived: string[] = [];
     demo.scenario.on('readerDied', (id) => died.push(id));
     demo.scenario.on('readerRevived', (id) => revived.push(id));
+    // Whatever a reader publishes once stop() has resolved (the readers exist from startDemo on; a revived one is new).
+    let stopped = false;
+    const afterStop: string[] = [];
+    const watch = (r: SimReader): void => void r.on('published', (topic) => { if (stopped) afterStop.push(`${r.deviceId} ${topic}`); });
+    demo.scenario.readers().forEach(watch);
+    demo.scenario.on('readerRevived', (id) => watch(demo.scenario.reader(id)));
     await demo.ready;
     await until(() => started.length >= 2, 10_000, 'two walks started');
     // Two gates: never two walks at once on the same gate.
@@ -229,13 +242,16 @@ describe('startDemo', () => {
     expect(rec.end - rec.start).toBeGreaterThan(1000);
     const atStop = l.messages.length;
     await demo.stop();
+    stopped = true;
     expect(demo.scenario.readers().every((r) => r.status === 'stopped')).toBe(true);
-    // What was published before the stop may still be on its way to the listener on a loaded machine;
-    // once that has arrived, nothing more comes, and no reader's will fired (a clean disconnect).
-    await new Promise((r) => setTimeout(r, 300));
+    // What was published before the stop may still be on its way to the listener: wait for all of
+    // it by count (a wait by time is a guess that a busy machine proves wrong). Then nothing more
+    // comes, no reader publishes, and no reader's will fired (a clean disconnect).
+    await until(() => l.messages.length === handed.length, 10_000, 'what the broker handed on');
     const n = l.messages.length;
     await new Promise((r) => setTimeout(r, 500));
-    expect(l.messages.length).toBe(n);
+    expect({ received: l.messages.length, handed: handed.length }).toEqual({ received: n, handed: n });
+    expect(afterStop).toEqual([]);
     expect(l.messages.slice(atStop).filter((m) => m.topic.endsWith('/mevents') && /offline/.test(m.text))).toEqual([]);
     await l.end();
   });
