@@ -269,3 +269,45 @@ describe('Scenario.start', () => {
     await demo.stop();
   });
 });
+
+describe('Scenario.stop', () => {
+  it.each([
+    ['while the dead one is put away', false],
+    ['while the new one connects', true],
+  ])('a reader coming back while the scenario stops (%s) is stopped too, and publishes nothing after', async (_when, connecting) => {
+    const sc = createScenario(broker.url, description, { seed: 1, heartbeatMs: 20 });
+    await sc.start();
+    await sc.killReader('fx7500-in');
+    const dead = sc.reader('fx7500-in');
+    const revive = sc.reviveReader('fx7500-in');
+    if (connecting) await until(() => sc.reader('fx7500-in') !== dead, 5000, 'the new reader');
+    await sc.stop();
+    const published: string[] = [];
+    for (const r of sc.readers()) r.on('published', (topic) => published.push(`${r.deviceId} ${topic}`));
+    await revive;
+    // Heartbeats every 20 ms: a reader left running would publish in this time.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sc.readers().map((r) => [r.deviceId, r.status])).toEqual(sc.readers().map((r) => [r.deviceId, 'stopped']));
+    expect(published).toEqual([]);
+    expect(broker.broker.connectedClients).toBe(0);
+  });
+
+  it('a walk in real time that stop() cuts short settles, and sends nothing more', async () => {
+    const sc = createScenario(broker.url, description, { seed: 2, heartbeatMs: 0 });
+    await sc.start();
+    const walks: WalkRecord[] = [];
+    sc.onWalk((w) => walks.push(w));
+    const walk = sc.runWalk({ gateId: 'gate-valuables', direction: 'in', staff: ['S001'], items: [item(2)] }, { timing: 'realtime' });
+    const reader = sc.reader('fx9600-val');
+    await until(() => reader.stats.tagEvents > 0, 10_000, 'the first reads');
+    await sc.stop();
+    const rec = await walk;
+    const sent = reader.stats.tagEvents;
+    expect(rec.published['fx9600-val']!.reads).toBe(sent);
+    expect(sent).toBeLessThan(rec.tags.reduce((n, t) => n + t.reads, 0));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(reader.stats.tagEvents).toBe(sent);
+    // Not a finished walk: not reported as one.
+    expect(walks).toEqual([]);
+  });
+});
