@@ -227,18 +227,29 @@ export class SimReader extends EventEmitter<SimReaderEvents> {
     await new Promise<void>((resolve, reject) => {
       const onConnect = (): void => {
         client.off('error', onError);
+        client.off('end', onEnd);
         resolve();
       };
       const onError = (err: Error): void => {
         client.off('connect', onConnect);
+        client.off('end', onEnd);
         client.end(true);
         this.state = 'stopped';
         reject(err);
       };
+      // Stopped or killed before the broker answered: there will be no CONNACK to wait for.
+      const onEnd = (): void => {
+        client.off('connect', onConnect);
+        client.off('error', onError);
+        reject(new Error(`reader ${this.deviceId} was ${this.state} before it connected`));
+      };
       client.once('connect', onConnect);
       client.once('error', onError);
+      client.once('end', onEnd);
     });
     client.on('error', (err) => this.fail(err));
+    // Stopped while the CONNACK was on its way: no heartbeats for a reader that is gone.
+    if (this.state !== 'running') return;
     const hb = this.opts.heartbeatMs ?? 10_000;
     if (hb > 0) {
       this.heartbeatTimer = setInterval(() => void this.heartbeat().catch((e: Error) => this.fail(e)), hb);

@@ -86,6 +86,8 @@ export class Scenario extends EventEmitter<ScenarioEvents> {
   private seq = 0;
   private stopped = false;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Ends each walk being played in real time (its runWalk settles); see stop(). */
+  private readonly plays = new Set<() => void>();
 
   constructor(url: string, description: ScenarioDescription, opts: ScenarioOptions = {}) {
     super();
@@ -319,6 +321,8 @@ export class Scenario extends EventEmitter<ScenarioEvents> {
       await this.playRealtime(actions.map((a) => ({ t: a.t + shift, run: () => send(a) })));
     }
     await Promise.all(gate.readers.map((spec) => this.readerMap.get(spec.deviceId)?.flush()));
+    // Cut short by stop(): what was sent is in the record, but it is not a finished walk.
+    if (this.stopped) return record;
 
     if (plan.direction !== 'turnaround') {
       const side: PortalSide = plan.direction === 'in' ? 'inner' : 'outer';
@@ -328,35 +332,37 @@ export class Scenario extends EventEmitter<ScenarioEvents> {
     return record;
   }
 
-  /** Runs timed actions in order as the clock reaches them (a 25 ms tick). */
+  /** Runs timed actions in order as the clock reaches them (a 25 ms tick); ends early on stop(). */
   private playRealtime(actions: TimedAction[]): Promise<void> {
     return new Promise<void>((resolve) => {
       let i = 0;
       let busy = false;
+      const end = (): void => {
+        clearInterval(timer);
+        this.timers.delete(timer);
+        this.plays.delete(stopPlay);
+        resolve();
+      };
+      // An action under way finishes first (its count lands in the walk record), then the loop ends.
+      const stopPlay = (): void => {
+        if (!busy) end();
+      };
       const timer = setInterval(() => {
         if (busy) return;
-        if (this.stopped) {
-          clearInterval(timer);
-          this.timers.delete(timer);
-          resolve();
-          return;
-        }
+        if (this.stopped) return end();
         busy = true;
         void (async () => {
           const now = this.now();
-          while (i < actions.length && actions[i]!.t <= now) {
+          while (!this.stopped && i < actions.length && actions[i]!.t <= now) {
             await actions[i]!.run().catch((e: Error) => this.fail(e));
             i += 1;
           }
           busy = false;
-          if (i >= actions.length) {
-            clearInterval(timer);
-            this.timers.delete(timer);
-            resolve();
-          }
+          if (this.stopped || i >= actions.length) end();
         })();
       }, 25);
       this.timers.add(timer);
+      this.plays.add(stopPlay);
     });
   }
 
@@ -366,20 +372,36 @@ export class Scenario extends EventEmitter<ScenarioEvents> {
     this.emit('readerDied', deviceId, mode);
   }
 
-  /** Replaces a dead reader with a fresh, connected one (same device id and credentials). */
+  /** Replaces a dead reader with a fresh, connected one (same device id and credentials); nothing once stopped. */
   async reviveReader(deviceId: string): Promise<void> {
     const spec = this.description.gates.flatMap((g) => g.readers).find((r) => r.deviceId === deviceId);
     if (!spec) throw new Error(`no reader ${deviceId}`);
+    if (this.stopped) return;
     const old = this.readerMap.get(deviceId);
     if (old && old.status === 'running') return;
     await old?.stop();
+    // stop() may have run meanwhile; a reader made after it would never be stopped.
+    if (this.stopped) return;
     const reader = this.makeReader(spec);
     this.readerMap.set(deviceId, reader);
-    await reader.start();
+    try {
+      await reader.start();
+    } catch (e) {
+      if (this.stopped) return; // stop() stopped it while it connected
+      throw e;
+    }
+    if (this.stopped) {
+      await reader.stop();
+      return;
+    }
     this.emit('readerRevived', deviceId);
   }
 
-  /** Stops walks and disconnects every reader cleanly. */
+  /**
+   * Stops walks and disconnects every reader cleanly. Resolves once every reader is stopped: a
+   * reader's stop sends its pending batch and waits for its connection to close, so whatever was
+   * published before has left; a walk under way sends nothing more and its runWalk settles.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) {
@@ -387,6 +409,7 @@ export class Scenario extends EventEmitter<ScenarioEvents> {
       clearTimeout(t);
     }
     this.timers.clear();
+    for (const end of [...this.plays]) end();
     await Promise.all(this.readers().map((r) => r.stop().catch(() => undefined)));
   }
 

@@ -131,14 +131,13 @@ describe.skipIf(!ready)('the discipline user\'s pages', () => {
 
     // A due time on an item page: the text shown is the site's, not the browser's.
     const out = (await apiGet(h, 'demo-operator', '/items?state=out&limit=1')).data[0];
-    if (out?.dueAt) {
-      const p2 = await openPage(h, { token: 'demo-operator', timezoneId: 'America/New_York', path: `/items/${encodeURIComponent(out.id)}` });
-      await p2.waitForSelector('[data-testid=item-name]');
-      const cal = calendarOf('Asia/Shanghai').parts(out.dueAt);
-      const hm = `${String(cal.hour).padStart(2, '0')}:${String(cal.minute).padStart(2, '0')}`;
-      expect(await p2.textContent('main')).toContain(hm);
-      await p2.context().close();
-    }
+    expect(out?.dueAt, 'the demo has items out, each with a due time').toBeTruthy();
+    const p2 = await openPage(h, { token: 'demo-operator', timezoneId: 'America/New_York', path: `/items/${encodeURIComponent(out.id)}` });
+    await p2.waitForSelector('[data-testid=item-name]');
+    const cal = calendarOf('Asia/Shanghai').parts(out.dueAt);
+    const hm = `${String(cal.hour).padStart(2, '0')}:${String(cal.minute).padStart(2, '0')}`;
+    expect(await p2.textContent('main')).toContain(hm);
+    await p2.context().close();
     await page.context().close();
   }, 60_000);
 });

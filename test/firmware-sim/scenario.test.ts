@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeGiai96, encodeGsrn96 } from '../../firmware-sim/epc.ts';
-import { defaultReaderTopics } from '../../firmware-sim/portal/reader.ts';
+import { defaultReaderTopics, type SimReader } from '../../firmware-sim/portal/reader.ts';
 import { createScenario, planRandomWalk, type ScenarioDescription, type WalkRecord } from '../../firmware-sim/portal/scenario.ts';
 import { startDemo } from '../../firmware-sim/portal/demo.ts';
 import { seededRandom } from '../../firmware-sim/portal/walk.ts';
@@ -91,11 +91,12 @@ function centroid(reads: Seen[], epc: string, isSide: (r: Seen) => boolean): num
   return w === 0 ? NaN : s / w;
 }
 
+// A broker per test: what one test's readers published can never reach another test's listener.
 let broker: TestBroker;
-beforeAll(async () => {
+beforeEach(async () => {
   broker = await startBroker({ 'fx9600-val': 'pw-val', 'r700-out': 'pw-o', 'fx7500-in': 'pw-i' });
 });
-afterAll(async () => {
+afterEach(async () => {
   await broker.close();
 });
 
@@ -200,6 +201,12 @@ describe('planRandomWalk', () => {
 describe('startDemo', () => {
   it('walks in real time, kills a reader (its will fires), brings it back, and stops cleanly', async () => {
     const l = await listen(broker.url, ['rfid/+/tevents', 'rfid/+/mevents']);
+    // What the broker has handed on to the listener's topics, from the readers and their wills: it
+    // says so once the message is written to every subscriber.
+    const handed: string[] = [];
+    broker.broker.on('publish', (packet, client) => {
+      if (client && /^rfid\/[^/]+\/[tm]events$/.test(packet.topic)) handed.push(packet.topic);
+    });
     const started: WalkRecord[] = [];
     const demo = startDemo(broker.url, description, {
       intervalMs: 200,
@@ -212,6 +219,12 @@ describe('startDemo', () => {
     const revived: string[] = [];
     demo.scenario.on('readerDied', (id) => died.push(id));
     demo.scenario.on('readerRevived', (id) => revived.push(id));
+    // Whatever a reader publishes once stop() has resolved (the readers exist from startDemo on; a revived one is new).
+    let stopped = false;
+    const afterStop: string[] = [];
+    const watch = (r: SimReader): void => void r.on('published', (topic) => { if (stopped) afterStop.push(`${r.deviceId} ${topic}`); });
+    demo.scenario.readers().forEach(watch);
+    demo.scenario.on('readerRevived', (id) => watch(demo.scenario.reader(id)));
     await demo.ready;
     await until(() => started.length >= 2, 10_000, 'two walks started');
     // Two gates: never two walks at once on the same gate.
@@ -229,13 +242,16 @@ describe('startDemo', () => {
     expect(rec.end - rec.start).toBeGreaterThan(1000);
     const atStop = l.messages.length;
     await demo.stop();
+    stopped = true;
     expect(demo.scenario.readers().every((r) => r.status === 'stopped')).toBe(true);
-    // What was published before the stop may still be on its way to the listener on a loaded machine;
-    // once that has arrived, nothing more comes, and no reader's will fired (a clean disconnect).
-    await new Promise((r) => setTimeout(r, 300));
+    // What was published before the stop may still be on its way to the listener: wait for all of
+    // it by count (a wait by time is a guess that a busy machine proves wrong). Then nothing more
+    // comes, no reader publishes, and no reader's will fired (a clean disconnect).
+    await until(() => l.messages.length === handed.length, 10_000, 'what the broker handed on');
     const n = l.messages.length;
     await new Promise((r) => setTimeout(r, 500));
-    expect(l.messages.length).toBe(n);
+    expect({ received: l.messages.length, handed: handed.length }).toEqual({ received: n, handed: n });
+    expect(afterStop).toEqual([]);
     expect(l.messages.slice(atStop).filter((m) => m.topic.endsWith('/mevents') && /offline/.test(m.text))).toEqual([]);
     await l.end();
   });
@@ -251,5 +267,47 @@ describe('Scenario.start', () => {
     await expect(demo.ready).rejects.toThrow();
     expect(demo.scenario.readers().every((r) => !r.connected)).toBe(true);
     await demo.stop();
+  });
+});
+
+describe('Scenario.stop', () => {
+  it.each([
+    ['while the dead one is put away', false],
+    ['while the new one connects', true],
+  ])('a reader coming back while the scenario stops (%s) is stopped too, and publishes nothing after', async (_when, connecting) => {
+    const sc = createScenario(broker.url, description, { seed: 1, heartbeatMs: 20 });
+    await sc.start();
+    await sc.killReader('fx7500-in');
+    const dead = sc.reader('fx7500-in');
+    const revive = sc.reviveReader('fx7500-in');
+    if (connecting) await until(() => sc.reader('fx7500-in') !== dead, 5000, 'the new reader');
+    await sc.stop();
+    const published: string[] = [];
+    for (const r of sc.readers()) r.on('published', (topic) => published.push(`${r.deviceId} ${topic}`));
+    await revive;
+    // Heartbeats every 20 ms: a reader left running would publish in this time.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sc.readers().map((r) => [r.deviceId, r.status])).toEqual(sc.readers().map((r) => [r.deviceId, 'stopped']));
+    expect(published).toEqual([]);
+    expect(broker.broker.connectedClients).toBe(0);
+  });
+
+  it('a walk in real time that stop() cuts short settles, and sends nothing more', async () => {
+    const sc = createScenario(broker.url, description, { seed: 2, heartbeatMs: 0 });
+    await sc.start();
+    const walks: WalkRecord[] = [];
+    sc.onWalk((w) => walks.push(w));
+    const walk = sc.runWalk({ gateId: 'gate-valuables', direction: 'in', staff: ['S001'], items: [item(2)] }, { timing: 'realtime' });
+    const reader = sc.reader('fx9600-val');
+    await until(() => reader.stats.tagEvents > 0, 10_000, 'the first reads');
+    await sc.stop();
+    const rec = await walk;
+    const sent = reader.stats.tagEvents;
+    expect(rec.published['fx9600-val']!.reads).toBe(sent);
+    expect(sent).toBeLessThan(rec.tags.reduce((n, t) => n + t.reads, 0));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(reader.stats.tagEvents).toBe(sent);
+    // Not a finished walk: not reported as one.
+    expect(walks).toEqual([]);
   });
 });
