@@ -78,20 +78,50 @@ export function effectiveState(o: Pick<OrderRow, 'state' | 'valid_from' | 'valid
  * travel under the same order is that unit's business. Without `p`, every item (the issuer's view).
  */
 export function orderToApi(ctx: CustodyContext, o: OrderRow, p?: Principal) {
-  const vis = p && itemsFilteredFor(p, o) ? itemVisibilitySql(p, 'i') : null;
-  const items = prepared(ctx.db, `SELECT oi.item_id, oi.done_chain, oi.done_seq FROM order_items oi
-    ${vis ? `JOIN items i ON i.id = oi.item_id WHERE oi.order_id = ? AND ${vis.sql}` : 'WHERE oi.order_id = ?'}
-    ORDER BY oi.item_id`).all(o.id, ...(vis?.params ?? [])) as { item_id: string; done_chain: string | null; done_seq: number | null }[];
-  return {
-    id: o.id, kind: o.kind, state: effectiveState(o, ctx.clock.now()), emergency: o.emergency === 1, source: o.source,
+  return ordersToApi(ctx, [o], p)[0];
+}
+
+interface OrderItemRow { order_id: string; item_id: string; done_chain: string | null; done_seq: number | null }
+
+/**
+ * Orders as `p` may read them, their items read in one query for all of them (a page of the list
+ * would otherwise cost one query per order): the orders whose items `p` sees in full, and those
+ * narrowed to the items `p` may see.
+ */
+export function ordersToApi(ctx: CustodyContext, orders: OrderRow[], p?: Principal) {
+  if (!orders.length) return [];
+  const whole = orders.filter((o) => !p || !itemsFilteredFor(p, o)).map((o) => o.id);
+  const narrowed = orders.filter((o) => p && itemsFilteredFor(p, o)).map((o) => o.id);
+  const cols = 'oi.order_id, oi.item_id, oi.done_chain, oi.done_seq';
+  const ofPage = 'oi.order_id IN (SELECT value FROM json_each(?))';
+  let rows: OrderItemRow[];
+  if (p && narrowed.length) {
+    // A union rather than an OR, so that both halves find their orders by the primary key; CROSS JOIN
+    // keeps SQLite from walking all of an agency's items (by items_agency) to find the page's few.
+    const vis = itemVisibilitySql(p, 'i');
+    rows = prepared(ctx.db, `SELECT ${cols} FROM order_items oi WHERE ${ofPage}
+      UNION ALL SELECT ${cols} FROM order_items oi CROSS JOIN items i ON i.id = oi.item_id WHERE ${ofPage} AND ${vis.sql}
+      ORDER BY 1, 2`).all(JSON.stringify(whole), JSON.stringify(narrowed), ...vis.params) as OrderItemRow[];
+  } else {
+    rows = prepared(ctx.db, `SELECT ${cols} FROM order_items oi WHERE ${ofPage} ORDER BY 1, 2`).all(JSON.stringify(whole)) as OrderItemRow[];
+  }
+  const itemsOf = new Map<string, OrderItemRow[]>();
+  for (const r of rows) {
+    const list = itemsOf.get(r.order_id);
+    if (list) list.push(r);
+    else itemsOf.set(r.order_id, [r]);
+  }
+  const now = ctx.clock.now();
+  return orders.map((o) => ({
+    id: o.id, kind: o.kind, state: effectiveState(o, now), emergency: o.emergency === 1, source: o.source,
     agencyId: o.agency_id, zoneId: o.zone_id, toAgencyId: o.to_agency_id,
     issuedBy: o.issued_by, approvedBy: o.approved_by, validFrom: o.valid_from, validUntil: o.valid_until,
     gates: JSON.parse(o.gates) as string[], direction: o.direction, escorts: JSON.parse(o.escorts) as string[],
     purpose: o.purpose, dueAt: o.due_at, note: o.note, cancelledBy: o.cancelled_by, cancelReason: o.cancel_reason,
     disposal: o.disposal_method ? { method: o.disposal_method, decisionRef: o.decision_ref, decidedBy: o.decided_by } : null,
-    items: items.map((i) => ({ itemId: i.item_id, done: i.done_seq !== null, eventChain: i.done_chain, eventSeq: i.done_seq })),
+    items: (itemsOf.get(o.id) ?? []).map((i) => ({ itemId: i.item_id, done: i.done_seq !== null, eventChain: i.done_chain, eventSeq: i.done_seq })),
     createdAt: o.created_at, updatedAt: o.updated_at,
-  };
+  }));
 }
 
 /** Whose view of an order's items is narrowed to the items they may see: those who see by agency. */

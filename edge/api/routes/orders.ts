@@ -1,7 +1,7 @@
 // Orders: list and read them; a supervisor (discipline, for the restricted zone) issues an emergency order.
 import { z } from 'zod';
 import type { Custody } from '../../custody.ts';
-import { cancelOrder, issueOrder, loadVisibleOrder, ORDER_KINDS, ORDER_STATES, orderInput, orderItemFilterSql, orderToApi, orderVisibilitySql, type OrderRow } from '../../orders/order.ts';
+import { cancelOrder, issueOrder, loadVisibleOrder, ORDER_KINDS, ORDER_STATES, orderInput, orderItemFilterSql, ordersToApi, orderToApi, orderVisibilitySql, type OrderRow } from '../../orders/order.ts';
 import { decodeCursor, page, pageQuery, Where } from '../pagination.ts';
 import { prepared } from '../../store/db.ts';
 
@@ -32,7 +32,7 @@ export function orderRoutes(app: any, custody: Custody): void {
     if (after) w.add('(o.created_at, o.id) < (?, ?)', after[0], after[1]);
     const rows = prepared(db, `SELECT o.* FROM orders o ${w.sql} ORDER BY o.created_at DESC, o.id DESC LIMIT ?`).all(...w.params, q.limit + 1) as OrderRow[];
     const p = page(rows, q.limit, (r) => [r.created_at, r.id]);
-    return { data: p.data.map((o) => orderToApi(ctx, o, req.principal)), nextCursor: p.nextCursor };
+    return { data: ordersToApi(ctx, p.data, req.principal), nextCursor: p.nextCursor };
   });
 
   app.get('/orders/:id', { schema: { params: z.object({ id: z.string().max(64) }), tags: ['orders'] } }, async (req: any) =>
