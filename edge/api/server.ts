@@ -20,6 +20,9 @@ import { ledgerRoutes } from './routes/ledger.ts';
 import { streamRoutes, ticketRoute, type StreamHub, type StreamRouteOptions } from './routes/stream.ts';
 import { gateRoutes } from './routes/gates.ts';
 import { StreamTickets } from '../stream/tickets.ts';
+import type { ApiApp } from './app.ts';
+
+export type { ApiApp } from './app.ts';
 
 declare module 'fastify' {
   interface FastifyRequest { principal: Principal }
@@ -38,8 +41,6 @@ export interface ApiOptions {
   /** Stream settings (tests shorten the heartbeat) and the ticket store. */
   stream?: StreamRouteOptions & { tickets?: StreamTickets };
 }
-
-export type ApiApp = FastifyInstance & { withTypeProvider<T>(): any };
 
 export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
@@ -91,7 +92,7 @@ export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise
     });
     const typed = v1.withTypeProvider<ZodTypeProvider>();
     // Who the token belongs to, so that the dashboards show only what the role may do.
-    typed.get('/me', { schema: { tags: ['health'] } }, async (req: FastifyRequest) => ({
+    typed.get('/me', { schema: { tags: ['health'] } }, async (req) => ({
       userId: req.principal.userId, name: req.principal.name, role: req.principal.role,
       agencyId: req.principal.agencyId, staffId: req.principal.staffId,
       site: { id: custody.ctx.site.site.id, name: custody.ctx.site.site.name, nameEn: custody.ctx.site.site.nameEn ?? null, timezone: custody.ctx.site.site.timezone },
@@ -104,9 +105,9 @@ export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise
     confirmationRoutes(typed, custody);
     alarmRoutes(typed, custody);
     ledgerRoutes(typed, custody);
-    gateRoutes(v1, custody);
+    gateRoutes(typed, custody);
     ticketRoute(typed, tickets);
-    for (const ext of opts.extensions ?? []) ext(v1 as ApiApp);
+    for (const ext of opts.extensions ?? []) ext(typed);
   }, { prefix: '/api/v1' });
 
   // The stream authenticates itself (Bearer header or a one-time ticket): EventSource cannot send headers.
@@ -124,4 +125,3 @@ function authenticate(custody: Custody, header: string | undefined): Principal {
   return p;
 }
 
-export type Typed = ReturnType<FastifyInstance['withTypeProvider']> & FastifyInstance;

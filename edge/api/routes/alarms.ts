@@ -1,6 +1,7 @@
 // Alarms: list with filters, acknowledge with a note, resolve with a note.
 import { z } from 'zod';
 import type { Custody } from '../../custody.ts';
+import type { ApiApp } from '../app.ts';
 import { seesRestricted } from '../../auth/principal.ts';
 import { acknowledgeAlarm, ALARM_KINDS, ALARM_STATES, alarmToApi, loadVisibleAlarm, resolveAlarm, SEVERITIES } from '../../alarms/alarm.ts';
 import { decodeCursor, page, pageQuery, Where } from '../pagination.ts';
@@ -17,10 +18,10 @@ const alarmQuery = z.object({
 const note = z.object({ note: z.string().trim().min(1, 'a note is required').max(2000) }).strict();
 const idParam = z.object({ id: z.string().max(64) });
 
-export function alarmRoutes(app: any, custody: Custody): void {
+export function alarmRoutes(app: ApiApp, custody: Custody): void {
   const { db, ctx } = custody;
-  app.get('/alarms', { schema: { querystring: alarmQuery, tags: ['alarms'] } }, async (req: any) => {
-    const q = req.query as z.infer<typeof alarmQuery>;
+  app.get('/alarms', { schema: { querystring: alarmQuery, tags: ['alarms'] } }, async (req) => {
+    const q = req.query;
     const p = req.principal;
     const w = new Where();
     if (!seesRestricted(p)) w.add('a.restricted = 0');
@@ -38,10 +39,10 @@ export function alarmRoutes(app: any, custody: Custody): void {
     const pg = page(rows, q.limit, (r) => [r.opened_at, r.id]);
     return { data: pg.data.map(alarmToApi), nextCursor: pg.nextCursor };
   });
-  app.get('/alarms/:id', { schema: { params: idParam, tags: ['alarms'] } }, async (req: any) =>
+  app.get('/alarms/:id', { schema: { params: idParam, tags: ['alarms'] } }, async (req) =>
     alarmToApi(loadVisibleAlarm(ctx, req.principal, req.params.id)));
-  app.post('/alarms/:id/acknowledge', { schema: { params: idParam, body: note, tags: ['alarms'] } }, async (req: any) =>
+  app.post('/alarms/:id/acknowledge', { schema: { params: idParam, body: note, tags: ['alarms'] } }, async (req) =>
     acknowledgeAlarm(ctx, req.principal, req.params.id, req.body.note));
-  app.post('/alarms/:id/resolve', { schema: { params: idParam, body: note, tags: ['alarms'] } }, async (req: any) =>
+  app.post('/alarms/:id/resolve', { schema: { params: idParam, body: note, tags: ['alarms'] } }, async (req) =>
     resolveAlarm(ctx, req.principal, req.params.id, req.body.note));
 }

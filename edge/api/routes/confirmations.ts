@@ -2,6 +2,8 @@
 // confirmation or refusal. Visible as their item is; the commission's stay the commission's.
 import { z } from 'zod';
 import type { Custody } from '../../custody.ts';
+import { eventApi } from '../../ledger/event.ts';
+import type { ApiApp } from '../app.ts';
 import { fail } from '../../errors.ts';
 import { confirmPending, listPending, loadPending, pendingOperationApi, pendingToApi, PENDING_STATES, refusePending } from '../../lifecycle/dual-control.ts';
 import { decodeCursor, page, pageQuery } from '../pagination.ts';
@@ -16,17 +18,17 @@ const listApi = z.object({ data: z.array(pendingOperationApi), nextCursor: z.str
 const confirmedApi = z.object({
   pending: pendingOperationApi,
   item: z.looseObject({ id: z.string(), state: z.string() }),
-  event: z.looseObject({ chain: z.string(), seq: z.number().int(), kind: z.string(), actors: z.looseObject({ by: z.string() }) }),
+  event: eventApi,
 });
 
-export function confirmationRoutes(app: any, custody: Custody): void {
+export function confirmationRoutes(app: ApiApp, custody: Custody): void {
   const { ctx } = custody;
 
   app.get('/confirmations', {
     schema: { querystring: listQuery, tags: ['lifecycle'], response: { 200: listApi },
       description: 'Two-person operations (双人) on dualControl items, newest first, as far as their items are visible' },
-  }, async (req: any) => {
-    const q = req.query as z.infer<typeof listQuery>;
+  }, async (req) => {
+    const q = req.query;
     const after = decodeCursor(q.cursor, 2) as [string, string] | null;
     if (after && after.some((k) => typeof k !== 'string')) fail('BAD_CURSOR');
     const rows = listPending(ctx, req.principal, { state: q.state, item: q.item, limit: q.limit + 1, after });
@@ -35,7 +37,7 @@ export function confirmationRoutes(app: any, custody: Custody): void {
   });
 
   app.get('/confirmations/:id', { schema: { params: idParam, tags: ['lifecycle'], response: { 200: pendingOperationApi }, description: 'One pending operation' } },
-    async (req: any) => loadPending(ctx, req.principal, req.params.id));
+    async (req) => loadPending(ctx, req.principal, req.params.id));
 
   app.post('/confirmations/:id/confirm', {
     schema: {
@@ -45,7 +47,7 @@ export function confirmationRoutes(app: any, custody: Custody): void {
         'CONFIRMATION_NOT_PENDING, CONFIRMATION_NOT_FOUND, FORBIDDEN (a role that may not do the operation; it stays pending), or the ' +
         'operation\'s own refusal when the world has changed (the pending operation is then refused with that reason).',
     },
-  }, async (req: any) => {
+  }, async (req) => {
     const r = confirmPending(ctx, req.principal, req.params.id);
     return { pending: r.pending, item: r.item, event: r.event };
   });
@@ -56,5 +58,5 @@ export function confirmationRoutes(app: any, custody: Custody): void {
       response: { 200: pendingOperationApi },
       description: 'Refuse a pending operation with a reason (a second person who could have confirmed it), or withdraw it (its requester)',
     },
-  }, async (req: any) => refusePending(ctx, req.principal, req.params.id, req.body.reason));
+  }, async (req) => refusePending(ctx, req.principal, req.params.id, req.body.reason));
 }

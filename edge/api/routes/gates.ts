@@ -4,16 +4,26 @@
 // observations, never a call back into the gateway.
 import { z } from 'zod';
 import type { Custody } from '../../custody.ts';
+import type { ApiApp } from '../app.ts';
 import { seesRestricted, type Principal } from '../../auth/principal.ts';
 import { readerTopics } from '../../site/schema.ts';
 import { fail } from '../../errors.ts';
 import { decodeCursor, page, pageQuery, Where } from '../pagination.ts';
 import { canSeeAlarm } from '../../alarms/alarm.ts';
-import { CROSSING_DECISIONS } from '../../rules/crossings.ts';
+import { CROSSING_DECISIONS, type CrossingDecision } from '../../rules/crossings.ts';
+import type { Chain } from '../../ledger/event.ts';
 import { crossingForPrincipal, crossingVisibilitySql } from '../../stream/visibility.ts';
 import { prepared } from '../../store/db.ts';
 
-export function gateRoutes(app: any, custody: Custody): void {
+/** A crossing as stored, with its item's name and visibility (null when the EPC is no item's). */
+interface CrossingRow {
+  id: string; gate_id: string; epc: string; item_id: string | null; staff_id: string | null; direction: string; confidence: number;
+  first_seen: string; last_seen: string; device_first_seen: string | null; device_last_seen: string | null; read_count: number;
+  badges: string; order_id: string | null; decision: CrossingDecision; alarm_kinds: string; event_chain: Chain | null; event_seq: number | null;
+  decided_at: string; error: string | null; item_name: string | null; item_restricted: number | null; item_agency: string | null;
+}
+
+export function gateRoutes(app: ApiApp, custody: Custody): void {
   const { ctx, db, devices, gates } = custody;
   const gateRestricted = (g: { innerZone: string; outerZone: string }) => ctx.isRestrictedZone(g.innerZone) || ctx.isRestrictedZone(g.outerZone);
   const visibleGates = (p: Principal) => ctx.site.gates.filter((g) => !gateRestricted(g) || seesRestricted(p));
@@ -34,23 +44,23 @@ export function gateRoutes(app: any, custody: Custody): void {
     }),
   });
 
-  app.get('/gates', { schema: { tags: ['gates'] } }, async (req: any) => {
+  app.get('/gates', { schema: { tags: ['gates'] } }, async (req) => {
     return { data: visibleGates(req.principal).map((g) => gateToApi(g, req.principal)), nextCursor: null };
   });
-  app.get('/gates/:id', { schema: { params: z.object({ id: z.string().max(64) }), tags: ['gates'] } }, async (req: any) => {
+  app.get('/gates/:id', { schema: { params: z.object({ id: z.string().max(64) }), tags: ['gates'] } }, async (req) => {
     const g = visibleGates(req.principal).find((x) => x.id === req.params.id);
     if (!g) fail('NOT_FOUND', `No gate ${req.params.id}`);
     return gateToApi(g, req.principal);
   });
 
-  app.get('/devices', { schema: { tags: ['gates'] } }, async (req: any) => {
+  app.get('/devices', { schema: { tags: ['gates'] } }, async (req) => {
     if (req.principal.role === 'agency') return { data: [], nextCursor: null };
     return { data: devices.list().filter((d) => !d.restricted || seesRestricted(req.principal)).map(({ restricted: _r, ...d }) => d), nextCursor: null };
   });
 
   const crossingQuery = z.object({ gate: z.string().max(64).optional(), decision: z.enum(CROSSING_DECISIONS).optional(), ...pageQuery }).strict();
-  app.get('/crossings', { schema: { querystring: crossingQuery, tags: ['gates'] } }, async (req: any) => {
-    const q = req.query as z.infer<typeof crossingQuery>;
+  app.get('/crossings', { schema: { querystring: crossingQuery, tags: ['gates'] } }, async (req) => {
+    const q = req.query;
     const p: Principal = req.principal;
     const w = new Where();
     // The stream's rule: the commission reads its zone's crossings and its own agency's, not every unit's.
@@ -61,7 +71,7 @@ export function gateRoutes(app: any, custody: Custody): void {
     const after = decodeCursor(q.cursor, 2);
     if (after) w.add('(c.decided_at, c.id) < (?, ?)', after[0], after[1]);
     const rows = prepared(db, `SELECT c.*, i.name AS item_name, i.restricted AS item_restricted, i.agency_id AS item_agency FROM crossings c LEFT JOIN items i ON i.id = c.item_id ${w.sql}
-      ORDER BY c.decided_at DESC, c.id DESC LIMIT ?`).all(...w.params, q.limit + 1) as Record<string, any>[];
+      ORDER BY c.decided_at DESC, c.id DESC LIMIT ?`).all(...w.params, q.limit + 1) as CrossingRow[];
     const pg = page(rows, q.limit, (r) => [r.decided_at, r.id]);
     return {
       data: pg.data.map((r) => crossingForPrincipal(db, p, {
@@ -70,7 +80,7 @@ export function gateRoutes(app: any, custody: Custody): void {
         deviceFirstSeen: r.device_first_seen, deviceLastSeen: r.device_last_seen, readCount: r.read_count,
         badges: JSON.parse(r.badges), orderId: r.order_id, decision: r.decision, alarmKinds: JSON.parse(r.alarm_kinds),
         eventChain: r.event_chain, eventSeq: r.event_seq, at: r.decided_at, error: r.error,
-      }, r.item_id ? { restricted: r.item_restricted, agency_id: r.item_agency } : null)),
+      }, r.item_id && r.item_agency !== null ? { restricted: r.item_restricted ?? 0, agency_id: r.item_agency } : null)),
       nextCursor: pg.nextCursor,
     };
   });

@@ -1,16 +1,13 @@
 // Items and their chain of custody.
 import { z } from 'zod';
-import type { FastifyInstance } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Custody } from '../../custody.ts';
+import type { ApiApp } from '../app.ts';
 import { canSeeItem, itemVisibilitySql, seesRestricted } from '../../auth/principal.ts';
 import { ITEM_SELECT, ITEM_STATES, itemToApi, loadVisibleItem, type ItemRowWithCase } from '../../items/item.ts';
 import { CHAINS, eventFromRow, type Chain, type EventRow } from '../../ledger/event.ts';
 import { fail } from '../../errors.ts';
 import { decodeCursor, likeContains, page, pageQuery, Where } from '../pagination.ts';
 import { prepared } from '../../store/db.ts';
-
-export type TypedApp = FastifyInstance & { withTypeProvider<T extends ZodTypeProvider>(): FastifyInstance };
 
 const itemQuery = z.object({
   state: z.enum(ITEM_STATES).optional(),
@@ -24,12 +21,12 @@ const itemQuery = z.object({
   ...pageQuery,
 }).strict();
 
-export function itemRoutes(app: any, custody: Custody): void {
+export function itemRoutes(app: ApiApp, custody: Custody): void {
   const db = custody.db;
   const byEpc = prepared(db, `${ITEM_SELECT} WHERE i.epc = ?`);
 
-  app.get('/items', { schema: { querystring: itemQuery, tags: ['items'] } }, async (req: any) => {
-    const q = req.query as z.infer<typeof itemQuery>;
+  app.get('/items', { schema: { querystring: itemQuery, tags: ['items'] } }, async (req) => {
+    const q = req.query;
     if (q.epc !== undefined) {
       // The hot path of a gate or a handheld: one indexed lookup.
       const row = byEpc.get(q.epc.toUpperCase()) as ItemRowWithCase | undefined;
@@ -55,10 +52,10 @@ export function itemRoutes(app: any, custody: Custody): void {
     return { data: p.data.map(itemToApi), nextCursor: p.nextCursor };
   });
 
-  app.get('/items/:id', { schema: { params: z.object({ id: z.string().max(64) }), tags: ['items'] } }, async (req: any) => {
+  app.get('/items/:id', { schema: { params: z.object({ id: z.string().max(64) }), tags: ['items'] } }, async (req) => {
     const item = loadVisibleItem(db, req.principal, req.params.id);
-    const checkout = prepared(db, 'SELECT * FROM checkouts WHERE item_id = ? ORDER BY rowid DESC LIMIT 1').get(item.id) as Record<string, unknown> | undefined;
-    const photos = prepared(db, 'SELECT sha256, chain, seq, content_type AS contentType, size FROM photos WHERE item_id = ? ORDER BY rowid').all(item.id);
+    const checkout = prepared(db, 'SELECT * FROM checkouts WHERE item_id = ? ORDER BY rowid DESC LIMIT 1').get(item.id) as CheckoutRow | undefined;
+    const photos = prepared(db, 'SELECT sha256, chain, seq, content_type AS contentType, size FROM photos WHERE item_id = ? ORDER BY rowid').all(item.id) as PhotoRow[];
     return { ...itemToApi(item), checkout: checkout ? checkoutToApi(checkout) : null, photos };
   });
 
@@ -66,7 +63,7 @@ export function itemRoutes(app: any, custody: Custody): void {
   // after the fact has the zone's earlier events in the main chain: time orders them, then chain and seq.
   app.get('/items/:id/events', {
     schema: { params: z.object({ id: z.string().max(64) }), querystring: z.object(pageQuery).strict(), tags: ['items', 'ledger'] },
-  }, async (req: any) => {
+  }, async (req) => {
     const item = loadVisibleItem(db, req.principal, req.params.id);
     const after = decodeCursor(req.query.cursor, 3) as [string, Chain, number] | null;
     if (after && (typeof after[0] !== 'string' || !CHAINS.includes(after[1]) || typeof after[2] !== 'number')) fail('BAD_CURSOR');
@@ -80,7 +77,14 @@ export function itemRoutes(app: any, custody: Custody): void {
   });
 }
 
-function checkoutToApi(c: Record<string, unknown>) {
+interface CheckoutRow {
+  item_id: string; out_chain: Chain; out_seq: number; order_id: string; purpose: string; taken_by: string; approved_by: string;
+  due_at: string; condition_out: string; in_chain: Chain | null; in_seq: number | null; returned_at: string | null;
+  condition_in: string | null; condition_differs: number | null;
+}
+interface PhotoRow { sha256: string; chain: Chain; seq: number; contentType: string; size: number }
+
+function checkoutToApi(c: CheckoutRow) {
   return {
     outChain: c.out_chain, outSeq: c.out_seq, orderId: c.order_id, purpose: c.purpose, takenBy: c.taken_by, approvedBy: c.approved_by,
     dueAt: c.due_at, conditionOut: c.condition_out, inChain: c.in_chain, inSeq: c.in_seq, returnedAt: c.returned_at,

@@ -2,6 +2,7 @@
 // zone's chain exists for the discipline role only: for anyone else a request for it answers 404.
 import { z } from 'zod';
 import type { Custody } from '../../custody.ts';
+import type { ApiApp } from '../app.ts';
 import { seesRestricted, type Principal } from '../../auth/principal.ts';
 import { CHAINS, eventFromRow, type Chain, type EventRow } from '../../ledger/event.ts';
 import { verifyChain, verifySplit } from '../../ledger/verify.ts';
@@ -17,7 +18,7 @@ function requireChain(p: Principal, chain: Chain): Chain {
   return chain;
 }
 
-export function ledgerRoutes(app: any, custody: Custody): void {
+export function ledgerRoutes(app: ApiApp, custody: Custody): void {
   const { db } = custody;
   const site = custody.ctx.site.site.id;
   app.get('/ledger/verify', {
@@ -25,7 +26,7 @@ export function ledgerRoutes(app: any, custody: Custody): void {
       querystring: z.object({ chain: chainQuery }).strict(), tags: ['ledger'],
       description: 'Recompute every hash of one chain, its signed head and head file, and the split between the chains; names the first bad seq',
     },
-  }, async (req: any) => {
+  }, async (req) => {
     const chain = requireChain(req.principal, req.query.chain);
     // Read-only over the live store: the head file is compared, never written.
     return { ...verifyChain(db, chain, site, custody.siteKey, custody.dataDir), split: verifySplit(db) };
@@ -33,8 +34,8 @@ export function ledgerRoutes(app: any, custody: Custody): void {
 
   const eventQuery = z.object({ chain: chainQuery, kind: z.string().max(40).optional(), ...pageQuery }).strict();
   app.get('/events', { schema: { querystring: eventQuery, tags: ['ledger'], description: 'Custody events of one chain, newest first, filtered by role' } },
-    async (req: any) => {
-      const q = req.query as z.infer<typeof eventQuery>;
+    async (req) => {
+      const q = req.query;
       const p: Principal = req.principal;
       const { where, params } = chainVisibility(p, requireChain(p, q.chain));
       if (q.kind) { where.push('e.kind = ?'); params.push(q.kind); }

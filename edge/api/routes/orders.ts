@@ -1,6 +1,7 @@
 // Orders: list and read them; a supervisor (discipline, for the restricted zone) issues an emergency order.
 import { z } from 'zod';
 import type { Custody } from '../../custody.ts';
+import type { ApiApp } from '../app.ts';
 import { cancelOrder, issueOrder, loadVisibleOrder, ORDER_KINDS, ORDER_STATES, orderInput, orderItemFilterSql, ordersToApi, orderToApi, orderVisibilitySql, type OrderRow } from '../../orders/order.ts';
 import { decodeCursor, page, pageQuery, Where } from '../pagination.ts';
 import { prepared } from '../../store/db.ts';
@@ -12,11 +13,11 @@ const orderQuery = z.object({
   ...pageQuery,
 }).strict();
 
-export function orderRoutes(app: any, custody: Custody): void {
+export function orderRoutes(app: ApiApp, custody: Custody): void {
   const { db, ctx } = custody;
 
-  app.get('/orders', { schema: { querystring: orderQuery, tags: ['orders'] } }, async (req: any) => {
-    const q = req.query as z.infer<typeof orderQuery>;
+  app.get('/orders', { schema: { querystring: orderQuery, tags: ['orders'] } }, async (req) => {
+    const q = req.query;
     const w = new Where();
     const vis = orderVisibilitySql(req.principal, 'o');
     w.add(vis.sql, ...vis.params);
@@ -35,11 +36,11 @@ export function orderRoutes(app: any, custody: Custody): void {
     return { data: ordersToApi(ctx, p.data, req.principal), nextCursor: p.nextCursor };
   });
 
-  app.get('/orders/:id', { schema: { params: z.object({ id: z.string().max(64) }), tags: ['orders'] } }, async (req: any) =>
+  app.get('/orders/:id', { schema: { params: z.object({ id: z.string().max(64) }), tags: ['orders'] } }, async (req) =>
     orderToApi(ctx, loadVisibleOrder(ctx, req.principal, req.params.id), req.principal));
 
   app.post('/orders', { schema: { body: orderInput, tags: ['orders'], description: 'Issue an emergency order on site (supervisor; discipline for the restricted zone). It is flagged and synced upward.' } },
-    async (req: any, reply: any) => {
+    async (req, reply) => {
       const o = issueOrder(ctx, req.body, { by: req.principal.userId, source: 'local', emergency: true }, req.principal);
       reply.status(201);
       return orderToApi(ctx, o, req.principal);
@@ -47,5 +48,5 @@ export function orderRoutes(app: any, custody: Custody): void {
 
   app.post('/orders/:id/cancel', {
     schema: { params: z.object({ id: z.string().max(64) }), body: z.object({ reason: z.string().min(1).max(2000) }).strict(), tags: ['orders'] },
-  }, async (req: any) => orderToApi(ctx, cancelOrder(ctx, req.principal, req.params.id, req.body.reason), req.principal));
+  }, async (req) => orderToApi(ctx, cancelOrder(ctx, req.principal, req.params.id, req.body.reason), req.principal));
 }

@@ -2,6 +2,7 @@
 // restricted zone and what is in it exist for the discipline role only.
 import { z } from 'zod';
 import type { Custody } from '../../custody.ts';
+import type { ApiApp } from '../app.ts';
 import { itemVisibilitySql, seesRestricted, type Principal } from '../../auth/principal.ts';
 import { fail } from '../../errors.ts';
 import { ITEM_STATES } from '../../items/item.ts';
@@ -11,7 +12,14 @@ import { prepared } from '../../store/db.ts';
 
 const idParam = z.object({ id: z.string().max(100) });
 
-export function referenceRoutes(app: any, custody: Custody): void {
+// Rows as the queries below select them (already named as the API names them where the SQL can).
+interface LocationRow { id: string; zoneId: string; name: string; kind: string }
+interface AgencyRow { id: string; name: string; nameEn: string | null; kind: string }
+interface CategoryRow { id: string; name: string; nameEn: string | null; dual_control: number }
+interface StaffRow { id: string; name: string; agency_id: string; roles: string; badge_epc: string | null; clearances: string }
+interface CaseRow { id: string; number: string; agencyId: string; title: string | null; openedAt: string; items: number }
+
+export function referenceRoutes(app: ApiApp, custody: Custody): void {
   const db = custody.db;
   const ctx = custody.ctx;
   const zoneVisible = (p: Principal, zoneId: string) => !ctx.isRestrictedZone(zoneId) || seesRestricted(p);
@@ -40,20 +48,20 @@ export function referenceRoutes(app: any, custody: Custody): void {
     locations: locationsPerZone.get(z.id) ?? 0,
   });
 
-  app.get('/zones', { schema: { tags: ['places'] } }, async (req: any) => {
+  app.get('/zones', { schema: { tags: ['places'] } }, async (req) => {
     const counts = countsFor(req.principal);
     return { data: ctx.site.zones.filter((z) => zoneVisible(req.principal, z.id)).map((z) => zoneToApi(z, counts(z.id))), nextCursor: null };
   });
 
-  app.get('/zones/:id', { schema: { params: idParam, tags: ['places'] } }, async (req: any) => {
+  app.get('/zones/:id', { schema: { params: idParam, tags: ['places'] } }, async (req) => {
     const z = ctx.zones.get(req.params.id);
     if (!z || !zoneVisible(req.principal, z.id)) fail('NOT_FOUND', `No zone ${req.params.id}`);
     return zoneToApi(z, countsFor(req.principal)(z.id));
   });
 
   const locationQuery = z.object({ zone: z.string().max(64).optional(), ...pageQuery }).strict();
-  app.get('/locations', { schema: { querystring: locationQuery, tags: ['places'] } }, async (req: any) => {
-    const q = req.query as z.infer<typeof locationQuery>;
+  app.get('/locations', { schema: { querystring: locationQuery, tags: ['places'] } }, async (req) => {
+    const q = req.query;
     const w = new Where();
     if (!seesRestricted(req.principal)) w.add('z.restricted = 0');
     if (q.zone) w.add('l.zone_id = ?', q.zone);
@@ -62,25 +70,25 @@ export function referenceRoutes(app: any, custody: Custody): void {
     const vis = itemVisibilitySql(req.principal);
     const rows = prepared(db, `SELECT l.id, l.zone_id AS zoneId, l.name, l.kind,
         (SELECT count(*) FROM items i WHERE i.location_id = l.id AND i.state IN ('stored', 'out') AND ${vis.sql}) AS items
-      FROM locations l JOIN zones z ON z.id = l.zone_id ${w.sql} ORDER BY l.id LIMIT ?`).all(...vis.params, ...w.params, q.limit + 1) as { id: string }[];
+      FROM locations l JOIN zones z ON z.id = l.zone_id ${w.sql} ORDER BY l.id LIMIT ?`).all(...vis.params, ...w.params, q.limit + 1) as (LocationRow & { items: number })[];
     return page(rows, q.limit, (r) => [r.id]);
   });
 
-  app.get('/locations/:id', { schema: { params: idParam, tags: ['places'] } }, async (req: any) => {
-    const l = prepared(db, 'SELECT l.id, l.zone_id AS zoneId, l.name, l.kind FROM locations l WHERE l.id = ?').get(req.params.id) as { zoneId: string } | undefined;
+  app.get('/locations/:id', { schema: { params: idParam, tags: ['places'] } }, async (req) => {
+    const l = prepared(db, 'SELECT l.id, l.zone_id AS zoneId, l.name, l.kind FROM locations l WHERE l.id = ?').get(req.params.id) as LocationRow | undefined;
     if (!l || !zoneVisible(req.principal, l.zoneId)) fail('LOCATION_NOT_FOUND', `No location ${req.params.id}`);
     return l;
   });
 
   app.get('/agencies', { schema: { tags: ['people'] } }, async () => ({
-    data: prepared(db, 'SELECT id, name, name_en AS nameEn, kind FROM agencies ORDER BY id').all(), nextCursor: null,
+    data: prepared(db, 'SELECT id, name, name_en AS nameEn, kind FROM agencies ORDER BY id').all() as AgencyRow[], nextCursor: null,
   }));
 
   app.get('/categories', { schema: { tags: ['items'] } }, async () => ({
-    data: (prepared(db, 'SELECT id, name, name_en AS nameEn, dual_control FROM categories ORDER BY id').all() as { dual_control: number }[])
+    data: (prepared(db, 'SELECT id, name, name_en AS nameEn, dual_control FROM categories ORDER BY id').all() as CategoryRow[])
       .map(({ dual_control, ...c }) => ({
         ...c, dualControl: dual_control === 1,
-        storageKinds: ctx.site.categories.find((x) => x.id === (c as { id: string }).id)?.storageKinds ?? null,
+        storageKinds: ctx.site.categories.find((x) => x.id === c.id)?.storageKinds ?? null,
       })),
     nextCursor: null,
   }));
@@ -91,13 +99,12 @@ export function referenceRoutes(app: any, custody: Custody): void {
       description: '分类存放: items kept now in a zone their category\'s storage rules do not allow (a store from before the rules, ' +
         'or rules changed in the site file), for a supervisor to move. Filtered like the items themselves.',
     },
-  }, async (req: any) => ({ data: storageWarnings(ctx, req.principal), nextCursor: null }));
+  }, async (req) => ({ data: storageWarnings(ctx, req.principal), nextCursor: null }));
 
-  app.get('/staff', { schema: { querystring: z.object(pageQuery).strict(), tags: ['people'] } }, async (req: any) => {
+  app.get('/staff', { schema: { querystring: z.object(pageQuery).strict(), tags: ['people'] } }, async (req) => {
     const p: Principal = req.principal;
     const after = decodeCursor(req.query.cursor, 1);
-    const rows = prepared(db, 'SELECT * FROM staff WHERE id > ? ORDER BY id LIMIT ?').all(after ? after[0] : '', req.query.limit + 1) as
-      { id: string; name: string; agency_id: string; roles: string; badge_epc: string | null; clearances: string }[];
+    const rows = prepared(db, 'SELECT * FROM staff WHERE id > ? ORDER BY id LIMIT ?').all(after ? after[0] : '', req.query.limit + 1) as StaffRow[];
     const pg = page(rows, req.query.limit, (r) => [r.id]);
     return {
       data: pg.data.map((s) => ({
@@ -112,8 +119,8 @@ export function referenceRoutes(app: any, custody: Custody): void {
   });
 
   const caseQuery = z.object({ agency: z.string().max(64).optional(), q: z.string().max(100).optional(), ...pageQuery }).strict();
-  app.get('/cases', { schema: { querystring: caseQuery, tags: ['items'] } }, async (req: any) => {
-    const q = req.query as z.infer<typeof caseQuery>;
+  app.get('/cases', { schema: { querystring: caseQuery, tags: ['items'] } }, async (req) => {
+    const q = req.query;
     const vis = itemVisibilitySql(req.principal);
     const w = new Where().add(`EXISTS (SELECT 1 FROM items i WHERE i.case_id = c.id AND ${vis.sql})`, ...vis.params);
     if (q.agency) w.add('c.agency_id = ?', q.agency);
@@ -122,7 +129,7 @@ export function referenceRoutes(app: any, custody: Custody): void {
     if (after) w.add('c.id > ?', after[0]);
     const rows = prepared(db, `SELECT c.id, c.number, c.agency_id AS agencyId, c.title, c.opened_at AS openedAt,
         (SELECT count(*) FROM items i WHERE i.case_id = c.id AND ${vis.sql}) AS items
-      FROM cases c ${w.sql} ORDER BY c.id LIMIT ?`).all(...vis.params, ...w.params, q.limit + 1) as { id: string }[];
+      FROM cases c ${w.sql} ORDER BY c.id LIMIT ?`).all(...vis.params, ...w.params, q.limit + 1) as CaseRow[];
     return page(rows, q.limit, (r) => [r.id]);
   });
 }
