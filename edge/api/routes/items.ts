@@ -3,11 +3,12 @@ import { z } from 'zod';
 import type { Custody } from '../../custody.ts';
 import type { ApiApp } from '../app.ts';
 import { canSeeItem, itemVisibilitySql, seesRestricted } from '../../auth/principal.ts';
-import { ITEM_SELECT, ITEM_STATES, itemToApi, loadVisibleItem, type ItemRowWithCase } from '../../items/item.ts';
-import { CHAINS, eventFromRow, type Chain, type EventRow } from '../../ledger/event.ts';
+import { itemApi, ITEM_SELECT, ITEM_STATES, itemToApi, loadVisibleItem, type ItemRowWithCase } from '../../items/item.ts';
+import { CHAINS, eventApi, eventFromRow, type Chain, type EventRow } from '../../ledger/event.ts';
 import { fail } from '../../errors.ts';
 import { decodeCursor, likeContains, page, pageQuery, Where } from '../pagination.ts';
 import { prepared } from '../../store/db.ts';
+import { errors, idParam, pageApi } from '../schemas.ts';
 
 const itemQuery = z.object({
   state: z.enum(ITEM_STATES).optional(),
@@ -21,11 +22,26 @@ const itemQuery = z.object({
   ...pageQuery,
 }).strict();
 
+// The item's last check-out (调用), with its return once it is back.
+const checkoutApi = z.object({
+  outChain: z.enum(CHAINS), outSeq: z.number().int(), orderId: z.string(), purpose: z.string(), takenBy: z.string(), approvedBy: z.string(),
+  dueAt: z.string(), conditionOut: z.string(), inChain: z.enum(CHAINS).nullable(), inSeq: z.number().int().nullable(), returnedAt: z.string().nullable(),
+  conditionIn: z.string().nullable(), conditionDiffers: z.boolean().nullable().describe('the condition at return differs from the one at check-out'),
+});
+const photoApi = z.object({ sha256: z.string(), chain: z.enum(CHAINS), seq: z.number().int().describe('the custody event that recorded it'), contentType: z.string(), size: z.number().int() });
+const itemDetailApi = itemApi.extend({ checkout: checkoutApi.nullable(), photos: z.array(photoApi) });
+
 export function itemRoutes(app: ApiApp, custody: Custody): void {
   const db = custody.db;
   const byEpc = prepared(db, `${ITEM_SELECT} WHERE i.epc = ?`);
 
-  app.get('/items', { schema: { querystring: itemQuery, tags: ['items'] } }, async (req) => {
+  app.get('/items', {
+    schema: {
+      querystring: itemQuery, tags: ['items'], response: { 200: pageApi(itemApi), ...errors(400) },
+      description: 'Items (涉案财物) the role may see, by id, filtered by state, zone, location, case, agency, category or text; ' +
+        '`epc` looks up the one item that carries a tag.',
+    },
+  }, async (req) => {
     const q = req.query;
     if (q.epc !== undefined) {
       // The hot path of a gate or a handheld: one indexed lookup.
@@ -52,7 +68,12 @@ export function itemRoutes(app: ApiApp, custody: Custody): void {
     return { data: p.data.map(itemToApi), nextCursor: p.nextCursor };
   });
 
-  app.get('/items/:id', { schema: { params: z.object({ id: z.string().max(64) }), tags: ['items'] } }, async (req) => {
+  app.get('/items/:id', {
+    schema: {
+      params: idParam, tags: ['items'], response: { 200: itemDetailApi, ...errors(400, 404) },
+      description: 'One item with its last check-out and its photos; an item the role may not see answers 404.',
+    },
+  }, async (req) => {
     const item = loadVisibleItem(db, req.principal, req.params.id);
     const checkout = prepared(db, 'SELECT * FROM checkouts WHERE item_id = ? ORDER BY rowid DESC LIMIT 1').get(item.id) as CheckoutRow | undefined;
     const photos = prepared(db, 'SELECT sha256, chain, seq, content_type AS contentType, size FROM photos WHERE item_id = ? ORDER BY rowid').all(item.id) as PhotoRow[];
@@ -62,7 +83,10 @@ export function itemRoutes(app: ApiApp, custody: Custody): void {
   // An item's history across the chains it has been in (discipline), oldest first. A store split
   // after the fact has the zone's earlier events in the main chain: time orders them, then chain and seq.
   app.get('/items/:id/events', {
-    schema: { params: z.object({ id: z.string().max(64) }), querystring: z.object(pageQuery).strict(), tags: ['items', 'ledger'] },
+    schema: {
+      params: idParam, querystring: z.object(pageQuery).strict(), tags: ['items', 'ledger'], response: { 200: pageApi(eventApi), ...errors(400, 404) },
+      description: 'The chain of custody of one item: its custody events, oldest first.',
+    },
   }, async (req) => {
     const item = loadVisibleItem(db, req.principal, req.params.id);
     const after = decodeCursor(req.query.cursor, 3) as [string, Chain, number] | null;
@@ -84,7 +108,7 @@ interface CheckoutRow {
 }
 interface PhotoRow { sha256: string; chain: Chain; seq: number; contentType: string; size: number }
 
-function checkoutToApi(c: CheckoutRow) {
+function checkoutToApi(c: CheckoutRow): z.infer<typeof checkoutApi> {
   return {
     outChain: c.out_chain, outSeq: c.out_seq, orderId: c.order_id, purpose: c.purpose, takenBy: c.taken_by, approvedBy: c.approved_by,
     dueAt: c.due_at, conditionOut: c.condition_out, inChain: c.in_chain, inSeq: c.in_seq, returnedAt: c.returned_at,

@@ -12,6 +12,7 @@ import type { ApiApp } from '../app.ts';
 import { principalForToken, type Principal } from '../../auth/principal.ts';
 import { fail } from '../../errors.ts';
 import type { StreamTickets } from '../../stream/tickets.ts';
+import { errors } from '../schemas.ts';
 import { parseCursor, principalStillValid, StreamSession, type SessionOptions, type StreamCursor } from '../../stream/session.ts';
 
 export const STREAM_PATH = '/api/v1/stream';
@@ -77,6 +78,10 @@ export function streamRoutes(app: FastifyInstance, custody: Custody, tickets: St
         'Authenticate with `Authorization: Bearer` or `?ticket=` from POST /api/v1/stream/ticket. ' +
         '`Last-Event-ID` replays the custody events after it.',
       security: [{ bearer: [] }, {}],
+      response: {
+        200: { description: 'The stream, until the client closes it', content: { 'text/event-stream': { schema: z.string() } } },
+        ...errors(400),
+      },
     },
   }, (req, reply) => {
     const principal = authenticateStream(custody, tickets, req.headers.authorization, req.query.ticket);
@@ -101,7 +106,11 @@ export function ticketRoute(app: ApiApp, tickets: StreamTickets): void {
     schema: {
       body: z.object({}).strict().nullish(),
       tags: ['stream'],
-      description: 'A ticket for one EventSource connection to GET /api/v1/stream?ticket=…: single use, valid 30 s',
+      response: {
+        200: z.object({ ticket: z.string(), expiresAt: z.string().describe('after this the ticket no longer opens a stream') }),
+        ...errors(400, 413, 415),
+      },
+      description: 'A ticket for one EventSource connection to GET /api/v1/stream?ticket=…: single use, valid 30 s.',
     },
   }, async (req, reply) => {
     reply.header('Cache-Control', 'no-store');
