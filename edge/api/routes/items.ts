@@ -9,6 +9,7 @@ import { fail } from '../../errors.ts';
 import { decodeCursor, likeContains, page, pageQuery, Where } from '../pagination.ts';
 import { prepared } from '../../store/db.ts';
 import { errors, idParam, pageApi } from '../schemas.ts';
+import { compiledSerializer } from '../serialize.ts';
 
 const itemQuery = z.object({
   state: z.enum(ITEM_STATES).optional(),
@@ -36,6 +37,8 @@ export function itemRoutes(app: ApiApp, custody: Custody): void {
   const byEpc = prepared(db, `${ITEM_SELECT} WHERE i.epc = ?`);
 
   app.get('/items', {
+    // The gate's and the handheld's lookup, and the dashboards' lists: compiled, not zod-checked (serialize.ts).
+    serializerCompiler: compiledSerializer,
     schema: {
       querystring: itemQuery, tags: ['items'], response: { 200: pageApi(itemApi), ...errors(400) },
       description: 'Items (涉案财物) the role may see, by id, filtered by state, zone, location, case, agency, category or text; ' +

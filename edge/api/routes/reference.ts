@@ -11,6 +11,7 @@ import { storageWarnings } from '../../rules/storage.ts';
 import { decodeCursor, page, pageQuery, Where } from '../pagination.ts';
 import { prepared } from '../../store/db.ts';
 import { errors, pageApi } from '../schemas.ts';
+import { compiledSerializer } from '../serialize.ts';
 
 const idParam = z.object({ id: z.string().max(100) });
 
@@ -81,6 +82,8 @@ export function referenceRoutes(app: ApiApp, custody: Custody): void {
   });
 
   app.get('/zones', {
+    // Every dashboard asks for it: compiled, not zod-checked (serialize.ts).
+    serializerCompiler: compiledSerializer,
     schema: { tags: ['places'], response: { 200: pageApi(zoneApi), ...errors() }, description: 'The zones of the center the role may see, with their item counts by state.' },
   }, async (req) => {
     const counts = countsFor(req.principal);
