@@ -8,6 +8,9 @@ import type { DeviceLink } from './mqtt/index.ts';
 import type { GatewayBus } from './events.ts';
 import { fail } from '../edge/errors.ts';
 import { liveAlarmCounts } from '../edge/alarms/alarm.ts';
+import { z } from 'zod';
+import type { ApiApp } from '../edge/api/app.ts';
+import { errors } from '../edge/api/schemas.ts';
 
 export function createMetrics(custody: Custody, link: DeviceLink, gatewayBus: GatewayBus) {
   const { devices, gates } = custody;
@@ -132,8 +135,13 @@ export function createMetrics(custody: Custody, link: DeviceLink, gatewayBus: Ga
   return {
     registry,
     stop() { custody.ctx.bus.off('metrics'); },
-    route(app: any) {
-      app.get('/metrics', { schema: { tags: ['gates'], description: 'Prometheus metrics (supervisor, auditor, admin)' } }, async (req: any, reply: any) => {
+    route(app: ApiApp) {
+      app.get('/metrics', {
+        schema: {
+          tags: ['gates'], description: 'Prometheus metrics of the devices, gates, alarms and ledger, outside the restricted zone (supervisor, auditor, admin).',
+          response: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } }, ...errors(403) },
+        },
+      }, async (req, reply) => {
         if (!['supervisor', 'auditor', 'admin'].includes(req.principal.role)) fail('FORBIDDEN', 'Metrics are for the supervisor, auditor and admin roles');
         reply.type(registry.contentType);
         return registry.metrics();

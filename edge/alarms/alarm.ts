@@ -1,6 +1,7 @@
 // Alarms: one live alarm per cause. A rule that fires again updates the live one (more
 // occurrences, a higher severity) instead of opening a second.
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { CustodyContext } from '../context.ts';
 import { fail } from '../errors.ts';
 import { requireAllowed, seesRestricted, type Principal } from '../auth/principal.ts';
@@ -26,7 +27,36 @@ interface AlarmRow {
   resolved_by: string | null; resolved_at: string | null; resolve_note: string | null; version: number;
 }
 
-export function alarmToApi(r: AlarmRow) {
+/** An alarm as the API, the stream and the gateway's outputs show it. */
+export const alarmApi = z.object({
+  id: z.string(),
+  kind: z.enum(ALARM_KINDS),
+  severity: z.enum(SEVERITIES),
+  state: z.enum(ALARM_STATES),
+  message: z.string(),
+  itemId: z.string().nullable(),
+  epc: z.string().nullable(),
+  gateId: z.string().nullable(),
+  zoneId: z.string().nullable(),
+  locationId: z.string().nullable(),
+  deviceId: z.string().nullable(),
+  orderId: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()).describe('the evidence, by kind: EPCs, badges, readings'),
+  occurrences: z.number().int().describe('how often the same cause fired while the alarm was live'),
+  openedAt: z.string(),
+  updatedAt: z.string(),
+  acknowledgedBy: z.string().nullable(),
+  acknowledgedAt: z.string().nullable(),
+  acknowledgeNote: z.string().nullable(),
+  resolvedBy: z.string().nullable(),
+  resolvedAt: z.string().nullable(),
+  resolveNote: z.string().nullable(),
+  version: z.number().int(),
+  restricted: z.boolean(),
+});
+export type Alarm = z.infer<typeof alarmApi>;
+
+export function alarmToApi(r: AlarmRow): Alarm {
   return {
     id: r.id, kind: r.kind, severity: r.severity, state: r.state, message: r.message,
     itemId: r.item_id, epc: r.epc, gateId: r.gate_id, zoneId: r.zone_id, locationId: r.location_id,
@@ -37,7 +67,6 @@ export function alarmToApi(r: AlarmRow) {
     restricted: r.restricted === 1,
   };
 }
-export type Alarm = ReturnType<typeof alarmToApi>;
 
 export interface RaiseAlarm {
   kind: AlarmKind;

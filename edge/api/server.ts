@@ -1,9 +1,10 @@
 // The local API: fastify with zod schemas for every input, OpenAPI at /api/docs, Bearer tokens,
 // and the role table applied to every answer.
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifySchema } from 'fastify';
+import { z } from 'zod';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Custody } from '../custody.ts';
 import { principalForToken, type Principal } from '../auth/principal.ts';
@@ -21,10 +22,19 @@ import { streamRoutes, ticketRoute, type StreamHub, type StreamRouteOptions } fr
 import { gateRoutes } from './routes/gates.ts';
 import { logRequests } from './request-log.ts';
 import { StreamTickets } from '../stream/tickets.ts';
+import type { ApiApp } from './app.ts';
+import { ERROR_API, errors } from './schemas.ts';
+import { ROLES } from '../site/schema.ts';
+
+export type { ApiApp } from './app.ts';
 
 declare module 'fastify' {
   interface FastifyRequest { principal: Principal }
-  interface FastifyInstance { streamHub: StreamHub }
+  interface FastifyInstance {
+    streamHub: StreamHub;
+    /** Every route's schemas as declared, by `METHOD url`: what the contract tests check real answers against. */
+    routeSchemas: ReadonlyMap<string, FastifySchema>;
+  }
 }
 
 export const JSON_BODY_LIMIT = 1024 * 1024;
@@ -40,7 +50,16 @@ export interface ApiOptions {
   stream?: StreamRouteOptions & { tickets?: StreamTickets };
 }
 
-export type ApiApp = FastifyInstance & { withTypeProvider<T>(): any };
+const siteApi = { id: z.string(), name: z.string(), nameEn: z.string().nullable(), timezone: z.string().describe('the IANA zone the site counts days in') };
+const healthApi = z.object({
+  status: z.literal('ok'), site: siteApi.id, siteName: siteApi.name, siteNameEn: siteApi.nameEn, timezone: siteApi.timezone,
+  ledgerHead: z.number().int().describe('the main chain\'s last seq'), time: z.string().describe('the gateway\'s clock'),
+});
+const meApi = z.object({
+  userId: z.string(), name: z.string(), role: z.enum(ROLES), agencyId: z.string().nullable(), staffId: z.string().nullable(),
+  site: z.object(siteApi),
+  endpoints: z.array(z.string()).describe('the first path segment of every GET route this gateway serves under /api/v1'),
+});
 
 export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
@@ -69,23 +88,34 @@ export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: documentComponents,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
-
-  app.get('/api/health', { schema: { security: [], tags: ['health'] } }, async () => ({
-    status: 'ok', site: custody.ctx.site.site.id, siteName: custody.ctx.site.site.name, siteNameEn: custody.ctx.site.site.nameEn ?? null,
-    // The zone the dashboards read every date in, so that a browser set to another zone shows the site's wall clock.
-    timezone: custody.ctx.site.site.timezone, ledgerHead: custody.ctx.ledger.headNow.seq, time: custody.ctx.nowIso(),
-  }));
 
   // The first path segment of every GET route under /api/v1, told on /me: the dashboards ask only for
   // what this gateway serves, instead of learning from a 404 that a feature is not built yet.
   const endpoints = new Set<string>();
+  // Every route's schemas as declared: the contract tests check real answers against them.
+  const routeSchemas = new Map<string, FastifySchema>();
+  app.decorate('routeSchemas', routeSchemas);
   app.addHook('onRoute', (r) => {
     const methods = Array.isArray(r.method) ? r.method : [r.method];
+    if (r.schema && !r.schema.hide) for (const m of methods) if (m !== 'HEAD') routeSchemas.set(`${m} ${r.url}`, r.schema);
     const m = /^\/api\/v1\/([^/:*]+)/.exec(r.url);
     if (m && methods.includes('GET')) endpoints.add(m[1]);
   });
+
+  // Public and without input: nothing a client sends can make it answer 4xx.
+  app.withTypeProvider<ZodTypeProvider>().get('/api/health', {
+    schema: {
+      security: [], tags: ['health'], response: { 200: healthApi, 500: ERROR_API[500] },
+      description: 'Whether the gateway is up: its site, time zone, clock and ledger head (no token needed).',
+    },
+  }, async () => ({
+    status: 'ok' as const, site: custody.ctx.site.site.id, siteName: custody.ctx.site.site.name, siteNameEn: custody.ctx.site.site.nameEn ?? null,
+    // The zone the dashboards read every date in, so that a browser set to another zone shows the site's wall clock.
+    timezone: custody.ctx.site.site.timezone, ledgerHead: custody.ctx.ledger.headNow.seq, time: custody.ctx.nowIso(),
+  }));
 
   const { tickets = new StreamTickets(), ...streamOpts } = opts.stream ?? {};
   await app.register(async (v1) => {
@@ -95,7 +125,9 @@ export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise
     });
     const typed = v1.withTypeProvider<ZodTypeProvider>();
     // Who the token belongs to, so that the dashboards show only what the role may do.
-    typed.get('/me', { schema: { tags: ['health'] } }, async (req: FastifyRequest) => ({
+    typed.get('/me', {
+      schema: { tags: ['health'], response: { 200: meApi, ...errors() }, description: 'Who the token belongs to, their role and agency, and which endpoints this gateway serves.' },
+    }, async (req) => ({
       userId: req.principal.userId, name: req.principal.name, role: req.principal.role,
       agencyId: req.principal.agencyId, staffId: req.principal.staffId,
       site: { id: custody.ctx.site.site.id, name: custody.ctx.site.site.name, nameEn: custody.ctx.site.site.nameEn ?? null, timezone: custody.ctx.site.site.timezone },
@@ -108,9 +140,9 @@ export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise
     confirmationRoutes(typed, custody);
     alarmRoutes(typed, custody);
     ledgerRoutes(typed, custody);
-    gateRoutes(v1, custody);
+    gateRoutes(typed, custody);
     ticketRoute(typed, tickets);
-    for (const ext of opts.extensions ?? []) ext(v1 as ApiApp);
+    for (const ext of opts.extensions ?? []) ext(typed);
   }, { prefix: '/api/v1' });
 
   // The stream authenticates itself (Bearer header or a one-time ticket): EventSource cannot send headers.
@@ -118,6 +150,20 @@ export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise
 
   if (opts.serveDashboards) await opts.serveDashboards(app);
   return app;
+}
+
+/**
+ * The schemas with an id (the error answers) once under components, referenced from each route.
+ * The provider writes an input twin of each; only answers use them, so unreferenced twins go.
+ */
+function documentComponents(doc: Parameters<typeof jsonSchemaTransformObject>[0]) {
+  const out = jsonSchemaTransformObject(doc);
+  const schemas = 'components' in out ? out.components?.schemas : undefined;
+  if (schemas) {
+    const used = JSON.stringify('paths' in out ? out.paths : {});
+    for (const id of Object.keys(schemas)) if (id.endsWith('Input') && !used.includes(`"#/components/schemas/${id}"`)) delete schemas[id];
+  }
+  return out;
 }
 
 function authenticate(custody: Custody, header: string | undefined): Principal {
@@ -128,4 +174,3 @@ function authenticate(custody: Custody, header: string | undefined): Principal {
   return p;
 }
 
-export type Typed = ReturnType<FastifyInstance['withTypeProvider']> & FastifyInstance;

@@ -1,4 +1,5 @@
 // An item as stored and as the API shows it.
+import { z } from 'zod';
 import type { Db } from '../store/db.ts';
 import { prepared } from '../store/db.ts';
 import type { CustodySnapshot } from '../ledger/event.ts';
@@ -31,7 +32,29 @@ export interface ItemRow {
 
 export interface ItemRowWithCase extends ItemRow { case_number: string }
 
-export function itemToApi(r: ItemRowWithCase) {
+/** An item as the API shows it: every list, search and operation answers this shape. */
+export const itemApi = z.object({
+  id: z.string(),
+  epc: z.string().describe('the tag\'s EPC in hex'),
+  epcUri: z.string().nullable().describe('the EPC as a pure-identity URI, when the EPC decodes'),
+  name: z.string(),
+  description: z.string().nullable(),
+  category: z.string(),
+  quantity: z.number(),
+  unit: z.string(),
+  caseId: z.string(),
+  caseNumber: z.string(),
+  agencyId: z.string().describe('the controlling agency'),
+  zoneId: z.string().nullable(),
+  locationId: z.string().nullable(),
+  state: z.enum(ITEM_STATES),
+  dueAt: z.string().nullable().describe('when a retrieved item is due back'),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type ItemApi = z.infer<typeof itemApi>;
+
+export function itemToApi(r: ItemRowWithCase): ItemApi {
   return {
     id: r.id,
     epc: r.epc,
@@ -52,7 +75,6 @@ export function itemToApi(r: ItemRowWithCase) {
     updatedAt: r.updated_at,
   };
 }
-export type ItemApi = ReturnType<typeof itemToApi>;
 
 export const ITEM_SELECT = 'SELECT i.*, c.number AS case_number FROM items i JOIN cases c ON c.id = i.case_id';
 

@@ -4,6 +4,7 @@
 // both chains' links), and leaving it out keeps every hash written before the chains were split valid.
 import { createHash, createHmac } from 'node:crypto';
 import canonicalizeCjs from 'canonicalize';
+import { z } from 'zod';
 
 // The package is CommonJS (`module.exports = fn`) with types written for ESM interop.
 const canonicalize = canonicalizeCjs as unknown as (input: unknown) => string | undefined;
@@ -15,7 +16,9 @@ export const CHAINS = ['main', 'restricted'] as const;
 export type Chain = (typeof CHAINS)[number];
 export const chainOf = (restricted: boolean): Chain => (restricted ? 'restricted' : 'main');
 
-export interface Actors {
+// Type aliases, not interfaces: the API's schema keeps every key of the stored JSON (an index
+// signature), and an interface is not assignable to one.
+export type Actors = {
   /** The user (API) or the component (`gateway`, `platform`) that did it. */
   by: string;
   /** The person's (or gate's) name at the time, so that the record reads without a lookup. */
@@ -25,15 +28,15 @@ export interface Actors {
   staff?: string[];
   /** The second person of a two-person operation (双人), who confirmed it. */
   second?: { by: string; name: string; role: string; staffId: string | null; via: 'api' | 'desk_badge' };
-}
+};
 
 /** Where the item was before and after: its custody snapshot. */
-export interface CustodySnapshot {
+export type CustodySnapshot = {
   state: string;
   zoneId: string | null;
   locationId: string | null;
   agencyId: string;
-}
+};
 
 export interface CustodyEvent {
   seq: number;
@@ -51,6 +54,33 @@ export interface CustodyEvent {
 }
 
 export type HashedEvent = CustodyEvent & { chain: Chain; hash: string };
+
+// The event as the API answers it. What is hashed passes through whole (actors, snapshots and
+// details keep every key they were stored with): a court recomputes each hash from this answer.
+const snapshotApi = z.looseObject({ state: z.string(), zoneId: z.string().nullable(), locationId: z.string().nullable(), agencyId: z.string() });
+export const eventApi = z.object({
+  seq: z.number().int(),
+  id: z.string(),
+  at: z.string(),
+  kind: z.string(),
+  itemId: z.string().nullable(),
+  orderId: z.string().nullable(),
+  actors: z.looseObject({
+    by: z.string().describe('the user, or the component (`gateway`, `platform`), that did it'),
+    name: z.string().optional(),
+    role: z.string(),
+    staff: z.array(z.string()).optional().describe('staff present: escorts at a gate, who took an item out'),
+    second: z.looseObject({ by: z.string(), name: z.string(), role: z.string(), staffId: z.string().nullable(), via: z.enum(['api', 'desk_badge']) })
+      .optional().describe('the second person of a two-person operation (双人)'),
+  }),
+  from: snapshotApi.nullable(),
+  to: snapshotApi.nullable(),
+  details: z.record(z.string(), z.unknown()),
+  restricted: z.boolean(),
+  prevHash: z.string(),
+  chain: z.enum(CHAINS),
+  hash: z.string().describe('SHA-256(prevHash + RFC 8785 JSON of every field but hash and chain)'),
+});
 
 export function canonicalEvent(e: CustodyEvent): string {
   const { seq, id, at, kind, itemId, orderId, actors, from, to, details, restricted, prevHash } = e;

@@ -8,11 +8,13 @@ import { checkpointMac, eventFromRow, GENESIS_HASH, hashEvent, type Chain, type 
 import { HEAD_FILES } from './ledger.ts';
 import { SPLIT_KIND } from './split.ts';
 
-export type VerifyFault =
-  | 'seq_gap' | 'prev_hash_mismatch' | 'hash_mismatch' | 'unreadable_event' | 'wrong_chain'
-  | 'head_missing' | 'head_mismatch' | 'head_signature_invalid'
-  | 'checkpoint_file_ahead' | 'checkpoint_file_mismatch' | 'checkpoint_file_signature_invalid' | 'checkpoint_file_unreadable'
-  | 'split_mismatch';
+export const VERIFY_FAULTS = [
+  'seq_gap', 'prev_hash_mismatch', 'hash_mismatch', 'unreadable_event', 'wrong_chain',
+  'head_missing', 'head_mismatch', 'head_signature_invalid',
+  'checkpoint_file_ahead', 'checkpoint_file_mismatch', 'checkpoint_file_signature_invalid', 'checkpoint_file_unreadable',
+  'split_mismatch',
+] as const;
+export type VerifyFault = (typeof VERIFY_FAULTS)[number];
 
 export interface VerifyReport {
   chain: Chain;

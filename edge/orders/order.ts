@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { CustodyContext } from '../context.ts';
 import { fail } from '../errors.ts';
 import { itemVisibilitySql, requireAllowed, seesRestricted, type Principal } from '../auth/principal.ts';
-import type { HashedEvent } from '../ledger/event.ts';
+import { CHAINS, type Chain, type HashedEvent } from '../ledger/event.ts';
 import type { OrderChange } from '../bus.ts';
 import { requireStorageAllowed } from '../rules/storage.ts';
 import { calendarOf } from '../time/calendar.ts';
@@ -29,6 +29,9 @@ export const ORDER_STATES = ['open', 'active', 'completed', 'expired', 'cancelle
 export type OrderState = (typeof ORDER_STATES)[number];
 
 const isoTime = z.iso.datetime({ offset: true });
+/** Which way through its gates an order lets its items pass, relative to a gate's inner zone. */
+const DIRECTIONS = ['in', 'out', 'any'] as const;
+export const ORDER_SOURCES = ['platform', 'local'] as const;
 
 export const orderInput = z.object({
   id: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).optional(),
@@ -44,7 +47,7 @@ export const orderInput = z.object({
   validFrom: isoTime,
   validUntil: isoTime,
   gates: z.array(z.string().min(1)).default([]),
-  direction: z.enum(['in', 'out', 'any']).default('any'),
+  direction: z.enum(DIRECTIONS).default('any'),
   /** Staff ids who may escort the items through the gates. */
   escorts: z.array(z.string().min(1)).default([]),
   purpose: z.string().max(1000).optional(),
@@ -55,11 +58,45 @@ export const orderInput = z.object({
 }).strict();
 export type OrderInput = z.input<typeof orderInput>;
 
+/** An order as the API shows it, its items narrowed to those the reader may see. */
+export const orderApi = z.object({
+  id: z.string(),
+  kind: z.enum(ORDER_KINDS),
+  state: z.enum(ORDER_STATES).describe('on the gateway\'s clock'),
+  emergency: z.boolean().describe('issued on site by a supervisor (discipline for the restricted zone), synced upward'),
+  source: z.enum(ORDER_SOURCES),
+  agencyId: z.string().nullable(),
+  zoneId: z.string().nullable(),
+  toAgencyId: z.string().nullable(),
+  issuedBy: z.string(),
+  approvedBy: z.string(),
+  validFrom: z.string(),
+  validUntil: z.string(),
+  gates: z.array(z.string()),
+  direction: z.enum(DIRECTIONS),
+  escorts: z.array(z.string()),
+  purpose: z.string().nullable(),
+  dueAt: z.string().nullable(),
+  note: z.string().nullable(),
+  cancelledBy: z.string().nullable(),
+  cancelReason: z.string().nullable(),
+  disposal: z.object({ method: z.enum(DISPOSAL_METHODS), decisionRef: z.string().nullable(), decidedBy: z.string().nullable() }).nullable(),
+  items: z.array(z.object({
+    itemId: z.string(),
+    done: z.boolean(),
+    eventChain: z.enum(CHAINS).nullable().describe('the custody event that did it, once done'),
+    eventSeq: z.number().int().nullable(),
+  })),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type OrderApi = z.infer<typeof orderApi>;
+
 export interface OrderRow {
-  id: string; kind: OrderKind; state: OrderState; emergency: number; source: string; restricted: number;
+  id: string; kind: OrderKind; state: OrderState; emergency: number; source: (typeof ORDER_SOURCES)[number]; restricted: number;
   agency_id: string | null; zone_id: string | null; to_agency_id: string | null;
   issued_by: string; approved_by: string; valid_from: string; valid_until: string;
-  gates: string; direction: string; escorts: string; purpose: string | null; due_at: string | null; note: string | null;
+  gates: string; direction: (typeof DIRECTIONS)[number]; escorts: string; purpose: string | null; due_at: string | null; note: string | null;
   cancelled_by: string | null; cancel_reason: string | null; created_at: string; updated_at: string;
   disposal_method: DisposalMethod | null; decision_ref: string | null; decided_by: string | null;
 }
@@ -77,21 +114,51 @@ export function effectiveState(o: Pick<OrderRow, 'state' | 'valid_from' | 'valid
  * that covers its items but sees only those items inside it: which items of another handling unit
  * travel under the same order is that unit's business. Without `p`, every item (the issuer's view).
  */
-export function orderToApi(ctx: CustodyContext, o: OrderRow, p?: Principal) {
-  const vis = p && itemsFilteredFor(p, o) ? itemVisibilitySql(p, 'i') : null;
-  const items = prepared(ctx.db, `SELECT oi.item_id, oi.done_chain, oi.done_seq FROM order_items oi
-    ${vis ? `JOIN items i ON i.id = oi.item_id WHERE oi.order_id = ? AND ${vis.sql}` : 'WHERE oi.order_id = ?'}
-    ORDER BY oi.item_id`).all(o.id, ...(vis?.params ?? [])) as { item_id: string; done_chain: string | null; done_seq: number | null }[];
-  return {
-    id: o.id, kind: o.kind, state: effectiveState(o, ctx.clock.now()), emergency: o.emergency === 1, source: o.source,
+export function orderToApi(ctx: CustodyContext, o: OrderRow, p?: Principal): OrderApi {
+  return ordersToApi(ctx, [o], p)[0];
+}
+
+interface OrderItemRow { order_id: string; item_id: string; done_chain: Chain | null; done_seq: number | null }
+
+/**
+ * Orders as `p` may read them, their items read in one query for all of them (a page of the list
+ * would otherwise cost one query per order): the orders whose items `p` sees in full, and those
+ * narrowed to the items `p` may see.
+ */
+export function ordersToApi(ctx: CustodyContext, orders: OrderRow[], p?: Principal): OrderApi[] {
+  if (!orders.length) return [];
+  const whole = orders.filter((o) => !p || !itemsFilteredFor(p, o)).map((o) => o.id);
+  const narrowed = orders.filter((o) => p && itemsFilteredFor(p, o)).map((o) => o.id);
+  const cols = 'oi.order_id, oi.item_id, oi.done_chain, oi.done_seq';
+  const ofPage = 'oi.order_id IN (SELECT value FROM json_each(?))';
+  let rows: OrderItemRow[];
+  if (p && narrowed.length) {
+    // A union rather than an OR, so that both halves find their orders by the primary key; CROSS JOIN
+    // keeps SQLite from walking all of an agency's items (by items_agency) to find the page's few.
+    const vis = itemVisibilitySql(p, 'i');
+    rows = prepared(ctx.db, `SELECT ${cols} FROM order_items oi WHERE ${ofPage}
+      UNION ALL SELECT ${cols} FROM order_items oi CROSS JOIN items i ON i.id = oi.item_id WHERE ${ofPage} AND ${vis.sql}
+      ORDER BY 1, 2`).all(JSON.stringify(whole), JSON.stringify(narrowed), ...vis.params) as OrderItemRow[];
+  } else {
+    rows = prepared(ctx.db, `SELECT ${cols} FROM order_items oi WHERE ${ofPage} ORDER BY 1, 2`).all(JSON.stringify(whole)) as OrderItemRow[];
+  }
+  const itemsOf = new Map<string, OrderItemRow[]>();
+  for (const r of rows) {
+    const list = itemsOf.get(r.order_id);
+    if (list) list.push(r);
+    else itemsOf.set(r.order_id, [r]);
+  }
+  const now = ctx.clock.now();
+  return orders.map((o) => ({
+    id: o.id, kind: o.kind, state: effectiveState(o, now), emergency: o.emergency === 1, source: o.source,
     agencyId: o.agency_id, zoneId: o.zone_id, toAgencyId: o.to_agency_id,
     issuedBy: o.issued_by, approvedBy: o.approved_by, validFrom: o.valid_from, validUntil: o.valid_until,
     gates: JSON.parse(o.gates) as string[], direction: o.direction, escorts: JSON.parse(o.escorts) as string[],
     purpose: o.purpose, dueAt: o.due_at, note: o.note, cancelledBy: o.cancelled_by, cancelReason: o.cancel_reason,
     disposal: o.disposal_method ? { method: o.disposal_method, decisionRef: o.decision_ref, decidedBy: o.decided_by } : null,
-    items: items.map((i) => ({ itemId: i.item_id, done: i.done_seq !== null, eventChain: i.done_chain, eventSeq: i.done_seq })),
+    items: (itemsOf.get(o.id) ?? []).map((i) => ({ itemId: i.item_id, done: i.done_seq !== null, eventChain: i.done_chain, eventSeq: i.done_seq })),
     createdAt: o.created_at, updatedAt: o.updated_at,
-  };
+  }));
 }
 
 /** Whose view of an order's items is narrowed to the items they may see: those who see by agency. */
@@ -132,7 +199,7 @@ export function loadVisibleOrder(ctx: CustodyContext, p: Principal, id: string):
   return o;
 }
 
-export interface Issuer { by: string; source: 'platform' | 'local'; emergency: boolean }
+export interface Issuer { by: string; source: (typeof ORDER_SOURCES)[number]; emergency: boolean }
 
 /** Writes an order. Emergency orders come from a principal; platform orders from the sync inbox or the demo. */
 export function issueOrder(ctx: CustodyContext, input: OrderInput, issuer: Issuer, principal?: Principal): OrderRow {

@@ -3,11 +3,12 @@
 // `device_offline` (critical for a gate's reader) until the device is heard again.
 import type { CustodyContext } from '../context.ts';
 import type { DeviceObservation } from '../observations.ts';
+import type { Device } from '../site/schema.ts';
 import { autoResolve, raiseAlarm } from '../alarms/alarm.ts';
 import { prepared } from '../store/db.ts';
 
 export interface DeviceStatus {
-  id: string; kind: string; format: string | null; name: string | null; gateId: string | null;
+  id: string; kind: Device['kind']; format: string | null; name: string | null; gateId: string | null;
   state: 'online' | 'offline' | 'unknown'; reason: string | null; lastSeen: string | null;
   readsPerSecond: number; accepted: number; rejected: Record<string, number>; restricted: boolean;
   /** The device's clock minus the gateway's, ms (positive: ahead); null until it has sent a time. Evidence only: decisions use the gateway's clock. */

@@ -11,6 +11,7 @@ export const ZONE_KINDS = [
 export const STORAGE_ZONE_KINDS = ['general', 'valuables', 'firearms', 'hazardous', 'cold', 'vehicle'] as const;
 /** Zones an item passes through on its way (intake, display) hold any category for a while. */
 export const TRANSIT_ZONE_KINDS = ['intake', 'display'] as const;
+export const LOCATION_KINDS = ['shelf', 'slot', 'cabinet', 'bay'] as const;
 export const ROLES = ['operator', 'supervisor', 'agency', 'discipline', 'auditor', 'admin'] as const;
 export const DEVICE_KINDS = ['rfid_reader', 'shelf_reader', 'env_monitor'] as const;
 export const READER_FORMATS = ['zebra', 'impinj'] as const;
@@ -40,7 +41,7 @@ export const locationSchema = z.object({
   id,
   zoneId: id,
   name: z.string().min(1),
-  kind: z.enum(['shelf', 'slot', 'cabinet', 'bay']).default('shelf'),
+  kind: z.enum(LOCATION_KINDS).default('shelf'),
 }).strict();
 
 export const gateReaderSchema = z.object({

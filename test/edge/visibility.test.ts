@@ -209,6 +209,25 @@ describe('an agency sees only the items its agency controls', () => {
     expect((await get('discipline', `/orders?item=${ts[2]}`)).data).toEqual([]);
   });
 
+  it('a page of orders (its items read in one query) answers each order as its own request does, for every role', async () => {
+    for (const u of [...OUTSIDERS, 'discipline'] as UserKey[]) {
+      // Small pages, so that pages of several orders and the cursor between them are both crossed.
+      const listed: any[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: any = await get(u, `/orders?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+        listed.push(...page.data);
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(listed.length, u).toBeGreaterThan(0);
+      for (const o of listed) expect(o, `${u} ${o.id}`).toEqual(await get(u, `/orders/${o.id}`));
+    }
+    // Those who see by agency read a narrowed order beside whole ones on the same page.
+    const discipline = (await get('discipline', '/orders?limit=500')).data;
+    expect(discipline.some((o: any) => o.id === rsOrder)).toBe(true);
+    expect(discipline.some((o: any) => o.id !== rsOrder)).toBe(true);
+  });
+
   it('the auditor reads everything outside the restricted zone', async () => {
     expect(ids(await get('auditor', '/items?limit=500'))).toEqual([...ts, ...dy, ...cc].sort());
     expect((await get('auditor', '/alarms')).data.length).toBe(2);

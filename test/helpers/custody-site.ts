@@ -133,9 +133,17 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function openHarness(opts: { dir?: string; key?: Buffer; clock?: TestClock; log?: EdgeLog; logger?: Logger } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  dir?: string; key?: Buffer; clock?: TestClock; log?: EdgeLog; logger?: Logger;
+  /** Changes to the fixture site file before it is parsed (badges, storage rules, …). */
+  site?: (input: SiteInput) => void;
+}
+
+export async function openHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const dir = opts.dir ?? tempDir();
-  const site = fixtureSite(dir);
+  const input = fixtureSiteInput(dir);
+  opts.site?.(input);
+  const site = parseSite(input, '(test site)');
   const key = opts.key ?? randomBytes(32);
   const clock = opts.clock ?? new TestClock();
   const custody = new Custody({ site, dataDir: dir, siteKey: key, clock, ...(opts.log ? { log: opts.log } : {}) });

@@ -1,16 +1,15 @@
 // Items and their chain of custody.
 import { z } from 'zod';
-import type { FastifyInstance } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Custody } from '../../custody.ts';
+import type { ApiApp } from '../app.ts';
 import { canSeeItem, itemVisibilitySql, seesRestricted } from '../../auth/principal.ts';
-import { ITEM_SELECT, ITEM_STATES, itemToApi, loadVisibleItem, type ItemRowWithCase } from '../../items/item.ts';
-import { CHAINS, eventFromRow, type Chain, type EventRow } from '../../ledger/event.ts';
+import { itemApi, ITEM_SELECT, ITEM_STATES, itemToApi, loadVisibleItem, type ItemRowWithCase } from '../../items/item.ts';
+import { CHAINS, eventApi, eventFromRow, type Chain, type EventRow } from '../../ledger/event.ts';
 import { fail } from '../../errors.ts';
 import { decodeCursor, likeContains, page, pageQuery, Where } from '../pagination.ts';
 import { prepared } from '../../store/db.ts';
-
-export type TypedApp = FastifyInstance & { withTypeProvider<T extends ZodTypeProvider>(): FastifyInstance };
+import { errors, idParam, pageApi } from '../schemas.ts';
+import { compiledSerializer } from '../serialize.ts';
 
 const itemQuery = z.object({
   state: z.enum(ITEM_STATES).optional(),
@@ -24,12 +23,29 @@ const itemQuery = z.object({
   ...pageQuery,
 }).strict();
 
-export function itemRoutes(app: any, custody: Custody): void {
+// The item's last check-out (调用), with its return once it is back.
+const checkoutApi = z.object({
+  outChain: z.enum(CHAINS), outSeq: z.number().int(), orderId: z.string(), purpose: z.string(), takenBy: z.string(), approvedBy: z.string(),
+  dueAt: z.string(), conditionOut: z.string(), inChain: z.enum(CHAINS).nullable(), inSeq: z.number().int().nullable(), returnedAt: z.string().nullable(),
+  conditionIn: z.string().nullable(), conditionDiffers: z.boolean().nullable().describe('the condition at return differs from the one at check-out'),
+});
+const photoApi = z.object({ sha256: z.string(), chain: z.enum(CHAINS), seq: z.number().int().describe('the custody event that recorded it'), contentType: z.string(), size: z.number().int() });
+const itemDetailApi = itemApi.extend({ checkout: checkoutApi.nullable(), photos: z.array(photoApi) });
+
+export function itemRoutes(app: ApiApp, custody: Custody): void {
   const db = custody.db;
   const byEpc = prepared(db, `${ITEM_SELECT} WHERE i.epc = ?`);
 
-  app.get('/items', { schema: { querystring: itemQuery, tags: ['items'] } }, async (req: any) => {
-    const q = req.query as z.infer<typeof itemQuery>;
+  app.get('/items', {
+    // The gate's and the handheld's lookup, and the dashboards' lists: compiled, not zod-checked (serialize.ts).
+    serializerCompiler: compiledSerializer,
+    schema: {
+      querystring: itemQuery, tags: ['items'], response: { 200: pageApi(itemApi), ...errors(400) },
+      description: 'Items (涉案财物) the role may see, by id, filtered by state, zone, location, case, agency, category or text; ' +
+        '`epc` looks up the one item that carries a tag.',
+    },
+  }, async (req) => {
+    const q = req.query;
     if (q.epc !== undefined) {
       // The hot path of a gate or a handheld: one indexed lookup.
       const row = byEpc.get(q.epc.toUpperCase()) as ItemRowWithCase | undefined;
@@ -55,18 +71,26 @@ export function itemRoutes(app: any, custody: Custody): void {
     return { data: p.data.map(itemToApi), nextCursor: p.nextCursor };
   });
 
-  app.get('/items/:id', { schema: { params: z.object({ id: z.string().max(64) }), tags: ['items'] } }, async (req: any) => {
+  app.get('/items/:id', {
+    schema: {
+      params: idParam, tags: ['items'], response: { 200: itemDetailApi, ...errors(400, 404) },
+      description: 'One item with its last check-out and its photos; an item the role may not see answers 404.',
+    },
+  }, async (req) => {
     const item = loadVisibleItem(db, req.principal, req.params.id);
-    const checkout = prepared(db, 'SELECT * FROM checkouts WHERE item_id = ? ORDER BY rowid DESC LIMIT 1').get(item.id) as Record<string, unknown> | undefined;
-    const photos = prepared(db, 'SELECT sha256, chain, seq, content_type AS contentType, size FROM photos WHERE item_id = ? ORDER BY rowid').all(item.id);
+    const checkout = prepared(db, 'SELECT * FROM checkouts WHERE item_id = ? ORDER BY rowid DESC LIMIT 1').get(item.id) as CheckoutRow | undefined;
+    const photos = prepared(db, 'SELECT sha256, chain, seq, content_type AS contentType, size FROM photos WHERE item_id = ? ORDER BY rowid').all(item.id) as PhotoRow[];
     return { ...itemToApi(item), checkout: checkout ? checkoutToApi(checkout) : null, photos };
   });
 
   // An item's history across the chains it has been in (discipline), oldest first. A store split
   // after the fact has the zone's earlier events in the main chain: time orders them, then chain and seq.
   app.get('/items/:id/events', {
-    schema: { params: z.object({ id: z.string().max(64) }), querystring: z.object(pageQuery).strict(), tags: ['items', 'ledger'] },
-  }, async (req: any) => {
+    schema: {
+      params: idParam, querystring: z.object(pageQuery).strict(), tags: ['items', 'ledger'], response: { 200: pageApi(eventApi), ...errors(400, 404) },
+      description: 'The chain of custody of one item: its custody events, oldest first.',
+    },
+  }, async (req) => {
     const item = loadVisibleItem(db, req.principal, req.params.id);
     const after = decodeCursor(req.query.cursor, 3) as [string, Chain, number] | null;
     if (after && (typeof after[0] !== 'string' || !CHAINS.includes(after[1]) || typeof after[2] !== 'number')) fail('BAD_CURSOR');
@@ -80,7 +104,14 @@ export function itemRoutes(app: any, custody: Custody): void {
   });
 }
 
-function checkoutToApi(c: Record<string, unknown>) {
+interface CheckoutRow {
+  item_id: string; out_chain: Chain; out_seq: number; order_id: string; purpose: string; taken_by: string; approved_by: string;
+  due_at: string; condition_out: string; in_chain: Chain | null; in_seq: number | null; returned_at: string | null;
+  condition_in: string | null; condition_differs: number | null;
+}
+interface PhotoRow { sha256: string; chain: Chain; seq: number; contentType: string; size: number }
+
+function checkoutToApi(c: CheckoutRow): z.infer<typeof checkoutApi> {
   return {
     outChain: c.out_chain, outSeq: c.out_seq, orderId: c.order_id, purpose: c.purpose, takenBy: c.taken_by, approvedBy: c.approved_by,
     dueAt: c.due_at, conditionOut: c.condition_out, inChain: c.in_chain, inSeq: c.in_seq, returnedAt: c.returned_at,

@@ -5,11 +5,14 @@
 // header (fetch-based clients), or `?ticket=` from `POST /api/v1/stream/ticket` (30 s, single use,
 // kept only as a hash). A long-lived token never goes in a URL: `?token=` does not exist.
 import { z } from 'zod';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Custody } from '../../custody.ts';
+import type { ApiApp } from '../app.ts';
 import { principalForToken, type Principal } from '../../auth/principal.ts';
 import { fail } from '../../errors.ts';
 import type { StreamTickets } from '../../stream/tickets.ts';
+import { errors } from '../schemas.ts';
 import { parseCursor, principalStillValid, StreamSession, type SessionOptions, type StreamCursor } from '../../stream/session.ts';
 
 export const STREAM_PATH = '/api/v1/stream';
@@ -35,9 +38,7 @@ const streamQuery = z.object({
 }).strict();
 
 /** Bearer header (as /api/v1 reads it) or, only when there is no header, a stream ticket. */
-function authenticateStream(custody: Custody, tickets: StreamTickets, req: FastifyRequest): Principal {
-  const header = req.headers.authorization;
-  const ticket = (req.query as z.infer<typeof streamQuery>).ticket;
+function authenticateStream(custody: Custody, tickets: StreamTickets, header: string | undefined, ticket: string | undefined): Principal {
   if (header !== undefined) {
     const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(header);
     if (!m) fail('UNAUTHENTICATED');
@@ -69,7 +70,7 @@ export function streamRoutes(app: FastifyInstance, custody: Custody, tickets: St
   const closeAll = () => { for (const s of [...sessions]) s.close(); };
   app.addHook('preClose', (done) => { closeAll(); done(); });
 
-  app.get(STREAM_PATH, {
+  app.withTypeProvider<ZodTypeProvider>().get(STREAM_PATH, {
     schema: {
       querystring: streamQuery,
       tags: ['stream'],
@@ -77,9 +78,13 @@ export function streamRoutes(app: FastifyInstance, custody: Custody, tickets: St
         'Authenticate with `Authorization: Bearer` or `?ticket=` from POST /api/v1/stream/ticket. ' +
         '`Last-Event-ID` replays the custody events after it.',
       security: [{ bearer: [] }, {}],
+      response: {
+        200: { description: 'The stream, until the client closes it', content: { 'text/event-stream': { schema: z.string() } } },
+        ...errors(400),
+      },
     },
-  }, (req: FastifyRequest, reply: FastifyReply) => {
-    const principal = authenticateStream(custody, tickets, req);
+  }, (req, reply) => {
+    const principal = authenticateStream(custody, tickets, req.headers.authorization, req.query.ticket);
     reply.hijack();
     const session = new StreamSession(custody.ctx, reply.raw, principal, sessionOpts);
     sessions.add(session);
@@ -96,15 +101,19 @@ export function streamRoutes(app: FastifyInstance, custody: Custody, tickets: St
 }
 
 /** Registers `POST /stream/ticket` inside the authenticated /api/v1 plugin. */
-export function ticketRoute(app: any, tickets: StreamTickets): void {
+export function ticketRoute(app: ApiApp, tickets: StreamTickets): void {
   app.post('/stream/ticket', {
     schema: {
       body: z.object({}).strict().nullish(),
       tags: ['stream'],
-      description: 'A ticket for one EventSource connection to GET /api/v1/stream?ticket=…: single use, valid 30 s',
+      response: {
+        200: z.object({ ticket: z.string(), expiresAt: z.string().describe('after this the ticket no longer opens a stream') }),
+        ...errors(400, 413, 415),
+      },
+      description: 'A ticket for one EventSource connection to GET /api/v1/stream?ticket=…: single use, valid 30 s.',
     },
-  }, async (req: any, reply: any) => {
+  }, async (req, reply) => {
     reply.header('Cache-Control', 'no-store');
-    return tickets.issue(req.principal as Principal);
+    return tickets.issue(req.principal);
   });
 }
