@@ -94,9 +94,11 @@ describe('the restricted zone is absent for everyone but discipline', () => {
     expect((await get(u, `/alarms?item=${rs[0]}`)).data).toEqual([]);
 
     const events = await get(u, '/events?limit=500');
+    expect(events.data.length, 'the other events are there to be filtered').toBeGreaterThan(0);
     expect(events.data.some((e: any) => e.restricted || rs.includes(e.itemId))).toBe(false);
 
     const staff = await get(u, '/staff');
+    expect(staff.data.length, 'there are staff to check').toBeGreaterThan(0);
     for (const s of staff.data) expect(s.clearances).not.toContain('restricted');
   });
 
