@@ -32,7 +32,7 @@ export interface CustodyOptions {
 
 /** What became of an observation: taken by its rule, or refused with a reason (counted, logged). */
 export type ObserveOutcome = { ok: true } | { ok: false; reason: ObserveRefusal; detail: string };
-export type ObserveRefusal = 'invalid' | 'unknown_gate' | 'unknown_device' | 'no_rule';
+export type ObserveRefusal = 'invalid' | 'unknown_gate' | 'unknown_device' | 'no_rule' | 'failed';
 
 /** Kinds the gateway may already produce but no rule decides yet (shelves, environment): refused as `no_rule`, counted. */
 const NO_RULE_YET: readonly Observation['type'][] = ['tag', 'shelf', 'env'];
@@ -77,16 +77,23 @@ export class Custody {
 
   /**
    * The edge's one way in. Never throws: what it cannot take is refused with a reason, counted and
-   * logged; a crossing whose decision fails is itself recorded as `failed` by the decider.
+   * logged; a crossing whose decision fails is itself recorded as `failed` by the decider. Given a
+   * list (what one portal tick closed), the crossings decided now share one transaction.
    */
-  /** Several at once (what one portal tick closed): the crossings decided now share one transaction. */
   observe(input: readonly unknown[]): ObserveOutcome[];
   observe(input: unknown): ObserveOutcome;
   observe(input: unknown): ObserveOutcome | ObserveOutcome[] {
     if (!Array.isArray(input)) return this.observeOne(input);
     const crossings: CrossingObservation[] = [];
     const outcomes = input.map((o) => this.observeOne(o, crossings));
-    if (crossings.length) this.decider.observeAll(crossings);
+    if (crossings.length) {
+      try {
+        this.decider.observeAll(crossings);
+      } catch (err) {
+        // The decider records a failing decision itself; this is what it could not even record.
+        this.log.error({ err, crossings: crossings.length }, 'deciding crossings failed');
+      }
+    }
     return outcomes;
   }
 
@@ -99,6 +106,15 @@ export class Custody {
       return this.refuse(kind, 'invalid', detail, input);
     }
     const o = parsed.data;
+    try {
+      return this.dispatch(o, batch);
+    } catch (err) {
+      // A store that fails (a full disk) while recording a device's change: said, never thrown at the gateway.
+      return this.refuse(o.type, 'failed', err instanceof Error ? err.message : String(err), o);
+    }
+  }
+
+  private dispatch(o: Observation, batch?: CrossingObservation[]): ObserveOutcome {
     switch (o.type) {
       case 'crossing':
         if (!this.ctx.gates.has(o.gateId)) return this.refuse(o.type, 'unknown_gate', `no gate ${o.gateId}`, o);

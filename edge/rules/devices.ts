@@ -69,28 +69,32 @@ export class DeviceRegistry {
     const was = s.state;
     const changed = was !== o.state;
     const heard = o.lastHeard ?? (o.state === 'online' ? o.at : null);
+    const lastSeen = heard !== null && heard > 0 ? new Date(heard).toISOString() : s.lastSeen;
+    if (changed) {
+      // The alarm first: should the store refuse it, the registry keeps the old state, so that the
+      // next report is a change again and tries again, instead of an outage with no alarm.
+      const causeKey = `device_offline:${o.deviceId}`;
+      this.ctx.transaction(() => {
+        if (o.state === 'offline') {
+          raiseAlarm(this.ctx, {
+            kind: 'device_offline', severity: s.gateId ? 'critical' : 'warning', causeKey, restricted: s.restricted,
+            deviceId: o.deviceId, gateId: s.gateId, message: `设备 ${s.name ?? o.deviceId} 离线（${o.reason}）`,
+            details: { reason: o.reason, lastSeen },
+          });
+        } else {
+          // From `unknown` too: after a restart the registry starts blank, and an alarm opened before it
+          // ends when the device signs in again.
+          autoResolve(this.ctx, causeKey, `设备恢复在线（${o.reason}）`);
+        }
+      });
+    }
     Object.assign(s, {
-      state: o.state, readsPerSecond: o.readsPerSecond, accepted: o.accepted, rejected: o.rejected,
+      state: o.state, readsPerSecond: o.readsPerSecond, accepted: o.accepted, rejected: o.rejected, lastSeen,
       ...(changed || o.reason !== 'status' ? { reason: o.reason } : {}),
-      ...(heard !== null && heard > 0 ? { lastSeen: new Date(heard).toISOString() } : {}),
       ...(o.readsIgnored ? { readsIgnored: { ...o.readsIgnored } } : {}),
     });
     if (o.clockOffsetMs !== undefined) this.setClock(s, o.clockOffsetMs, o.clockJumps ?? s.clockJumps);
     if (!changed) return true;
-    const causeKey = `device_offline:${o.deviceId}`;
-    this.ctx.transaction(() => {
-      if (o.state === 'offline') {
-        raiseAlarm(this.ctx, {
-          kind: 'device_offline', severity: s.gateId ? 'critical' : 'warning', causeKey, restricted: s.restricted,
-          deviceId: o.deviceId, gateId: s.gateId, message: `设备 ${s.name ?? o.deviceId} 离线（${o.reason}）`,
-          details: { reason: o.reason, lastSeen: s.lastSeen },
-        });
-      } else {
-        // From `unknown` too: after a restart the registry starts blank, and an alarm opened before it
-        // ends when the device signs in again.
-        autoResolve(this.ctx, causeKey, `设备恢复在线（${o.reason}）`);
-      }
-    });
     this.ctx.bus.emit('device', copy(s));
     return true;
   }

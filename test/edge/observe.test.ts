@@ -99,6 +99,17 @@ describe('the edge takes everything through observe()', () => {
     }
   });
 
+  it('a device report the store cannot record is refused as failed, not thrown; the next report tries again', async () => {
+    h = await openHarness({ clock: new TestClock(Date.now()) });
+    h.custody.observe(device());
+    h.custody.db.exec(`CREATE TRIGGER full_disk BEFORE INSERT ON alarms BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+    expect(h.custody.observe(device({ state: 'offline', reason: 'timeout' }))).toMatchObject({ ok: false, reason: 'failed', detail: 'database or disk is full' });
+    expect(h.custody.devices.get('rd-main')!.state).toBe('online');
+    h.custody.db.exec('DROP TRIGGER full_disk');
+    expect(h.custody.observe(device({ state: 'offline', reason: 'status' }))).toEqual({ ok: true });
+    expect((await h.call('supervisor', 'GET', '/alarms?kind=device_offline&state=open')).body.data).toHaveLength(1);
+  });
+
   it('no file of the edge imports the gateway, the simulators or the dashboards', () => {
     const files: string[] = [];
     const walk = (d: string) => { for (const e of fs.readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(path.join(d, e.name)) : e.name.endsWith('.ts') && files.push(path.join(d, e.name)); };
