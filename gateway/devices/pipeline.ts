@@ -291,7 +291,11 @@ export class DevicePipeline {
     if (state === null && this.toldDevice.get(id) === key) return;
     this.toldDevice.set(id, key);
     const outcome = this.edge.observe({ ...o, reason, at });
-    if (!outcome.ok) this.logger.error({ deviceId: id, reason: outcome.reason, detail: outcome.detail }, 'the edge refused a device report');
+    if (!outcome.ok) {
+      // Not recorded (a store that failed): the next tick's report says it again.
+      this.toldDevice.delete(id);
+      this.logger.error({ deviceId: id, reason: outcome.reason, detail: outcome.detail }, 'the edge refused a device report');
+    }
   }
 }
 
