@@ -63,6 +63,8 @@ export class DevicePipeline {
   private readonly toldDevice = new Map<string, string>();
   private readonly toldGate = new Map<string, string>();
   private readonly toldOffline = new Set<string>();
+  /** Devices whose last report the edge could not record. */
+  private readonly failingReports = new Set<string>();
   /** Per device and reason: when a refusal was last logged and how many came since. */
   private readonly refusalLog = new Map<string, { loggedAt: number; since: number }>();
 
@@ -292,9 +294,13 @@ export class DevicePipeline {
     this.toldDevice.set(id, key);
     const outcome = this.edge.observe({ ...o, reason, at });
     if (!outcome.ok) {
-      // Not recorded (a store that failed): the next tick's report says it again.
+      // Not recorded (a store that failed): the next tick's report says it again; the edge counts
+      // and logs its refusals, this says once that the gateway keeps trying.
       this.toldDevice.delete(id);
-      this.logger.error({ deviceId: id, reason: outcome.reason, detail: outcome.detail }, 'the edge refused a device report');
+      if (!this.failingReports.has(id)) this.logger.error({ deviceId: id, reason: outcome.reason, detail: outcome.detail }, 'the edge refused a device report; sending it again each tick');
+      this.failingReports.add(id);
+    } else {
+      this.failingReports.delete(id);
     }
   }
 }
