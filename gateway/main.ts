@@ -8,6 +8,8 @@ import { SiteKeyError } from '../edge/ledger/sitekey.ts';
 import { bannerLines, bannerRecord } from './banner.ts';
 
 const logger = createLogger();
+/** A stop that takes longer than this (a hung client, a stuck disk) ends the process anyway. */
+const STOP_LIMIT_MS = 15_000;
 
 async function main() {
   const resolved = await resolveSite(process.argv.slice(2), process.env);
@@ -21,13 +23,24 @@ async function main() {
     const { fields, msg } = bannerRecord(facts);
     logger.child({}, { level: 'info' }).info(fields, msg);
   }
+  // Ctrl-C on `npm start` reaches the gateway twice (the terminal signals the whole group, and the
+  // tsx wrapper passes it on): the second must not kill a stop half done (the ledger's head file is
+  // written last). A stop that hangs is ended after STOP_LIMIT_MS all the same.
+  let stopping = false;
   const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     logger.info({ signal }, 'stopping');
+    setTimeout(() => {
+      logger.error({ signal, limitMs: STOP_LIMIT_MS }, 'stopping took too long; exiting anyway');
+      process.exit(1);
+    }, STOP_LIMIT_MS).unref();
     await gateway.stop();
+    logger.info({ signal }, 'stopped');
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
 main().catch((e) => {
