@@ -1,6 +1,6 @@
 // The edge's view of a logger: the three levels it writes at. The gateway passes its pino logger;
-// a Custody opened without one (a test, `npm run verify`) writes JSON lines to stderr, so that a
-// fault is never silent for want of a logger.
+// a Custody opened without one (a test, `npm run verify`) writes its warnings and errors as JSON
+// lines to stderr, so that a fault is never silent for want of a logger; `info` is dropped there.
 export interface EdgeLog {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;

@@ -41,6 +41,7 @@ export class Ledger {
       VALUES (@chain, @seq, @id, @at, @kind, @itemId, @orderId, @actors, @from, @to, @details, @restricted, @prevHash, @hash)`);
     this.writeHead = db.prepare(`INSERT INTO ledger_heads (chain, seq, hash, at, mac) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT(chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at, mac = excluded.mac`);
+    this.inSavepoint = db.transaction((fn: (tx: LedgerTx) => unknown) => fn(this.txView));
   }
 
   /** The main chain's head: what anyone may know of the ledger's length. */
@@ -99,11 +100,7 @@ export class Ledger {
   }
 
   /** One wrapper for every savepoint: better-sqlite3 makes a nested call of it a SAVEPOINT. */
-  private inSavepointFn: ((fn: (tx: LedgerTx) => unknown) => unknown) | null = null;
-  private inSavepoint(fn: (tx: LedgerTx) => unknown): unknown {
-    this.inSavepointFn ??= this.db.transaction((f: (tx: LedgerTx) => unknown) => f(this.txView));
-    return this.inSavepointFn(fn);
-  }
+  private readonly inSavepoint: (fn: (tx: LedgerTx) => unknown) => unknown;
 
   private collect: HashedEvent[] | null = null;
   private readonly txView: LedgerTx = { append: (e) => this.append(e) };

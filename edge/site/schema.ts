@@ -264,8 +264,7 @@ export type Role = (typeof ROLES)[number];
 export type ZoneKind = (typeof ZONE_KINDS)[number];
 
 /** Cross references: every error names its path and what it expected, as the config loader prints them. */
-function checkReferences(site: z.output<z.ZodObject<any>>, ctx: z.RefinementCtx): void {
-  const s = site as unknown as Site;
+function checkReferences(s: z.output<typeof siteShape>, ctx: z.RefinementCtx): void {
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
   const unique = (list: { id: string }[], key: string) => {
     const seen = new Set<string>();
