@@ -13,8 +13,18 @@ export const STORAGE_ZONE_KINDS = ['general', 'valuables', 'firearms', 'hazardou
 export const TRANSIT_ZONE_KINDS = ['intake', 'display'] as const;
 export const LOCATION_KINDS = ['shelf', 'slot', 'cabinet', 'bay'] as const;
 export const ROLES = ['operator', 'supervisor', 'agency', 'discipline', 'auditor', 'admin'] as const;
-export const DEVICE_KINDS = ['rfid_reader', 'shelf_reader', 'env_monitor'] as const;
+/**
+ * `rfid_reader`: a gate's portal reader (MQTT); `shelf_reader`: watches shelf locations, one per
+ * antenna (a serial R2000 module, or an MQTT reader in Zebra INVENTORY mode); `desk_reader`: the
+ * intake desk's reader that binds a tag to an item (一物一码); `load_cell`: a weighing transmitter
+ * under a shelf (Modbus); `env_monitor`: environment sensors.
+ */
+export const DEVICE_KINDS = ['rfid_reader', 'shelf_reader', 'desk_reader', 'load_cell', 'env_monitor'] as const;
 export const READER_FORMATS = ['zebra', 'impinj'] as const;
+/** Protocols of devices on a serial port (PROTOCOLS.md, serial section). */
+export const SERIAL_PROTOCOLS = ['r2000', 'uhfreader18', 'modbus'] as const;
+/** A serial port's usual speed by the protocol of its devices, when the site file gives none. */
+export const DEFAULT_BAUD: Record<(typeof SERIAL_PROTOCOLS)[number], number> = { r2000: 115_200, uhfreader18: 57_600, modbus: 9_600 };
 export const AGENCY_KINDS = ['operator', 'police', 'procuratorate', 'court', 'discipline'] as const;
 /** The outside of the center, for a gate whose outer side is the street or the yard. */
 export const OUTSIDE = 'outside';
@@ -69,10 +79,30 @@ export const gateSchema = z.object({
   readers: z.array(gateReaderSchema).min(1),
 }).strict();
 
+/** A shelf reader's antenna and the location it watches. */
+export const shelfAntennaSchema = z.object({
+  port: z.number().int().min(1).max(64),
+  locationId: id,
+}).strict();
+
 export const deviceSchema = z.object({
   id,
   kind: z.enum(DEVICE_KINDS),
+  /** An MQTT reader's payload format. */
   format: z.enum(READER_FORMATS).optional(),
+  /** A serial device's protocol, and the port (serialPorts[].id) and bus address it answers on. */
+  protocol: z.enum(SERIAL_PROTOCOLS).optional(),
+  port: id.optional(),
+  address: z.number().int().min(0).max(255).optional(),
+  /** How often the gateway polls it: an inventory round of each antenna, a desk inventory, a register read. */
+  pollMs: z.number().int().min(50).max(3_600_000).optional(),
+  /** A shelf reader's antennas and the locations they watch. */
+  antennas: z.array(shelfAntennaSchema).default([]),
+  /** A load cell's register map (modbusProfiles[].id or a built-in profile), the location it carries, its empty weight and tolerance. */
+  profile: id.optional(),
+  locationId: id.optional(),
+  tareGrams: z.number().min(0).optional(),
+  toleranceGrams: z.number().positive().optional(),
   name: z.string().optional(),
   /** The MQTT password in Mosquitto's PBKDF2-SHA512 form (`$7$iterations$salt$hash`), so that one
    *  hash serves the embedded broker and the password_file written for an external Mosquitto. */
@@ -87,6 +117,41 @@ export const deviceSchema = z.object({
   }).strict().default({}),
   /** Zones whose alarms this device may subscribe to (a display panel at the restricted zone's door). */
   clearances: z.array(id).default([]),
+}).strict();
+
+export const serialPortSchema = z.object({
+  id,
+  /** A local port (`/dev/ttyUSB0`, a PTY) or a serial device server (an RS-485/RS-232-to-Ethernet converter) as `tcp://host:port`. */
+  path: z.string().min(1).refine((p) => !p.startsWith('tcp:') || /^tcp:\/\/[^/:]+:\d{1,5}$/.test(p), 'a device server is tcp://host:port'),
+  /** Absent: the usual speed of its devices' protocol (R2000 115200, UHFReader18 57600, Modbus 9600). */
+  baudRate: z.number().int().min(300).max(4_000_000).optional(),
+  dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
+  parity: z.enum(['none', 'even', 'odd']).default('none'),
+  stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
+  /** Over a device server: the bytes passed through as they are (`raw`, transparent RTU), or Modbus TCP framing (`modbus_tcp`). */
+  tcpFraming: z.enum(['raw', 'modbus_tcp']).default('raw'),
+  /** No byte back for this long while the gateway polls: the link is taken as dead and reopened. */
+  silenceSeconds: z.number().positive().max(3600).default(10),
+  /** The longest wait between two reopen attempts (the backoff doubles up to it). */
+  reopenMaxSeconds: z.number().positive().max(3600).default(30),
+}).strict();
+
+export const MODBUS_TYPES = ['int16', 'uint16', 'int32', 'uint32', 'float32'] as const;
+/** One model's register map: what to read and how to turn registers into a value. */
+export const modbusProfileSchema = z.object({
+  id,
+  readings: z.array(z.object({
+    /** `weight` for a load cell; `temperature`, `humidity`, … for sensors. */
+    name: z.string().min(1),
+    /** 3 holding registers, 4 input registers. */
+    fn: z.union([z.literal(3), z.literal(4)]),
+    register: z.number().int().min(0).max(65_535),
+    type: z.enum(MODBUS_TYPES),
+    /** For 32-bit values: `big` when the first register holds the high word. */
+    wordOrder: z.enum(['big', 'little']).default('big'),
+    scale: z.number().default(1),
+    unit: z.string().min(1),
+  }).strict()).min(1),
 }).strict();
 
 export const agencySchema = z.object({
@@ -195,6 +260,8 @@ export const siteShape = z.object({
   zones: z.array(zoneSchema).min(1),
   locations: z.array(locationSchema).default([]),
   gates: z.array(gateSchema).default([]),
+  serialPorts: z.array(serialPortSchema).default([]),
+  modbusProfiles: z.array(modbusProfileSchema).default([]),
   devices: z.array(deviceSchema).default([]),
   agencies: z.array(agencySchema).min(1),
   categories: z.array(categorySchema).min(1),
@@ -205,8 +272,8 @@ export const siteShape = z.object({
 export const siteSchema = siteShape.superRefine(checkReferences);
 
 const SECTIONS = {
-  zones: zoneSchema, locations: locationSchema, gates: gateSchema, devices: deviceSchema,
-  agencies: agencySchema, categories: categorySchema, staff: staffSchema, users: userSchema,
+  zones: zoneSchema, locations: locationSchema, gates: gateSchema, serialPorts: serialPortSchema,
+  modbusProfiles: modbusProfileSchema, devices: deviceSchema, agencies: agencySchema, categories: categorySchema, staff: staffSchema, users: userSchema,
 } as const;
 
 /**
@@ -309,6 +376,7 @@ function checkReferences(s: z.output<typeof siteShape>, ctx: z.RefinementCtx): v
     });
   });
   s.devices.forEach((d, i) => d.clearances.forEach((z, j) => zone(['devices', i, 'clearances', j], z)));
+  checkSerialDevices(s, issue);
   s.staff.forEach((p, i) => {
     if (!agencies.has(p.agencyId)) issue(['staff', i, 'agencyId'], `agency "${p.agencyId}" is not defined`);
     p.clearances.forEach((z, j) => zone(['staff', i, 'clearances', j], z));
@@ -325,6 +393,56 @@ function checkReferences(s: z.output<typeof siteShape>, ctx: z.RefinementCtx): v
     if ((u.role === 'agency' || u.role === 'discipline') && !u.agencyId) issue(['users', i, 'agencyId'], `a ${u.role} user needs the agency it speaks for`);
   });
   void devices;
+}
+
+/** Built-in Modbus register maps (gateway/modbus/profiles.ts defines them); a site may add its own. */
+export const BUILTIN_MODBUS_PROFILES = ['xy-md02', 'sht20-x100', 'th-float32', 'weighing-int32', 'weighing-int32-le', 'weighing-float32'] as const;
+
+/** Serial ports, the devices on them, shelf antennas and load cells: each reference names what it lacks. */
+function checkSerialDevices(s: z.output<typeof siteShape>, issue: (path: (string | number)[], message: string) => void): void {
+  const ports = new Set(s.serialPorts.map((p) => p.id));
+  s.serialPorts.forEach((p, i) => { if (s.serialPorts.findIndex((x) => x.id === p.id) !== i) issue(['serialPorts', i, 'id'], `serialPorts id "${p.id}" is defined twice`); });
+  const locations = new Set(s.locations.map((l) => l.id));
+  const profiles = new Set<string>([...BUILTIN_MODBUS_PROFILES, ...s.modbusProfiles.map((p) => p.id)]);
+  const onBus = new Map<string, string>();
+  s.devices.forEach((d, i) => {
+    const at = (k: string) => ['devices', i, k];
+    if (d.protocol && !d.port) issue(at('port'), `a ${d.protocol} device needs the serial port it is on (serialPorts[].id)`);
+    if (d.port && !ports.has(d.port)) issue(at('port'), `serial port "${d.port}" is not defined in serialPorts[]`);
+    if (d.port && !d.protocol) issue(at('protocol'), `a device on a serial port needs its protocol (${SERIAL_PROTOCOLS.join(', ')})`);
+    if (d.port && d.format) issue(at('format'), 'a serial device has a protocol, not an MQTT format');
+    if (d.port && d.protocol) {
+      const key = `${d.port}/${d.address ?? 0}`;
+      const other = onBus.get(key);
+      if (other) issue(at('address'), `address ${d.address ?? 0} on port "${d.port}" is already device "${other}"'s`);
+      onBus.set(key, d.id);
+    }
+    const want: Record<string, string[]> = { shelf_reader: ['r2000'], desk_reader: ['uhfreader18'], load_cell: ['modbus'], env_monitor: ['modbus'], rfid_reader: [] };
+    if (d.protocol && !want[d.kind]!.includes(d.protocol)) issue(at('protocol'), `a ${d.kind} does not speak ${d.protocol}`);
+    if (d.kind === 'shelf_reader') {
+      if (!d.protocol && d.format !== 'zebra') issue(at('protocol'), 'a shelf reader is an R2000 module on a serial port (protocol: r2000) or a Zebra reader in INVENTORY mode (format: zebra)');
+      if (!d.antennas.length) issue(at('antennas'), 'a shelf reader watches at least one location (antennas[].locationId)');
+    } else if (d.antennas.length) issue(at('antennas'), `only a shelf reader's antennas watch locations, not a ${d.kind}'s`);
+    const seenPort = new Set<number>();
+    d.antennas.forEach((a, j) => {
+      if (!locations.has(a.locationId)) issue(['devices', i, 'antennas', j, 'locationId'], `location "${a.locationId}" is not defined in locations[]`);
+      if (seenPort.has(a.port)) issue(['devices', i, 'antennas', j, 'port'], `antenna ${a.port} is listed twice`);
+      seenPort.add(a.port);
+      if (d.protocol === 'r2000' && a.port > 8) issue(['devices', i, 'antennas', j, 'port'], 'an R2000 module has at most 8 antenna ports');
+    });
+    if (d.kind === 'load_cell') {
+      if (!d.locationId) issue(at('locationId'), 'a load cell needs the location it carries');
+      if (d.tareGrams === undefined) issue(at('tareGrams'), 'a load cell needs its expected empty weight (tareGrams)');
+      if (d.toleranceGrams === undefined) issue(at('toleranceGrams'), 'a load cell needs its tolerance (toleranceGrams)');
+    }
+    if (d.kind === 'load_cell' || d.protocol === 'modbus') {
+      if (!d.profile) issue(at('profile'), `a Modbus device needs its register map (profile: one of ${[...profiles].join(', ')})`);
+      if (d.address === undefined) issue(at('address'), 'a Modbus device needs its unit address (1-247)');
+      else if (d.address < 1 || d.address > 247) issue(at('address'), 'a Modbus unit address is 1-247');
+    }
+    if (d.profile && !profiles.has(d.profile)) issue(at('profile'), `Modbus profile "${d.profile}" is neither built in nor defined in modbusProfiles[] (built in: ${BUILTIN_MODBUS_PROFILES.join(', ')})`);
+    if (d.locationId && !locations.has(d.locationId)) issue(at('locationId'), `location "${d.locationId}" is not defined in locations[]`);
+  });
 }
 
 /** Default MQTT topics of a reader (PROTOCOLS.md), overridable per device. */
