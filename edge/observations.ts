@@ -60,6 +60,20 @@ export const envObservation = z.object({
   at: ms,
 }).strict();
 
+/** The link that carries a device (a serial port, a device server, the broker): its state and counters since start. */
+export const deviceLink = z.object({
+  id: z.string().min(1),
+  transport: z.enum(['mqtt', 'serial', 'tcp', 'opcua']),
+  target: z.string(),
+  state: z.enum(['starting', 'open', 'down', 'stopped']),
+  reconnects: z.number().int().nonnegative(),
+  lastError: z.string().nullable(),
+  bytesIn: z.number().int().nonnegative(),
+  bytesOut: z.number().int().nonnegative(),
+  frames: z.number().int().nonnegative(),
+  errors: z.record(z.string(), z.number().int().nonnegative()),
+}).strict();
+
 export const deviceObservation = z.object({
   type: z.literal('device'),
   deviceId: z.string().min(1),
@@ -79,6 +93,7 @@ export const deviceObservation = z.object({
   lastHeard: ms.nullable().optional(),
   /** Its reads that reached its gate's portal and were left out there: on an antenna the site does not map, or too late for their pass. */
   readsIgnored: z.object({ unknown_antenna: z.number().int().nonnegative(), late: z.number().int().nonnegative() }).strict().optional(),
+  link: deviceLink.optional(),
 }).strict();
 
 const count = z.number().int().nonnegative();

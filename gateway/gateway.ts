@@ -10,8 +10,10 @@ import { DemoClock, populateDemo } from './demo/populate.ts';
 import { serveDashboards } from './dashboards.ts';
 import type { ChildProcess } from 'node:child_process';
 import { storageWarnings } from '../edge/rules/storage.ts';
-import { createDeviceLink, type DeviceLink } from './mqtt/index.ts';
+import { createBrokerLink, type BrokerLink } from './mqtt/index.ts';
 import { DevicePipeline } from './devices/pipeline.ts';
+import { MqttDevices } from './links/mqtt.ts';
+import type { DeviceLink } from './links/link.ts';
 import { startDemoDevices } from './demo/devices.ts';
 import { createMetrics } from './metrics.ts';
 import { writeBrokerFiles } from './broker-files.ts';
@@ -44,7 +46,10 @@ export interface Listening {
 export class Gateway {
   custody!: Custody;
   api!: FastifyInstance;
-  link!: DeviceLink;
+  /** The MQTT broker (embedded or external): readers' payloads in, commands and alarms out. */
+  link!: BrokerLink;
+  /** Every device link on the seam (gateway/links/link.ts): the MQTT readers, each serial port. */
+  deviceLinks: DeviceLink[] = [];
   pipeline!: DevicePipeline;
   /** The gateway's own parts' events (a reader's answer, a device back online). */
   bus!: GatewayBus;
@@ -72,14 +77,17 @@ export class Gateway {
         'items kept against the storage rules (分类存放); listed at /api/v1/storage-warnings');
     }
     this.bus = new GatewayBus(logger.child({ part: 'bus' }));
-    this.link = createDeviceLink({
+    this.link = createBrokerLink({
       site, logger: logger.child({ part: 'mqtt' }), listen: { port: this.opts.mqttPort ?? site.mqtt.port, host: site.mqtt.host },
       ...(site.mqtt.rateLimit ? { rateLimit: site.mqtt.rateLimit } : {}),
     });
-    this.pipeline = new DevicePipeline(site, this.link, this.custody, this.bus, logger.child({ part: 'devices' }));
+    this.deviceLinks = [new MqttDevices(this.link, site, logger.child({ part: 'mqtt' }))];
+    this.pipeline = new DevicePipeline(site, this.deviceLinks, this.custody, this.bus, logger.child({ part: 'devices' }));
     if (site.mqtt.mode === 'external') await writeBrokerFiles(site, logger);
     await this.link.start();
+    // Listening before the links open: a device's first words are not lost.
     this.pipeline.start();
+    for (const l of this.deviceLinks) await l.start();
     this.alarmPublisher = new AlarmPublisher({ ctx, link: this.link, logger: logger.child({ part: 'alarms-out' }) });
     this.alarmPublisher.start();
     // Commands go only to readers that are there; one that signs in later is told on arrival.
@@ -138,6 +146,7 @@ export class Gateway {
     this.metrics?.stop();
     this.stopJournal?.();
     await this.api?.close();
+    for (const l of this.deviceLinks) await l.stop().catch((e: unknown) => this.opts.logger.error({ err: e, link: l.id }, 'a device link did not stop cleanly'));
     await this.link?.stop();
     this.custody?.close();
   }

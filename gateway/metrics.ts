@@ -4,7 +4,7 @@
 // counts exist for the discipline role only, and a scrape is not that.
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Custody } from '../edge/custody.ts';
-import type { DeviceLink } from './mqtt/index.ts';
+import type { BrokerLink } from './mqtt/index.ts';
 import type { GatewayBus } from './events.ts';
 import { fail } from '../edge/errors.ts';
 import { liveAlarmCounts } from '../edge/alarms/alarm.ts';
@@ -12,7 +12,7 @@ import { z } from 'zod';
 import type { ApiApp } from '../edge/api/app.ts';
 import { errors } from '../edge/api/schemas.ts';
 
-export function createMetrics(custody: Custody, link: DeviceLink, gatewayBus: GatewayBus) {
+export function createMetrics(custody: Custody, link: BrokerLink, gatewayBus: GatewayBus) {
   const { devices, gates } = custody;
   const registry = new Registry();
   new Gauge({

@@ -3,6 +3,8 @@
 // `device_offline` (critical for a gate's reader) until the device is heard again.
 import type { CustodyContext } from '../context.ts';
 import type { DeviceObservation } from '../observations.ts';
+
+export type DeviceLinkStatus = NonNullable<DeviceObservation['link']>;
 import type { Device } from '../site/schema.ts';
 import { autoResolve, raiseAlarm } from '../alarms/alarm.ts';
 import { prepared } from '../store/db.ts';
@@ -19,6 +21,8 @@ export interface DeviceStatus {
   clockJumps: number;
   /** Its reads that its gate's portal left out: on an antenna the site does not map, or too late for their pass. */
   readsIgnored: { unknown_antenna: number; late: number };
+  /** The link that carries it (serial port, device server, broker), as the gateway last reported it; null before any report. */
+  link: DeviceLinkStatus | null;
 }
 
 export class DeviceRegistry {
@@ -30,8 +34,8 @@ export class DeviceRegistry {
       this.status.set(d.id, {
         id: d.id, kind: d.kind, format: d.format ?? null, name: d.name ?? null, gateId: gate?.id ?? null,
         state: 'unknown', reason: null, lastSeen: null, readsPerSecond: 0, accepted: 0, rejected: {},
-        clockOffsetMs: null, clockOffsetExceeded: false, clockJumps: 0, readsIgnored: { unknown_antenna: 0, late: 0 },
-        restricted: !!gate && (ctx.isRestrictedZone(gate.innerZone) || ctx.isRestrictedZone(gate.outerZone)),
+        clockOffsetMs: null, clockOffsetExceeded: false, clockJumps: 0, readsIgnored: { unknown_antenna: 0, late: 0 }, link: null,
+        restricted: (!!gate && (ctx.isRestrictedZone(gate.innerZone) || ctx.isRestrictedZone(gate.outerZone))) || watchesRestricted(ctx, d),
       });
     }
     // A device that was offline when the gateway last stopped is still offline until it is heard:
@@ -92,6 +96,7 @@ export class DeviceRegistry {
       state: o.state, readsPerSecond: o.readsPerSecond, accepted: o.accepted, rejected: o.rejected, lastSeen,
       ...(changed || o.reason !== 'status' ? { reason: o.reason } : {}),
       ...(o.readsIgnored ? { readsIgnored: { ...o.readsIgnored } } : {}),
+      ...(o.link ? { link: { ...o.link, errors: { ...o.link.errors } } } : {}),
     });
     if (o.clockOffsetMs !== undefined) this.setClock(s, o.clockOffsetMs, o.clockJumps ?? s.clockJumps);
     if (!changed) return true;
@@ -100,7 +105,14 @@ export class DeviceRegistry {
   }
 }
 
+/** A shelf reader or load cell that watches a location of the restricted zone is seen by `discipline` only: its name and state say where activity is. */
+function watchesRestricted(ctx: CustodyContext, d: Device): boolean {
+  const zoneOf = (locationId: string) => ctx.site.locations.find((l) => l.id === locationId)?.zoneId;
+  const watched = [...d.antennas.map((a) => a.locationId), ...(d.locationId ? [d.locationId] : [])];
+  return watched.some((l) => { const z = zoneOf(l); return !!z && ctx.isRestrictedZone(z); });
+}
+
 /** What leaves the registry is a copy: a reader of the list must not change the edge's record. */
 function copy(s: DeviceStatus): DeviceStatus {
-  return { ...s, rejected: { ...s.rejected }, readsIgnored: { ...s.readsIgnored } };
+  return { ...s, rejected: { ...s.rejected }, readsIgnored: { ...s.readsIgnored }, link: s.link ? { ...s.link, errors: { ...s.link.errors } } : null };
 }

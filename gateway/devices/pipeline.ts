@@ -1,15 +1,16 @@
-// From MQTT messages to custody decisions: each reader's payload goes through its format's pure
-// decoder, its device times are mapped onto the gateway's clock by the reader's measured offset
-// (./clock.ts), tag reads go into the gate's portal, closed tracks into the edge as crossings.
-// Counts what it accepts and refuses per device. The edge hears everything as observations
-// through its one entry: crossings, each device's state and counters, each gate's portal.
+// From device reports to custody decisions, whatever link they came over (gateway/links/): a
+// reader's device times are mapped onto the gateway's clock by its measured offset (./clock.ts),
+// gate reads go into the gate's portal and closed tracks into the edge as crossings, a shelf
+// antenna's completed round and a load cell's weight into the edge as shelf observations. Counts
+// what it accepts and refuses per device. The edge hears everything as observations through its
+// one entry: crossings, shelves, each device's state and counters, each gate's portal.
 import type { Logger } from '../log.ts';
-import type { DeviceLink, DeviceMessage } from '../mqtt/index.ts';
-import { decoderFor, type DecodeResult } from '../decoders/index.ts';
+import type { DecodeResult } from '../decoders/index.ts';
+import type { DeviceLink, DeviceReport } from '../links/link.ts';
 import { Portals, portalOptions } from '../portal/index.ts';
 import type { Site } from '../../edge/site/schema.ts';
 import type { ObserveOutcome } from '../../edge/custody.ts';
-import type { DeviceObservation, GateObservation } from '../../edge/observations.ts';
+import type { DeviceObservation, GateObservation, ShelfObservation } from '../../edge/observations.ts';
 import type { GatewayBus } from '../events.ts';
 import { DeviceClocks } from './clock.ts';
 
@@ -56,6 +57,8 @@ export class DevicePipeline {
   private readonly clockOff = new Set<string>();
   private readonly live = new Map<string, Liveness>();
   private readonly devicesById: Map<string, Site['devices'][number]>;
+  /** The link that carries each device. */
+  private readonly linkOf = new Map<string, DeviceLink>();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private offs: (() => void)[] = [];
@@ -70,23 +73,26 @@ export class DevicePipeline {
 
   isOnline(deviceId: string): boolean { return this.live.get(deviceId)?.online ?? false; }
 
-  constructor(private readonly site: Site, private readonly link: DeviceLink, private readonly edge: Edge,
+  constructor(private readonly site: Site, private readonly links: readonly DeviceLink[], private readonly edge: Edge,
     private readonly bus: GatewayBus, private readonly logger: Logger, private readonly now: () => number = Date.now) {
     this.portals = new Portals(site.gates, portalOptions(site.portal));
     this.devicesById = new Map(site.devices.map((d) => [d.id, d]));
     for (const d of site.devices) this.live.set(d.id, { lastHeard: 0, online: false, accepted: 0, rejected: {}, reads: new ReadRate() });
+    for (const l of links) for (const id of l.deviceIds()) this.linkOf.set(id, l);
   }
 
   start(): void {
-    const onMessage = this.link.onMessage((m) => this.handle(m)) as unknown;
-    const onState = this.link.onDeviceState((id, state, at) => {
-      if (state === 'connected') {
-        this.clocks.of(id).connected(at);
-        this.heard(id, at, 'connect');
-      }
-      else this.report(id, 'offline', state === 'will' ? 'will' : 'disconnect', at);
-    }) as unknown;
-    for (const off of [onMessage, onState]) if (typeof off === 'function') this.offs.push(off as () => void);
+    for (const link of this.links) {
+      this.offs.push(link.onReport((r) => this.handle(r)));
+      this.offs.push(link.onDeviceState((id, state, at) => {
+        // A serial port that opens says nothing of the devices on it: they are heard when they answer.
+        if (state === 'connected') {
+          this.clocks.of(id).connected(at);
+          if (link.status().transport === 'mqtt') this.heard(id, at, 'connect');
+        }
+        else this.report(id, 'offline', state === 'will' ? 'will' : 'disconnect', at);
+      }));
+    }
     // A short tick: tracks close 1.5 s after their last read, and escort windows end on time;
     // the tick is the floor of the latency from a track's close to its alarm.
     this.timer = setInterval(() => this.tick(this.now()), this.site.portal.tickMs);
@@ -117,11 +123,10 @@ export class DevicePipeline {
     } catch (e) {
       this.logger.error({ err: e }, 'closing portal tracks failed');
     }
-    const perDevice = this.link.stats().perDevice;
     for (const d of this.site.devices) {
       const l = this.live.get(d.id)!;
-      if (l.online && now - l.lastHeard > d.heartbeatSeconds * 1000) this.report(d.id, 'offline', 'timeout', now, perDevice);
-      else this.report(d.id, null, 'status', now, perDevice);
+      if (l.online && now - l.lastHeard > d.heartbeatSeconds * 1000) this.report(d.id, 'offline', 'timeout', now);
+      else this.report(d.id, null, 'status', now);
     }
     this.reportGates(now);
   }
@@ -140,34 +145,68 @@ export class DevicePipeline {
     }
   }
 
-  private handle(m: DeviceMessage): void {
-    const device = this.devicesById.get(m.deviceId);
-    const l = this.live.get(m.deviceId);
-    if (!device || !l || !device.format) return;
-    const decoder = decoderFor(device.format);
-    let r: DecodeResult;
-    if (m.kind === 'tagEvents') r = decoder.tags(m.payload, { deviceId: m.deviceId, receivedAt: m.receivedAt });
-    else if (m.kind === 'managementEvents' || m.kind === 'responses') r = decoder.management(m.payload, { deviceId: m.deviceId, receivedAt: m.receivedAt });
-    else return;
+  private handle(rep: DeviceReport): void {
+    const device = this.devicesById.get(rep.deviceId);
+    const l = this.live.get(rep.deviceId);
+    if (!device || !l) return;
+    const at = rep.receivedAt;
+    for (const x of rep.rejected ?? []) {
+      l.rejected[x.reason] = (l.rejected[x.reason] ?? 0) + (x.count ?? 1);
+      this.logRefusal(rep.deviceId, x.reason, x.detail, at);
+    }
+    for (const f of rep.faults ?? []) {
+      const reason = `fault_${f.name}`;
+      l.rejected[reason] = (l.rejected[reason] ?? 0) + 1;
+      this.logRefusal(rep.deviceId, reason, f.detail, at);
+    }
+    if (rep.decoded) {
+      this.handleDecoded(rep.deviceId, at, rep.decoded, l);
+      return;
+    }
+    const said = !!(rep.rounds?.length || rep.desk || rep.readings?.length);
+    if (!said) return;
+    l.accepted++;
+    this.heard(rep.deviceId, at, 'reads');
+    for (const round of rep.rounds ?? []) {
+      l.reads.add(at, round.epcs.length);
+      const antenna = device.antennas.find((a) => a.port === round.antenna);
+      if (!antenna) {
+        l.rejected.unknown_antenna = (l.rejected.unknown_antenna ?? 0) + 1;
+        continue;
+      }
+      this.toEdge({ type: 'shelf', deviceId: rep.deviceId, locationId: antenna.locationId, epcs: round.epcs, at });
+    }
+    const weight = rep.readings?.find((r) => r.name === 'weight');
+    if (weight && device.locationId) this.toEdge({ type: 'shelf', deviceId: rep.deviceId, locationId: device.locationId, weightGrams: weight.value, at });
+    if (rep.desk) this.bus.emit('deskRead', { deviceId: rep.deviceId, epcs: rep.desk.epcs, at });
+  }
+
+  /** A shelf observation: the edge counts and logs what it refuses; a store fault is logged here once a minute. */
+  private toEdge(o: ShelfObservation): void {
+    const r = this.edge.observe(o);
+    if (!r.ok && r.reason === 'failed') this.logRefusal(o.deviceId, 'edge_failed', r.detail, o.at);
+  }
+
+  private handleDecoded(deviceId: string, at: number, r: DecodeResult, l: Liveness): void {
     for (const x of r.rejected) {
       l.rejected[x.reason] = (l.rejected[x.reason] ?? 0) + 1;
-      this.logRefusal(m.deviceId, x.reason, x.detail, m.receivedAt);
+      this.logRefusal(deviceId, x.reason, x.detail, at);
     }
     for (const s of r.skipped) l.rejected[`skipped_${s.reason}`] = (l.rejected[`skipped_${s.reason}`] ?? 0) + s.count;
     if (r.tags.length || r.management.length) l.accepted++;
     // A will message is the device's last word, not a sign of life.
     const isWill = r.management.some((e) => e.type === 'heartbeat' && /offline/i.test(JSON.stringify(e.body ?? '')));
     if (isWill) {
-      this.report(m.deviceId, 'offline', 'will', m.receivedAt);
+      this.report(deviceId, 'offline', 'will', at);
       return;
     }
-    if (r.tags.length || r.management.length) this.heard(m.deviceId, m.receivedAt, r.tags.length ? 'reads' : 'heartbeat');
-    l.reads.add(m.receivedAt, r.tags.length);
-    this.sampleClock(m.deviceId, m.receivedAt, r);
-    if (r.tags.length || r.management.some((e) => e.type === 'gpi')) this.hold(m.deviceId, m.receivedAt, r);
+    if (r.tags.length || r.management.length) this.heard(deviceId, at, r.tags.length ? 'reads' : 'heartbeat');
+    l.reads.add(at, r.tags.length);
+    this.sampleClock(deviceId, at, r);
+    if (r.tags.length || r.management.some((e) => e.type === 'gpi')) this.hold(deviceId, at, r);
     for (const e of r.management) {
       if (e.type === 'response') {
-        this.bus.emit('deviceResponse', { deviceId: m.deviceId, command: e.command, commandId: e.commandId, ok: e.ok, ...(e.error !== undefined ? { error: e.error } : {}) });
+        this.bus.emit('deviceResponse', { deviceId, command: e.command, commandId: e.commandId, ok: e.ok, ...(e.error !== undefined ? { error: e.error } : {}) });
       }
     }
   }
@@ -268,8 +307,7 @@ export class DevicePipeline {
    * Tells the edge a device's state and counters: at once when its state changes (`state`), and
    * with `state` null as a `status` report from the tick, only when a counter moved since the last.
    */
-  private report(id: string, state: 'online' | 'offline' | null, reason: string, at: number,
-    perDevice: ReturnType<DeviceLink['stats']>['perDevice'] = this.link.stats().perDevice): void {
+  private report(id: string, state: 'online' | 'offline' | null, reason: string, at: number): void {
     const l = this.live.get(id);
     if (!l || this.stopped) return;
     if (state === 'offline') {
@@ -283,11 +321,13 @@ export class DevicePipeline {
       return; // never heard since start: the edge keeps what it knew (an open device_offline)
     }
     const clock = this.clocks.state(id);
+    const link = this.linkOf.get(id);
     const o: Omit<DeviceObservation, 'at' | 'reason'> = {
       type: 'device', deviceId: id, state: l.online ? 'online' : 'offline', accepted: l.accepted,
-      rejected: { ...l.rejected, ...linkRefusals(perDevice[id]) }, readsPerSecond: l.reads.perSecond(at),
+      rejected: { ...l.rejected, ...link?.refusals(id) }, readsPerSecond: l.reads.perSecond(at),
       clockOffsetMs: clock.offsetMs === null ? null : Math.round(clock.offsetMs), clockJumps: clock.jumps,
       lastHeard: l.lastHeard || null, readsIgnored: this.portals.forDevice(id)?.deviceIgnored(id) ?? { unknown_antenna: 0, late: 0 },
+      ...(link ? { link: linkSummary(link) } : {}),
     };
     const key = JSON.stringify(o);
     if (state === null && this.toldDevice.get(id) === key) return;
@@ -305,8 +345,11 @@ export class DevicePipeline {
   }
 }
 
-/** What the broker refused of this device (a publish over its rate, to a topic not its own). */
-function linkRefusals(per: { refused: Record<string, number> } | undefined): Record<string, number> {
-  if (!per) return {};
-  return Object.fromEntries(Object.entries(per.refused).filter(([, n]) => n > 0));
+/** The link's state and counters as the device's report carries them; `since` is dropped so that an unchanged link does not make a report. */
+function linkSummary(link: DeviceLink): NonNullable<DeviceObservation['link']> {
+  const st = link.status();
+  return {
+    id: st.id, transport: st.transport, target: st.target, state: st.state, reconnects: st.reconnects, lastError: st.lastError,
+    bytesIn: st.bytesIn, bytesOut: st.bytesOut, frames: st.frames, errors: st.errors,
+  };
 }

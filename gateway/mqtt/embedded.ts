@@ -13,7 +13,7 @@ import { verifyPassword } from './password.ts';
 import {
   DEFAULT_MAX_PACKET_BYTES, DEFAULT_RATE_LIMIT, DeviceDirectory, Handlers, LinkCounters, RefusalLog,
   clientIdAllowed, printable,
-  type DeviceLink, type DeviceMessage, type DeviceState, type DeviceStateHandler, type LinkOptions,
+  type BrokerLink, type DeviceMessage, type DeviceState, type DeviceStateHandler, type LinkOptions,
   type LinkStats, type MessageHandler, type PublishOptions, type RefusalReason,
 } from './link.ts';
 
@@ -33,7 +33,7 @@ function authError(message: string, returnCode: number): AuthError {
   return Object.assign(new Error(message), { returnCode });
 }
 
-export class EmbeddedLink implements DeviceLink {
+export class EmbeddedLink implements BrokerLink {
   private readonly now: () => number;
   private readonly dir: DeviceDirectory;
   private readonly counters: LinkCounters;
@@ -299,6 +299,6 @@ export class EmbeddedLink implements DeviceLink {
   }
 }
 
-export function createEmbeddedLink(opts: EmbeddedLinkOptions): DeviceLink {
+export function createEmbeddedLink(opts: EmbeddedLinkOptions): BrokerLink {
   return new EmbeddedLink(opts);
 }

@@ -10,7 +10,7 @@ import mqtt, { Store, type IClientOptions, type MqttClient } from 'mqtt';
 import { isValidTopicName } from './acl.ts';
 import {
   DEFAULT_MAX_PACKET_BYTES, DEFAULT_RATE_LIMIT, DeviceDirectory, Handlers, LinkCounters, RefusalLog,
-  type DeviceLink, type DeviceMessage, type DeviceState, type DeviceStateHandler, type LinkOptions,
+  type BrokerLink, type DeviceMessage, type DeviceState, type DeviceStateHandler, type LinkOptions,
   type LinkStats, type MessageHandler, type MessageKind, type PublishOptions,
 } from './link.ts';
 
@@ -67,7 +67,7 @@ export interface ExternalLinkOptions extends LinkOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export class ExternalLink implements DeviceLink {
+export class ExternalLink implements BrokerLink {
   private readonly now: () => number;
   private readonly dir: DeviceDirectory;
   private readonly counters: LinkCounters;
@@ -248,7 +248,7 @@ export class ExternalLink implements DeviceLink {
   }
 }
 
-export function createExternalLink(opts: ExternalLinkOptions): DeviceLink {
+export function createExternalLink(opts: ExternalLinkOptions): BrokerLink {
   return new ExternalLink(opts);
 }
 

@@ -46,7 +46,7 @@ export interface PublishOptions {
 export type MessageHandler = (m: DeviceMessage) => void;
 export type DeviceStateHandler = (deviceId: string, state: DeviceState, at: number) => void;
 
-export interface DeviceLink {
+export interface BrokerLink {
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Returns a function that removes the handler. */

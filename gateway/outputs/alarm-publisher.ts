@@ -10,11 +10,11 @@ import type { Logger } from 'pino';
 import type { CustodyContext } from '../../edge/context.ts';
 import { liveAlarms, type Alarm } from '../../edge/alarms/alarm.ts';
 import { alarmTopic } from '../mqtt/acl.ts';
-import type { DeviceLink } from '../mqtt/link.ts';
+import type { BrokerLink } from '../mqtt/link.ts';
 
 export interface AlarmPublisherOptions {
   ctx: CustodyContext;
-  link: Pick<DeviceLink, 'publish'>;
+  link: Pick<BrokerLink, 'publish'>;
   logger: Logger;
   /** On start, publish every live alarm retained again (an in-process broker forgets them on restart). Default true. */
   republishOnStart?: boolean;

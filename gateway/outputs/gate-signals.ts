@@ -12,11 +12,11 @@ import type { Logger } from 'pino';
 import type { CustodyContext } from '../../edge/context.ts';
 import { liveAlarms, type Alarm } from '../../edge/alarms/alarm.ts';
 import { readerTopics, type Device, type Gate } from '../../edge/site/schema.ts';
-import type { DeviceLink } from '../mqtt/link.ts';
+import type { BrokerLink } from '../mqtt/link.ts';
 
 export interface GateSignalsOptions {
   ctx: CustodyContext;
-  link: Pick<DeviceLink, 'publish'>;
+  link: Pick<BrokerLink, 'publish'>;
   logger: Logger;
   /** A command not answered within this is logged and forgotten. Default 30 s. */
   responseTimeoutMs?: number;

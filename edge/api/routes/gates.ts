@@ -46,6 +46,11 @@ const deviceApi = z.object({
   clockOffsetMs: z.number().nullable().describe('the device\'s clock minus the gateway\'s; evidence only, decisions use the gateway\'s clock'),
   clockOffsetExceeded: z.boolean(), clockJumps: count,
   readsIgnored: z.object({ unknown_antenna: count, late: count }),
+  link: z.object({
+    id: z.string(), transport: z.enum(['mqtt', 'serial', 'tcp', 'opcua']), target: z.string().describe('a port path, tcp://host:port of a device server, or the broker'),
+    state: z.enum(['starting', 'open', 'down', 'stopped']), reconnects: count, lastError: z.string().nullable(),
+    bytesIn: count, bytesOut: count, frames: count, errors: z.record(z.string(), count).describe('refused bytes and frames and transport errors since start, by reason'),
+  }).nullable().describe('the link that carries the device, as last reported; null before the gateway reported it'),
 });
 agrees<z.infer<typeof deviceApi>, Omit<DeviceStatus, 'restricted'>>();
 const crossingApi = z.object({
