@@ -64,6 +64,27 @@ function checkedAt(buf: Uint8Array, i: number, n: number): boolean {
   return buf[end - 2] === (crc & 0xff) && buf[end - 1] === crc >>> 8;
 }
 
+/**
+ * What the bytes already here say of an unfinished frame's Len: an inventory reply's Num and EPCLen
+ * fields fix where it ends, so before its CRC arrives its Len is either `consistent` with them or
+ * `impossible`; any other reply is `unknown` until its CRC checks or fails.
+ */
+function shape(buf: Uint8Array, i: number, n: number): 'consistent' | 'impossible' | 'unknown' {
+  if (i + 3 >= n || buf[i + 2] !== INVENTORY || !(buf[i + 3]! in INVENTORY_STATUS)) return 'unknown';
+  const dataEnd = i + 1 + buf[i]! - 2;
+  let p = i + 4;
+  if (p >= n) return 'consistent';
+  const num = buf[p++]!;
+  for (let k = 0; k < num; k++) {
+    if (p + (num - k) * (1 + EPC_MIN) > dataEnd) return 'impossible';
+    if (p >= n) return 'consistent';
+    const len = buf[p]!;
+    if (len < EPC_MIN || len > EPC_MAX || len % 2) return 'impossible';
+    p += 1 + len;
+  }
+  return p === dataEnd ? 'consistent' : 'impossible';
+}
+
 /** Inventory data: Num | (EPCLen | EPC)×Num, nothing after. */
 function inventory(addr: number, status: number, data: Uint8Array, bytes: number): UhfEvent | UhfRejection {
   if (data.length < 1) return { reason: 'bad_inventory', detail: `status ${status} with no Num byte`, bytes };
@@ -125,7 +146,7 @@ export class UhfDeframer {
     let i = 0;
     let skipped = 0;
     // The first checked frame past some offset, found once per push and reused while hunting past it.
-    let scannedFrom = -1;
+    let scanned = false;
     let nextChecked = -1;
     const flush = () => {
       if (skipped) out.rejected.push({ reason: 'garbage', detail: `${skipped} bytes outside a frame`, bytes: skipped });
@@ -143,10 +164,16 @@ export class UhfDeframer {
       if (len < MIN_LEN) { drop('bad_length', () => `Len ${len}`); continue; }
       const end = i + 1 + len;
       if (end > n) {
-        // A frame that is not all here yet, unless a whole checked frame already lies inside the bytes
-        // it claims: then this Len is damage or garbage, and waiting for it would hold that frame back.
-        if (scannedFrom < 0 || scannedFrom > i + 1 || (nextChecked >= 0 && nextChecked <= i)) {
-          scannedFrom = i + 1;
+        // A frame not all here yet. In step, its Len is trusted (a line that falls silent is reset),
+        // unless its own inventory fields already contradict it: a chance CRC match inside a frame must
+        // not cost a frame on a clean line. Out of step, a Len that claims the bytes of a whole checked
+        // frame lying inside it is garbage, since waiting for it would hold that frame back; not so for
+        // an inventory whose Num and EPCLen agree with its Len so far.
+        const s = shape(joined, i, n);
+        if (s === 'impossible') { drop('bad_length', () => `Len ${len} disagrees with the inventory's Num and EPCLen`); continue; }
+        if (this.inStep || s === 'consistent') break;
+        if (!scanned || (nextChecked >= 0 && nextChecked <= i)) {
+          scanned = true;
           nextChecked = -1;
           for (let j = i + 1; j + MIN_LEN < n; j++) if (checkedAt(joined, j, n)) { nextChecked = j; break; }
         }
