@@ -40,7 +40,8 @@ export type TcpRejectReason = 'garbage' | 'bad_protocol' | 'bad_length' | 'wrong
 /** `bytes`: how many bytes of the stream this rejection dropped. */
 export interface Rejection<R extends string> { reason: R; detail: string; bytes: number }
 export type RtuRejection = Rejection<RtuRejectReason>;
-export type TcpRejection = Rejection<TcpRejectReason>;
+/** `tid`: the transaction id of a whole frame that was not the answer (a late reply shows by it). */
+export type TcpRejection = Rejection<TcpRejectReason> & { tid?: number };
 export interface RtuResult { events: ModbusReply[]; rejected: RtuRejection[] }
 export interface TcpResult { events: (ModbusReply & { tid: number })[]; rejected: TcpRejection[] }
 
@@ -319,9 +320,9 @@ export class TcpReplyDeframer {
       const unit = joined[i + 6]!;
       const fn = joined[i + 7]!;
       const what = hex(joined.subarray(i, Math.min(end, i + 16)));
-      if (!this.awaited) out.rejected.push({ reason: 'unexpected', detail: `transaction ${tid} while no reply was awaited: ${what}`, bytes: len + 6 });
-      else if (tid !== this.awaited.tid) out.rejected.push({ reason: 'wrong_transaction', detail: `transaction ${tid} (awaiting ${this.awaited.tid}): ${what}`, bytes: len + 6 });
-      else out.rejected.push({ ...notTheAnswer(this.awaited, unit, fn, what), bytes: len + 6 });
+      if (!this.awaited) out.rejected.push({ reason: 'unexpected', detail: `transaction ${tid} while no reply was awaited: ${what}`, bytes: len + 6, tid });
+      else if (tid !== this.awaited.tid) out.rejected.push({ reason: 'wrong_transaction', detail: `transaction ${tid} (awaiting ${this.awaited.tid}): ${what}`, bytes: len + 6, tid });
+      else out.rejected.push({ ...notTheAnswer(this.awaited, unit, fn, what), bytes: len + 6, tid });
       this.inStep = true;
       i = end;
     }
