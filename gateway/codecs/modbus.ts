@@ -45,6 +45,14 @@ export type TcpRejection = Rejection<TcpRejectReason> & { tid?: number };
 export interface RtuResult { events: ModbusReply[]; rejected: RtuRejection[] }
 export interface TcpResult { events: (ModbusReply & { tid: number })[]; rejected: TcpRejection[] }
 
+/** The bytes kept from the last chunk, then the new one. What is kept is always a copy (`slice`): a link may reuse its chunk's buffer. */
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('').toUpperCase();
 
 function pdu(fn: ModbusFn, address: number, countOrValue: number): number[] {
@@ -152,19 +160,16 @@ export class RtuReplyDeframer {
       if (r) out.rejected.push(r);
       return out;
     }
-    const joined = new Uint8Array(this.buf.length + chunk.length);
-    joined.set(this.buf, 0);
-    joined.set(chunk, this.buf.length);
+    const joined = this.buf.length ? concat(this.buf, chunk) : chunk;
     const n = joined.length;
     const want = 3 + replyPduLength(a);
     // The awaited reply, if it is all here: the first offset where unit, function and length agree and the CRC checks.
     let found = -1;
     let foundEnd = 0;
-    for (let j = 0; j + 4 < n && found < 0; j++) {
+    for (let j = 0; j + 4 < n; j++) {
       if (joined[j] !== a.unit) continue;
-      for (const len of joined[j + 1] === a.fn ? [want] : joined[j + 1] === (a.fn | 0x80) ? [5] : []) {
-        if (j + len <= n && pduMatches(a, joined, j + 1, len - 3) && rtuChecks(joined, j, j + len)) { found = j; foundEnd = j + len; }
-      }
+      const len = joined[j + 1] === a.fn ? want : joined[j + 1] === (a.fn | 0x80) ? 5 : 0;
+      if (len && j + len <= n && pduMatches(a, joined, j + 1, len - 3) && rtuChecks(joined, j, j + len)) { found = j; foundEnd = j + len; break; }
     }
     const limit = found < 0 ? n : found;
     let i = 0;
@@ -254,9 +259,7 @@ export class TcpReplyDeframer {
   }
 
   push(chunk: Uint8Array): TcpResult {
-    const joined = new Uint8Array(this.buf.length + chunk.length);
-    joined.set(this.buf, 0);
-    joined.set(chunk, this.buf.length);
+    const joined = this.buf.length ? concat(this.buf, chunk) : chunk;
     const n = joined.length;
     const out: TcpResult = { events: [], rejected: [] };
     const a = this.awaited;

@@ -53,7 +53,21 @@ export function uhfCommand(addr: number, cmd: number, data: ArrayLike<number> = 
   return frame;
 }
 
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('').toUpperCase();
+/** The bytes kept from the last chunk, then the new one. What is kept is always a copy (`slice`): a link may reuse its chunk's buffer. */
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0').toUpperCase());
+/** Upper-case hex, by table: an EPC per tag read is the hot path of an inventory. */
+function hex(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += HEX[b[i]!];
+  return s;
+}
 
 /** Whether a whole frame whose CRC checks starts at `i` and ends within `n`. */
 function checkedAt(buf: Uint8Array, i: number, n: number): boolean {
@@ -138,9 +152,7 @@ export class UhfDeframer {
   }
 
   push(chunk: Uint8Array): UhfResult {
-    const joined = new Uint8Array(this.buf.length + chunk.length);
-    joined.set(this.buf, 0);
-    joined.set(chunk, this.buf.length);
+    const joined = this.buf.length ? concat(this.buf, chunk) : chunk;
     const n = joined.length;
     const out: UhfResult = { events: [], rejected: [] };
     let i = 0;

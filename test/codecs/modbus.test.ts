@@ -126,6 +126,17 @@ describe('Modbus RTU replies', () => {
     expect(d.expect({ unit: 1, fn: 4, count: 1 })).toMatchObject({ reason: 'truncated', bytes: 2 });
   });
 
+  it('keeps its own copy of an unfinished reply: a link may reuse the buffer of the chunk it pushed', () => {
+    const f = Uint8Array.from(rtuReply(1, 4, [0x0131, 0x0222]));
+    const buf = new Uint8Array(5);
+    const d = new RtuReplyDeframer();
+    d.expect({ unit: 1, fn: 4, count: 2 });
+    buf.set(f.subarray(0, 5));
+    expect(d.push(buf).events).toEqual([]);
+    buf.fill(0xee);
+    expect(d.push(f.subarray(5)).events).toEqual([{ type: 'registers', unit: 1, fn: 4, registers: [0x0131, 0x0222] }]);
+  });
+
   it('finds the answer however the stream is cut or split to single bytes, with the garbage before it counted', () => {
     const round = fc.record({
       unit: fc.integer({ min: 1, max: 247 }), fn: fc.constantFrom(3 as const, 4 as const),

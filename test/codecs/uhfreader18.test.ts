@@ -169,6 +169,16 @@ describe('UHFReader18 frames', () => {
     expect(d.push(Uint8Array.from(outer.slice(-3))).events).toEqual([{ type: 'reply', addr: 3, cmd: 0x21, status: 0, data: Uint8Array.from([...inner, 0]) }]);
   });
 
+  it('keeps its own copy of an unfinished frame: a link may reuse the buffer of the chunk it pushed', () => {
+    const f = Uint8Array.from(reply(1, 0x01, 0x01, inventoryData([EPC32])));
+    const buf = new Uint8Array(8);
+    const d = new UhfDeframer();
+    buf.set(f.subarray(0, 8));
+    expect(d.push(buf).events).toEqual([]);
+    buf.fill(0xee);
+    expect(d.push(f.subarray(8)).events).toEqual([expect.objectContaining({ epcs: ['E2000001'] })]);
+  });
+
   it('holds at most one unfinished frame, and reset() on silence drops and counts it', () => {
     const d = new UhfDeframer();
     const r = d.push(Uint8Array.from([0xff, ...Array(200).fill(0x20)]));
