@@ -37,4 +37,8 @@ export const sizes = {
   /** Crossings (walks) per close-to-alarm latency run, and the background load of the second run. */
   portalCrossings: size('BENCH_PORTAL_CROSSINGS', 200, 30),
   portalBackgroundRate: size('BENCH_PORTAL_BG_RATE', 10_000, 10_000),
+  /** Frames in each codec's pre-built stream (R2000, UHFReader18, Modbus RTU). */
+  codecFrames: size('BENCH_CODEC_FRAMES', 1_000_000, 100_000),
+  /** The chunk size the codecs are fed in, as a serial port's reads come. */
+  codecChunk: size('BENCH_CODEC_CHUNK', 64, 64),
 };

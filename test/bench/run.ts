@@ -11,9 +11,10 @@ import * as api from './api.bench.ts';
 import * as verify from './verify.bench.ts';
 import * as portal from './portal.bench.ts';
 import * as storm from './storm.bench.ts';
+import * as codecs from './codecs.bench.ts';
 
 interface Bench { name: string; description: string; run(): Promise<Figure[]> }
-const BENCHES: Bench[] = [ledger, api, verify, portal, storm];
+const BENCHES: Bench[] = [ledger, api, verify, portal, storm, codecs];
 
 async function main() {
   const filters = process.argv.slice(2).filter((a) => a !== '--');
