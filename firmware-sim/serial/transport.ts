@@ -247,6 +247,10 @@ export class PtyLine extends SimLine {
     const child = spawn(this.options.socat ?? 'socat', ['-d', '-d', link(this.simPath), link(this.gatewayPath)], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
+    // Whatever way this process ends (a throw, a stop that timed out), no socat is left holding the PTYs.
+    const orphanGuard = () => child.kill('SIGTERM');
+    process.once('exit', orphanGuard);
+    child.once('exit', () => process.off('exit', orphanGuard));
     return new Promise((resolve, reject) => {
       let said = '';
       const timer = setTimeout(() => fail(new Error(`socat did not start within 5 s: ${said.trim()}`)), 5_000);
