@@ -2,6 +2,17 @@
  * The serial simulator's plan file and its stdin commands: which devices, on which transports,
  * with what in their fields, and how a parent changes that while they run. Validated here so that
  * a gateway generating a wrong plan hears which field, not a stack trace from deep inside.
+ *
+ * A plan:
+ *   { "ptyDir": "/tmp/demo-serial", "devices": [
+ *     { "id": "shelf-a", "kind": "r2000", "address": 1, "ports": 4,
+ *       "antennas": { "1": ["3034257BF7194E4000001A85", { "epc": "E200…", "rssi": -48 }] },
+ *       "transport": { "type": "pty" } },
+ *     { "id": "desk", "kind": "uhfreader18", "address": 0, "present": [], "transport": { "type": "tcp", "port": 0 } },
+ *     { "id": "scales", "kind": "modbus", "framing": "rtu",
+ *       "slaves": [{ "unit": 3, "model": "weight-int32-be", "grams": 1200 }, { "unit": 7, "model": "xy-md02" }],
+ *       "transport": { "type": "tcp" } } ] }
+ * A command (one JSON object per stdin line): { "cmd": "move", "device": "shelf-a", "epc": "…", "toAntenna": 2, "seq": 17 }.
  */
 import { z } from 'zod';
 import { SLAVE_MODELS } from './modbus-slave.ts';

@@ -274,6 +274,9 @@ export class PtyLine extends SimLine {
           this.socat = undefined;
           if (!this.stopping) {
             this.plugged = false;
+            const port = this.port;
+            this.port = undefined;
+            if (port?.isOpen) port.close(() => undefined);
             this.dropped();
             this.emit('down', `socat exited (${signal ?? code})`);
           }
@@ -288,6 +291,7 @@ export class PtyLine extends SimLine {
   }
 
   async unplug(): Promise<void> {
+    if (!this.socat && !this.port) return;
     this.stopping = true;
     this.plugged = false;
     const port = this.port;
