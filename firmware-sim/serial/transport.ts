@@ -244,9 +244,14 @@ export class PtyLine extends SimLine {
 
   private spawnSocat(): Promise<ChildProcess> {
     const link = (p: string) => `pty,raw,echo=0,link=${p}`;
-    const child = spawn(this.options.socat ?? 'socat', ['-d', '-d', link(this.simPath), link(this.gatewayPath)], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+    // socat has no way to go with its parent, so a watcher shares its pid: the shell keeps a copy
+    // of our pipe, forks a reader of it, then becomes socat; when the pipe closes (this process
+    // ended, SIGKILL included) the reader's `kill $$` ends socat, which removes its links.
+    const watcher = 'exec 3<&0; (read _ <&3; kill $$) & exec "$0" "$@"';
+    const child = spawn('/bin/sh', ['-c', watcher, this.options.socat ?? 'socat', '-d', '-d', link(this.simPath), link(this.gatewayPath)], {
+      stdio: ['pipe', 'ignore', 'pipe'],
     });
+    child.stdin!.on('error', () => undefined);
     // Whatever way this process ends (a throw, a stop that timed out), no socat is left holding the PTYs.
     const orphanGuard = () => child.kill('SIGTERM');
     process.once('exit', orphanGuard);
@@ -270,6 +275,7 @@ export class PtyLine extends SimLine {
       });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
+        child.stdin!.destroy();
         if (this.socat === child) {
           this.socat = undefined;
           if (!this.stopping) {
@@ -281,7 +287,9 @@ export class PtyLine extends SimLine {
             this.emit('down', `socat exited (${signal ?? code})`);
           }
         }
-        reject(new Error(`socat exited (${signal ?? code}) before starting: ${said.trim()}`));
+        reject(new Error(code === 127
+          ? `socat is not installed (apt-get install socat): ${said.trim()}`
+          : `socat exited (${signal ?? code}) before starting: ${said.trim()}`));
       });
     });
   }

@@ -158,6 +158,18 @@ describe('firmware-sim/serial/main.ts', () => {
     await expect(connect(ready[0].tcp.port)).rejects.toThrow(/ECONNREFUSED/);
   });
 
+  it.skipIf(!socat)('leaves no socat behind even when it is killed outright', async () => {
+    const sim = startSim({ ptyDir: path.join(dir, 'killed'), devices: [{ id: 'desk', kind: 'uhfreader18', transport: { type: 'pty' } }] });
+    const { ready } = await sim.next((l) => 'ready' in l);
+    expect(fs.existsSync(ready[0].pty)).toBe(true);
+    sim.child.kill('SIGKILL');
+    await sim.exited;
+    // socat removes its links when it ends: the gateway's path vanishing is the sign it went.
+    const t0 = Date.now();
+    while (fs.existsSync(ready[0].pty) && Date.now() - t0 < 5_000) await new Promise((r) => setTimeout(r, 20));
+    expect(fs.existsSync(ready[0].pty)).toBe(false);
+  });
+
   it('refuses a bad plan, naming the field', async () => {
     const sim = startSim({ devices: [{ id: 'x', kind: 'modbus', slaves: [{ unit: 300, model: 'weight-int32-be' }], transport: { type: 'tcp' } }] });
     expect(await sim.exited).toBe(1);
