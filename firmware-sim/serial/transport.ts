@@ -233,7 +233,12 @@ export class PtyLine extends SimLine {
     this.stopping = false;
     this.socat = await this.spawnSocat();
     const port = new SerialPort({ path: this.simPath, baudRate: this.options.baudRate ?? this.handler.baudRate, autoOpen: false });
-    await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
+    try {
+      await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
+    } catch (e) {
+      await this.unplug();
+      throw e;
+    }
     port.on('data', (c: Buffer) => this.fromGateway(c));
     port.on('error', (e) => this.emit('error', e));
     this.port = port;
