@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import { createScenario, planRandomWalk, type ScenarioDescription, type WalkPlan } from './portal/scenario.ts';
 import { seededRandom } from './portal/walk.ts';
+import { exitWithParent } from './parent.ts';
 
 interface DemoPlan {
   url: string;
@@ -68,31 +69,6 @@ async function main() {
       setTimeout(() => { log(`reader ${f.deviceId} is back`); void scenario.reviveReader(f.deviceId); }, f.backAfterMs);
     }, f.afterMs);
   }
-}
-
-/**
- * Started by a gateway: go when it goes, however it went. Its ends of our stdin pipe and of the IPC
- * channel close when it dies (the kernel closes them, SIGKILL included); a poll of the parent pid
- * catches whatever those miss (a parent that handed its pipes on, a reparenting to init).
- */
-function exitWithParent(stop: (why: string) => Promise<void>) {
-  const parent = process.ppid;
-  process.stdin.on('end', () => void stop('the gateway closed our stdin'));
-  process.stdin.on('error', () => void stop('our stdin failed'));
-  process.stdin.resume();
-  process.on('disconnect', () => void stop('the gateway closed the IPC channel'));
-  // Writing to a pipe whose reader has died fails with EPIPE: that too means the gateway is gone.
-  process.stdout.on('error', () => void stop('our stdout is closed'));
-  const alive = () => {
-    if (process.ppid !== parent) return false;
-    try {
-      process.kill(parent, 0);
-      return true;
-    } catch (e) {
-      return (e as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  };
-  setInterval(() => { if (!alive()) void stop(`the gateway (pid ${parent}) is gone`); }, 1_000).unref();
 }
 
 main().catch((e) => {
