@@ -13,6 +13,7 @@ import { storageWarnings } from '../edge/rules/storage.ts';
 import { createBrokerLink, type BrokerLink } from './mqtt/index.ts';
 import { DevicePipeline } from './devices/pipeline.ts';
 import { MqttDevices } from './links/mqtt.ts';
+import { serialLinks } from './serial/link.ts';
 import type { DeviceLink } from './links/link.ts';
 import { startDemoDevices } from './demo/devices.ts';
 import { createMetrics } from './metrics.ts';
@@ -81,7 +82,7 @@ export class Gateway {
       site, logger: logger.child({ part: 'mqtt' }), listen: { port: this.opts.mqttPort ?? site.mqtt.port, host: site.mqtt.host },
       ...(site.mqtt.rateLimit ? { rateLimit: site.mqtt.rateLimit } : {}),
     });
-    this.deviceLinks = [new MqttDevices(this.link, site, logger.child({ part: 'mqtt' }))];
+    this.deviceLinks = [new MqttDevices(this.link, site, logger.child({ part: 'mqtt' })), ...serialLinks(site, logger.child({ part: 'serial' }))];
     this.pipeline = new DevicePipeline(site, this.deviceLinks, this.custody, this.bus, logger.child({ part: 'devices' }));
     if (site.mqtt.mode === 'external') await writeBrokerFiles(site, logger);
     await this.link.start();

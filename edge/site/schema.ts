@@ -2,6 +2,7 @@
 // The edge owns it because the custody rules read zones, gates, staff and categories;
 // gateway/config.ts only reads the file from disk and reports what this schema says.
 import { z } from 'zod';
+import { profileSchema } from './modbus-profile.ts';
 import { canonicalTimeZone, DEFAULT_TIME_ZONE, isTimeZone } from '../time/calendar.ts';
 
 export const ZONE_KINDS = [
@@ -136,23 +137,8 @@ export const serialPortSchema = z.object({
   reopenMaxSeconds: z.number().positive().max(3600).default(30),
 }).strict();
 
-export const MODBUS_TYPES = ['int16', 'uint16', 'int32', 'uint32', 'float32'] as const;
 /** One model's register map: what to read and how to turn registers into a value. */
-export const modbusProfileSchema = z.object({
-  id,
-  readings: z.array(z.object({
-    /** `weight` for a load cell; `temperature`, `humidity`, … for sensors. */
-    name: z.string().min(1),
-    /** 3 holding registers, 4 input registers. */
-    fn: z.union([z.literal(3), z.literal(4)]),
-    register: z.number().int().min(0).max(65_535),
-    type: z.enum(MODBUS_TYPES),
-    /** For 32-bit values: `big` when the first register holds the high word. */
-    wordOrder: z.enum(['big', 'little']).default('big'),
-    scale: z.number().default(1),
-    unit: z.string().min(1),
-  }).strict()).min(1),
-}).strict();
+export const modbusProfileSchema = profileSchema;
 
 export const agencySchema = z.object({
   id,
@@ -412,6 +398,8 @@ function checkSerialDevices(s: z.output<typeof siteShape>, issue: (path: (string
     if (d.port && !d.protocol) issue(at('protocol'), `a device on a serial port needs its protocol (${SERIAL_PROTOCOLS.join(', ')})`);
     if (d.port && d.format) issue(at('format'), 'a serial device has a protocol, not an MQTT format');
     if (d.port && d.protocol) {
+      const first = s.devices.find((x) => x.port === d.port && x.protocol);
+      if (first && first.protocol !== d.protocol) issue(at('protocol'), `port "${d.port}" carries ${first.protocol} (device "${first.id}"): every device on one port speaks one protocol`);
       const key = `${d.port}/${d.address ?? 0}`;
       const other = onBus.get(key);
       if (other) issue(at('address'), `address ${d.address ?? 0} on port "${d.port}" is already device "${other}"'s`);

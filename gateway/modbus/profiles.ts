@@ -2,36 +2,10 @@
 // which function, of which type and word order, scaled to which unit. The site file names a profile
 // by id and may define its own; the built-in ones are the models on site. Pure: raw registers in,
 // values (or faults) out, and the requests that fetch them.
-import { z } from 'zod';
 import type { RegisterFn } from '../codecs/modbus.ts';
 
-export const readingSchema = z.object({
-  name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'a lower-case name: temperature, humidity, weight'),
-  fn: z.union([z.literal(3), z.literal(4)]),
-  register: z.number().int().min(0).max(0xffff),
-  type: z.enum(['int16', 'uint16', 'int32', 'uint32', 'float32']),
-  /** For 32-bit types: 'big' if the first register holds the high word. */
-  wordOrder: z.enum(['big', 'little']).default('big'),
-  scale: z.number().finite().refine((x) => x !== 0, 'a scale of 0 reads every value as 0').default(1),
-  unit: z.string().min(1),
-});
-
-export const profileSchema = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'an id like xy-md02'),
-  readings: z.array(readingSchema).min(1),
-}).superRefine((p, ctx) => {
-  const names = new Set<string>();
-  p.readings.forEach((r, i) => {
-    if (names.has(r.name)) ctx.addIssue({ code: 'custom', path: ['readings', i, 'name'], message: `${r.name} is named twice` });
-    names.add(r.name);
-    if (words(r.type) === 2 && r.register === 0xffff) ctx.addIssue({ code: 'custom', path: ['readings', i, 'register'], message: 'a 32-bit value needs two registers' });
-  });
-});
-
-export type Reading = z.output<typeof readingSchema>;
-export type Profile = z.output<typeof profileSchema>;
-
-const words = (type: Reading['type']) => (type === 'int16' || type === 'uint16' ? 1 : 2);
+export { readingSchema, profileSchema, type Reading, type Profile } from '../../edge/site/modbus-profile.ts';
+import { profileSchema, words, type Profile, type Reading } from '../../edge/site/modbus-profile.ts';
 
 const r = (name: string, fn: RegisterFn, register: number, type: Reading['type'], scale: number, unit: string, wordOrder: Reading['wordOrder'] = 'big'): Reading =>
   ({ name, fn, register, type, wordOrder, scale, unit });

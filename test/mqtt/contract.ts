@@ -1,15 +1,15 @@
-// The one contract every DeviceLink keeps, run against the embedded aedes broker
+// The one contract every BrokerLink keeps, run against the embedded aedes broker
 // (embedded.test.ts) and a real Mosquitto with the files the gateway writes (mosquitto.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import type { Site } from '../../edge/site/schema.ts';
-import type { DeviceLink, RateLimit } from '../../gateway/mqtt/link.ts';
+import type { BrokerLink, RateLimit } from '../../gateway/mqtt/link.ts';
 import {
   Recorder, SITE_ID, connackCode, connectDevice, makeSite, mosquittoPub, mosquittoSub, sleep, subscribeGranted, waitFor,
 } from './fixtures.ts';
 
 export interface LinkUnderTest {
-  link: DeviceLink;
+  link: BrokerLink;
   /** Where devices connect. */
   port: number;
   close(): Promise<void>;
@@ -27,10 +27,10 @@ export interface ContractOptions {
 }
 
 export function linkContract(name: string, makeLink: MakeLink, options: ContractOptions): void {
-  describe(`DeviceLink contract: ${name}`, () => {
+  describe(`BrokerLink contract: ${name}`, () => {
     let site: Site;
     let under: LinkUnderTest;
-    let link: DeviceLink;
+    let link: BrokerLink;
     let rec: Recorder;
     const clients: MqttClient[] = [];
     const device = async (o: Parameters<typeof connectDevice>[1]) => {

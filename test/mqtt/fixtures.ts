@@ -10,7 +10,7 @@ import { pino, type Logger } from 'pino';
 import { siteSchema, type Site } from '../../edge/site/schema.ts';
 import { hashPassword } from '../../gateway/mqtt/password.ts';
 import { mosquittoConf, writeMosquittoFiles } from '../../gateway/mqtt/mosquitto-files.ts';
-import type { DeviceLink, DeviceMessage, DeviceState } from '../../gateway/mqtt/link.ts';
+import type { BrokerLink, DeviceMessage, DeviceState } from '../../gateway/mqtt/link.ts';
 import { findProgram } from '../helpers/programs.ts';
 
 export const SITE_ID = 'site-1';
@@ -71,7 +71,7 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class Recorder {
   readonly messages: DeviceMessage[] = [];
   readonly states: { deviceId: string; state: DeviceState; at: number }[] = [];
-  constructor(link: DeviceLink) {
+  constructor(link: BrokerLink) {
     link.onMessage((m) => this.messages.push(m));
     link.onDeviceState((deviceId, state, at) => this.states.push({ deviceId, state, at }));
   }

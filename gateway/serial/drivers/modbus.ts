@@ -1,0 +1,74 @@
+// Modbus devices on one bus (load cells, temperature/humidity transmitters), polled through the
+// master (gateway/modbus/master.ts), which keeps one request at a time on the bus. Each device's
+// profile says which registers to read and what they mean; an impossible value is a fault.
+import { ModbusMaster } from '../../modbus/master.ts';
+import { decodeReadings, recordRegisters, requestsFor, type Profile } from '../../modbus/profiles.ts';
+import { sleep, type DriverContext, type DriverDevice, type PortDriver } from './driver.ts';
+
+const DEFAULT_POLL_MS = 1_000;
+
+export class ModbusDriver implements PortDriver {
+  private master: ModbusMaster | null = null;
+  private ctx: DriverContext | null = null;
+  private running = false;
+  /** The master's rejections already told, so that each report carries only what is new. */
+  private told: Record<string, number> = {};
+
+  constructor(private readonly devices: readonly DriverDevice[], private readonly profiles: ReadonlyMap<string, Profile>,
+    private readonly framing: 'rtu' | 'tcp', private readonly timeoutMs = 500) {}
+
+  start(ctx: DriverContext): void {
+    this.ctx = ctx;
+    this.master = new ModbusMaster({ framing: this.framing, send: (b) => { ctx.send(b); }, timeoutMs: this.timeoutMs });
+    this.running = true;
+    void this.loop();
+  }
+
+  stop(): void { this.running = false; this.master?.linkLost(); }
+  lineDown(): void { this.master?.linkLost(); }
+  lineUp(): void {}
+  data(chunk: Uint8Array): void { this.master?.push(chunk); }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      const started = Date.now();
+      for (const d of this.devices) if (this.running) await this.poll(d);
+      this.countMaster();
+      const poll = Math.min(...this.devices.map((d) => d.pollMs ?? DEFAULT_POLL_MS));
+      await sleep(Math.max(50, poll - (Date.now() - started)));
+    }
+  }
+
+  private async poll(d: DriverDevice): Promise<void> {
+    const ctx = this.ctx!;
+    const profile = this.profiles.get(d.profile ?? '');
+    if (!profile || d.address === undefined) return;
+    const regs = new Map<string, number>();
+    for (const req of requestsFor(profile)) {
+      const r = await this.master!.read(d.address, req.fn, req.address, req.count);
+      if (!r.ok) {
+        // A silent unit is told by its silence (device_offline after its heartbeat); an exception is its answer.
+        if (r.reason === 'exception') ctx.report({ deviceId: d.id, receivedAt: ctx.now(), rejected: [{ reason: 'exception', detail: `${r.meaning ?? r.code} reading register ${req.address}` }] });
+        else if (r.reason === 'timeout') ctx.report({ deviceId: d.id, receivedAt: ctx.now(), rejected: [{ reason: 'timeout', detail: `register ${req.address}` }] });
+        return;
+      }
+      recordRegisters(regs, req, r.registers);
+    }
+    const decoded = decodeReadings(profile, regs);
+    const readings = decoded.flatMap((x) => (x.ok ? [{ name: x.name, value: x.value, unit: x.unit }] : []));
+    const faults = decoded.flatMap((x) => (x.ok ? [] : [{ name: x.name, detail: x.detail }]));
+    ctx.report({ deviceId: d.id, receivedAt: ctx.now(), readings, ...(faults.length ? { faults } : {}) });
+  }
+
+  /** The bus's framing rejections (garbage, bad CRC, a reply from another unit) belong to the port, not one device. */
+  private countMaster(): void {
+    const s = this.master!.stats();
+    const fresh: Record<string, number> = {};
+    for (const [k, n] of Object.entries(s.rejected)) {
+      const d = n - (this.told[k] ?? 0);
+      if (d > 0) fresh[k] = d;
+    }
+    this.told = { ...s.rejected };
+    this.ctx!.counted(0, fresh);
+  }
+}
