@@ -16,6 +16,7 @@ import { MqttDevices } from './links/mqtt.ts';
 import { serialLinks } from './serial/link.ts';
 import type { DeviceLink } from './links/link.ts';
 import { startDemoDevices } from './demo/devices.ts';
+import { startDemoSerial } from './demo/serial.ts';
 import { createMetrics } from './metrics.ts';
 import { writeBrokerFiles } from './broker-files.ts';
 import { AlarmPublisher } from './outputs/alarm-publisher.ts';
@@ -57,6 +58,7 @@ export class Gateway {
   alarmPublisher!: AlarmPublisher;
   gateSignals!: GateSignals;
   private sim: ChildProcess | null = null;
+  private serialSim: ChildProcess | null = null;
   private metrics: ReturnType<typeof createMetrics> | null = null;
   private stopJournal: (() => void) | null = null;
 
@@ -114,6 +116,7 @@ export class Gateway {
     if (resolved.demo && (this.opts.simulate ?? true)) {
       // Where the broker really listens: loopback for the demo, or the one address it was told.
       this.sim = startDemoDevices(this.custody, `mqtt://${hostPort(connectHost(listening.mqtt.host), mqttPort)}`, logger);
+      if (site.serialPorts.length) this.serialSim = startDemoSerial(this.custody, logger);
     }
     return { url, mqttPort, listening };
   }
@@ -141,6 +144,7 @@ export class Gateway {
     // a device going offline.
     this.pipeline?.stop();
     this.sim?.kill('SIGTERM');
+    this.serialSim?.kill('SIGTERM');
     this.alarmPublisher?.stop();
     this.gateSignals?.stop();
     this.bus?.off('gate-signals');

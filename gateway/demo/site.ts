@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { SiteInput } from '../../edge/site/schema.ts';
 import { encodeGsrn96 } from '../../edge/epc/encode.ts';
 import { hashPassword } from '../mqtt/password.ts';
+import { demoSerialSite } from './serial.ts';
 
 export const DEMO_SITE_ID = 'ta-center';
 /** The demo's GS1 company prefix (690… is China's GS1 range; this one is made up). */
@@ -114,6 +115,7 @@ export async function demoSite(dataDir = 'data'): Promise<SiteInput> {
     // The restricted door's reader shows that zone's alarms on its own light panel.
     clearances: g.innerZone === 'restricted' ? ['restricted'] : [],
   })));
+  const serial = demoSerialSite(dataDir);
   const userFor = (role: (typeof DEMO_ROLES)[number]) => {
     const staff = STAFF.find((s) => s.roles.includes(role))!;
     return { id: `user-${role}`, name: staff.name, role, agencyId: staff.agencyId, staffId: staff.id, tokenSha256: sha256(demoToken(role)) };
@@ -133,7 +135,8 @@ export async function demoSite(dataDir = 'data'): Promise<SiteInput> {
       // The light and buzzer hang on the Zebra readers' GPO ports (set_gpo); the Impinj reader has none wired.
       readers: [{ deviceId: g.reader, antennas: { outer: [1, 2], inner: [3, 4] }, ...(g.format === 'zebra' ? { gpo: { light: 1, buzzer: 2 } } : {}) }],
     })),
-    devices,
+    serialPorts: serial.serialPorts,
+    devices: [...devices, ...(serial.devices ?? [])],
     agencies: AGENCIES.map((a) => ({ ...a })),
     categories: CATEGORIES.map((c) => ({ ...c, storageKinds: [...c.storageKinds] })),
     staff: STAFF.map((s, i) => ({ ...s, badgeEpc: badgeEpc(i) })),

@@ -2,31 +2,12 @@
 // of the file: on a developer machine a missing program skips the suite with one loud line; on
 // CI (`CI=true`) it fails the suite, naming the Debian package to install, because a suite that
 // silently skips on CI proves nothing.
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { findProgram } from '../../gateway/programs.ts';
+
+export { findProgram };
 
 const warned = new Set<string>();
 
-/** The absolute path of `binary` on PATH, or undefined. */
-export function findProgram(binary: string, path = process.env.PATH ?? ''): string | undefined {
-  if (binary.includes('/')) return isExecutable(binary) ? binary : undefined;
-  for (const dir of path.split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, binary);
-    if (isExecutable(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-function isExecutable(p: string): boolean {
-  try {
-    if (!statSync(p).isFile()) return false;
-    accessSync(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * True when `binary` is on PATH. Otherwise throws under CI (process.env.CI === 'true'), and

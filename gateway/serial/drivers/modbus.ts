@@ -13,6 +13,9 @@ export class ModbusDriver implements PortDriver {
   private running = false;
   /** The master's rejections already told, so that each report carries only what is new. */
   private told: Record<string, number> = {};
+  private toldReplies = 0;
+  /** Polls wait for the line: a request on a line that is down would only time out. */
+  private up = false;
 
   constructor(private readonly devices: readonly DriverDevice[], private readonly profiles: ReadonlyMap<string, Profile>,
     private readonly framing: 'rtu' | 'tcp', private readonly timeoutMs = 500) {}
@@ -25,14 +28,14 @@ export class ModbusDriver implements PortDriver {
   }
 
   stop(): void { this.running = false; this.master?.linkLost(); }
-  lineDown(): void { this.master?.linkLost(); }
-  lineUp(): void {}
+  lineDown(): void { this.up = false; this.master?.linkLost(); }
+  lineUp(): void { this.up = true; }
   data(chunk: Uint8Array): void { this.master?.push(chunk); }
 
   private async loop(): Promise<void> {
     while (this.running) {
       const started = Date.now();
-      for (const d of this.devices) if (this.running) await this.poll(d);
+      for (const d of this.devices) if (this.running && this.up) await this.poll(d);
       this.countMaster();
       const poll = Math.min(...this.devices.map((d) => d.pollMs ?? DEFAULT_POLL_MS));
       await sleep(Math.max(50, poll - (Date.now() - started)));
@@ -69,6 +72,7 @@ export class ModbusDriver implements PortDriver {
       if (d > 0) fresh[k] = d;
     }
     this.told = { ...s.rejected };
-    this.ctx!.counted(0, fresh);
+    this.ctx!.counted(s.replies - this.toldReplies, fresh);
+    this.toldReplies = s.replies;
   }
 }
