@@ -17,6 +17,7 @@ import { expirePendingOperations } from './lifecycle/dual-control.ts';
 import { GateDecider } from './rules/crossings.ts';
 import { DeviceRegistry } from './rules/devices.ts';
 import { GateBoard } from './rules/gates.ts';
+import { ShelfWatch } from './rules/shelves.ts';
 import { observation, type CrossingObservation, type Observation } from './observations.ts';
 import { CustodyBus } from './bus.ts';
 import { stderrLog, type EdgeLog } from './log.ts';
@@ -32,10 +33,10 @@ export interface CustodyOptions {
 
 /** What became of an observation: taken by its rule, or refused with a reason (counted, logged). */
 export type ObserveOutcome = { ok: true } | { ok: false; reason: ObserveRefusal; detail: string };
-export type ObserveRefusal = 'invalid' | 'unknown_gate' | 'unknown_device' | 'no_rule' | 'failed';
+export type ObserveRefusal = 'invalid' | 'unknown_gate' | 'unknown_device' | 'unknown_location' | 'no_rule' | 'failed';
 
-/** Kinds the gateway may already produce but no rule decides yet (shelves, environment): refused as `no_rule`, counted. */
-const NO_RULE_YET: readonly Observation['type'][] = ['tag', 'shelf', 'env'];
+/** Kinds the gateway may already produce but no rule decides yet (raw tag reads, environment): refused as `no_rule`, counted. */
+const NO_RULE_YET: readonly Observation['type'][] = ['tag', 'env'];
 
 export class Custody {
   readonly db: Db;
@@ -44,6 +45,8 @@ export class Custody {
   readonly decider: GateDecider;
   readonly devices: DeviceRegistry;
   readonly gates: GateBoard;
+  /** Shelf readers' rounds and load cells' weights: sightings in memory, putaway confirmations, removals, misplacements. */
+  readonly shelves: ShelfWatch;
   /** Observations refused since start, by kind and reason (`crossing:invalid`), for the metrics. */
   readonly refused = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
@@ -62,6 +65,7 @@ export class Custody {
       this.decider = new GateDecider(this.ctx);
       this.devices = new DeviceRegistry(this.ctx);
       this.gates = new GateBoard(this.ctx);
+      this.shelves = new ShelfWatch(this.ctx, this.devices);
     } catch (e) {
       this.db.close();
       throw e;
@@ -125,6 +129,10 @@ export class Custody {
         return this.devices.observe(o) ? { ok: true } : this.refuse(o.type, 'unknown_device', `no device ${o.deviceId}`, o);
       case 'gate':
         return this.gates.observe(o) ? { ok: true } : this.refuse(o.type, 'unknown_gate', `no gate ${o.gateId}`, o);
+      case 'shelf': {
+        const refused = this.shelves.observe(o);
+        return refused ? this.refuse(o.type, refused.reason, refused.detail, o) : { ok: true };
+      }
       default:
         if (NO_RULE_YET.includes(o.type)) return this.refuse(o.type, 'no_rule', `no rule decides ${o.type} observations yet`, o);
         return this.refuse('unknown', 'invalid', 'not an observation kind', o);
@@ -137,8 +145,8 @@ export class Custody {
     this.refused.set(key, n);
     // The first of each kind and reason, then every hundredth: a gateway bug must not flood the log.
     if (n === 1 || n % 100 === 0) {
-      const o = input as { gateId?: unknown; deviceId?: unknown; epc?: unknown } | null;
-      this.log.error({ kind, reason, detail, count: n, gateId: o?.gateId, deviceId: o?.deviceId, epc: o?.epc }, 'observation refused');
+      const o = input as { gateId?: unknown; deviceId?: unknown; epc?: unknown; locationId?: unknown } | null;
+      this.log.error({ kind, reason, detail, count: n, gateId: o?.gateId, deviceId: o?.deviceId, epc: o?.epc, locationId: o?.locationId }, 'observation refused');
     }
     return { ok: false, reason, detail };
   }
@@ -148,6 +156,7 @@ export class Custody {
     checkExpiredManifests(this.ctx, refreshOrderStates(this.ctx));
     checkOverdue(this.ctx);
     expirePendingOperations(this.ctx);
+    this.shelves.tick();
   }
 
   start(): void {
@@ -172,6 +181,12 @@ export class Custody {
     if (this.timer) clearInterval(this.timer);
     if (this.gateTimer) clearInterval(this.gateTimer);
     this.timer = this.gateTimer = null;
+    try {
+      this.shelves.close();
+    } catch (err) {
+      // What is lost is the last minute of sightings, never custody: say so and close the store all the same.
+      this.log.error({ err }, 'writing the last shelf sightings failed');
+    }
     this.ctx.ledger.flushMirror();
     this.db.close();
   }
