@@ -3,7 +3,8 @@
 import type { RaiseAlarm } from '../../alarms/alarm.ts';
 import { iso, type ShelfPlace } from './context.ts';
 
-export const shelfUnknownCause = (epc: string) => `unknown_tag:shelf:${epc}`;
+/** A gate's is `unknown_tag:<gateId>:<epc>`; '/' is in no id, so that no gate's key can be a shelf's. */
+export const shelfUnknownCause = (epc: string) => `unknown_tag:shelf/${epc}`;
 
 export function shelfUnknownTag(epc: string, place: ShelfPlace, deviceId: string, at: number): RaiseAlarm {
   return {
