@@ -37,6 +37,9 @@ export type ObserveRefusal = 'invalid' | 'unknown_gate' | 'unknown_device' | 'un
 
 /** Kinds the gateway may already produce but no rule decides yet (raw tag reads, environment): refused as `no_rule`, counted. */
 const NO_RULE_YET: readonly Observation['type'][] = ['tag', 'env'];
+/** How often, and how many rows at most, the shelves' sightings are written between the periodic checks. */
+const SHELF_FLUSH_MS = 5_000;
+const SHELF_FLUSH_ROWS = 10_000;
 
 export class Custody {
   readonly db: Db;
@@ -51,6 +54,7 @@ export class Custody {
   readonly refused = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private gateTimer: NodeJS.Timeout | null = null;
+  private shelfTimer: NodeJS.Timeout | null = null;
   private readonly log: EdgeLog;
 
   constructor(private readonly opts: CustodyOptions) {
@@ -166,6 +170,17 @@ export class Custody {
     // Escort windows end on time: the portal's tick is the floor of the latency from a crossing to its decision.
     this.gateTimer = setInterval(() => this.tickGates(), this.opts.site.portal.tickMs);
     this.gateTimer.unref();
+    // Shelf sightings reach the items' rows in slices, a few seconds apart (each item at most once a minute).
+    this.shelfTimer = setInterval(() => this.flushShelves(), SHELF_FLUSH_MS);
+    this.shelfTimer.unref();
+  }
+
+  private flushShelves(): void {
+    try {
+      this.shelves.flush(this.ctx.clock.now(), false, SHELF_FLUSH_ROWS);
+    } catch (err) {
+      this.log.error({ err }, 'writing shelf sightings failed; they stay in memory and are tried again');
+    }
   }
 
   /** Decides the crossings whose escort window has closed; the decider records one that fails as `failed`. */
@@ -180,7 +195,8 @@ export class Custody {
   close(): void {
     if (this.timer) clearInterval(this.timer);
     if (this.gateTimer) clearInterval(this.gateTimer);
-    this.timer = this.gateTimer = null;
+    if (this.shelfTimer) clearInterval(this.shelfTimer);
+    this.timer = this.gateTimer = this.shelfTimer = null;
     try {
       this.shelves.close();
     } catch (err) {

@@ -198,10 +198,18 @@ export class ShelfWatch {
     this.flush(now, false);
   }
 
-  /** Writes the last sightings due (each item at most once a minute; all of them on close). Returns how many rows it wrote. */
-  flush(now: number, all: boolean): number {
+  /**
+   * Writes the last sightings due (each item at most once a minute; all of them on close), at most
+   * `limit` rows: the gateway flushes a slice every few seconds, so that 100,000 items seen every
+   * second cost a short transaction now and then rather than one long one a minute. The dirty set
+   * keeps the order in which items were last written, so the longest waiting come first.
+   */
+  flush(now: number, all: boolean, limit = Infinity): number {
     const due: Tracked[] = [];
-    for (const t of this.dirty) if (all || t.flushedAt === null || now - t.flushedAt >= LAST_SEEN_WRITE_MS) due.push(t);
+    for (const t of this.dirty) {
+      if (due.length >= limit) break;
+      if (all || t.flushedAt === null || now - t.flushedAt >= LAST_SEEN_WRITE_MS) due.push(t);
+    }
     if (!due.length) return 0;
     this.ctx.db.transaction(() => { for (const t of due) this.writeSeen.run(iso(t.lastSeenAt), t.lastSeenLocationId, t.id); })();
     for (const t of due) {
