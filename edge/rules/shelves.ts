@@ -63,6 +63,8 @@ interface Place extends ShelfPlace {
   /** Items whose last sighting is here (their own or not). */
   seenHere: Set<Tracked>;
   lastRoundAt: number | null;
+  /** When an item last arrived or left (as a custody event): a weight read before it no longer says what is missing. */
+  changedAt: number;
   cell: Cell | null;
 }
 
@@ -132,7 +134,7 @@ export class ShelfWatch {
     for (const l of ctx.site.locations) {
       this.places.set(l.id, {
         id: l.id, name: l.name, kind: l.kind, zoneId: l.zoneId, restricted: ctx.isRestrictedZone(l.zoneId),
-        watchers: [], expected: new Set(), seenHere: new Set(), lastRoundAt: null, cell: null,
+        watchers: [], expected: new Set(), seenHere: new Set(), lastRoundAt: null, changedAt: 0, cell: null,
       });
     }
     for (const d of ctx.site.devices) {
@@ -344,7 +346,7 @@ export class ShelfWatch {
     const cell = place.cell;
     if (!cell || cell.measured === null || cell.at === null) return;
     // An offline cell's last reading is no evidence; a reading that arrives is (the cell is reporting).
-    if (this.offline.has(cell.deviceId)) { cell.shortSince = null; return; }
+    if (this.offline.has(cell.deviceId) || cell.at < place.changedAt) { cell.shortSince = null; return; }
     const expected = this.expectedWeight(place, cell);
     if (missingGrams(cell.measured, expected, cell.toleranceGrams) === 0) { cell.shortSince = null; return; }
     cell.shortSince ??= cell.at;
@@ -430,8 +432,11 @@ export class ShelfWatch {
       agencyId: r.agency_id, weightGrams: r.weight_grams, confirmedAt: r.confirmed_at, confirmedLocationId: r.confirmed_location_id,
     });
     if (before !== after) {
-      if (before) this.places.get(before)?.expected.delete(t);
-      if (after) this.places.get(after)?.expected.add(t);
+      const left = before ? this.places.get(before) : undefined;
+      const came = after ? this.places.get(after) : undefined;
+      left?.expected.delete(t);
+      came?.expected.add(t);
+      for (const p of [left, came]) if (p) p.changedAt = Math.max(p.changedAt, at);
       t.arrivedAt = at;
       t.awaySince = null;
     }

@@ -372,6 +372,29 @@ describe('weight', () => {
   });
 });
 
+describe('weight after a putaway', () => {
+  it('a reading from before an item arrived is not taken as the item missing', async () => {
+    h = await open();
+    const op = principal('operator');
+    device('lc-vl', 'online');
+    expect(weigh(5000)).toEqual({ ok: true });
+    const to = issue(h.ctx, { kind: 'transfer_in', agencyId: 'psb-taishan', zoneId: 'intake' });
+    const [id] = announce(h.ctx, op, { orderId: to.id, items: [{ epc: nextEpc(), name: '银手镯', categoryId: 'electronics', caseNumber: 'A37090200000020250300998', weightGrams: 500 }] })
+      .map((a) => a.item.id);
+    receive(h.ctx, op, id, { orderId: to.id });
+    h.clock.advance(SEC);
+    putaway(h.ctx, op, id, { orderId: issue(h.ctx, { kind: 'putaway', itemIds: [id] }).id, locationId: 'VL-01' });
+    h.clock.advance(300 * SEC);
+    h.custody.tick();
+    expect(alarms('unexpected_removal')).toEqual([]);
+    // A reading after it: now it counts.
+    weigh(5000);
+    h.clock.advance(130 * SEC);
+    weigh(5000);
+    expect(alarms('unexpected_removal')).toEqual([expect.objectContaining({ location_id: 'VL-01', details: expect.objectContaining({ expectedGrams: 5500, missingGrams: 500 }) })]);
+  });
+});
+
 describe('who sees which shelves', () => {
   it('the restricted zone\'s locations only for discipline; item counts only of what the role may see', async () => {
     h = await open();
