@@ -17,6 +17,7 @@ import { expirePendingOperations } from './lifecycle/dual-control.ts';
 import { GateDecider } from './rules/crossings.ts';
 import { DeviceRegistry } from './rules/devices.ts';
 import { GateBoard } from './rules/gates.ts';
+import { ShelfWatch } from './rules/shelves.ts';
 import { observation, type CrossingObservation, type Observation } from './observations.ts';
 import { CustodyBus } from './bus.ts';
 import { stderrLog, type EdgeLog } from './log.ts';
@@ -32,10 +33,13 @@ export interface CustodyOptions {
 
 /** What became of an observation: taken by its rule, or refused with a reason (counted, logged). */
 export type ObserveOutcome = { ok: true } | { ok: false; reason: ObserveRefusal; detail: string };
-export type ObserveRefusal = 'invalid' | 'unknown_gate' | 'unknown_device' | 'no_rule' | 'failed';
+export type ObserveRefusal = 'invalid' | 'unknown_gate' | 'unknown_device' | 'unknown_location' | 'no_rule' | 'failed';
 
-/** Kinds the gateway may already produce but no rule decides yet (shelves, environment): refused as `no_rule`, counted. */
-const NO_RULE_YET: readonly Observation['type'][] = ['tag', 'shelf', 'env'];
+/** Kinds the gateway may already produce but no rule decides yet (raw tag reads, environment): refused as `no_rule`, counted. */
+const NO_RULE_YET: readonly Observation['type'][] = ['tag', 'env'];
+/** How often, and how many rows at most, the shelves' sightings are written between the periodic checks. */
+const SHELF_FLUSH_MS = 5_000;
+const SHELF_FLUSH_ROWS = 10_000;
 
 export class Custody {
   readonly db: Db;
@@ -44,10 +48,13 @@ export class Custody {
   readonly decider: GateDecider;
   readonly devices: DeviceRegistry;
   readonly gates: GateBoard;
+  /** Shelf readers' rounds and load cells' weights: sightings in memory, putaway confirmations, removals, misplacements. */
+  readonly shelves: ShelfWatch;
   /** Observations refused since start, by kind and reason (`crossing:invalid`), for the metrics. */
   readonly refused = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private gateTimer: NodeJS.Timeout | null = null;
+  private shelfTimer: NodeJS.Timeout | null = null;
   private readonly log: EdgeLog;
 
   constructor(private readonly opts: CustodyOptions) {
@@ -62,6 +69,7 @@ export class Custody {
       this.decider = new GateDecider(this.ctx);
       this.devices = new DeviceRegistry(this.ctx);
       this.gates = new GateBoard(this.ctx);
+      this.shelves = new ShelfWatch(this.ctx, this.devices);
     } catch (e) {
       this.db.close();
       throw e;
@@ -125,6 +133,10 @@ export class Custody {
         return this.devices.observe(o) ? { ok: true } : this.refuse(o.type, 'unknown_device', `no device ${o.deviceId}`, o);
       case 'gate':
         return this.gates.observe(o) ? { ok: true } : this.refuse(o.type, 'unknown_gate', `no gate ${o.gateId}`, o);
+      case 'shelf': {
+        const refused = this.shelves.observe(o);
+        return refused ? this.refuse(o.type, refused.reason, refused.detail, o) : { ok: true };
+      }
       default:
         if (NO_RULE_YET.includes(o.type)) return this.refuse(o.type, 'no_rule', `no rule decides ${o.type} observations yet`, o);
         return this.refuse('unknown', 'invalid', 'not an observation kind', o);
@@ -137,8 +149,8 @@ export class Custody {
     this.refused.set(key, n);
     // The first of each kind and reason, then every hundredth: a gateway bug must not flood the log.
     if (n === 1 || n % 100 === 0) {
-      const o = input as { gateId?: unknown; deviceId?: unknown; epc?: unknown } | null;
-      this.log.error({ kind, reason, detail, count: n, gateId: o?.gateId, deviceId: o?.deviceId, epc: o?.epc }, 'observation refused');
+      const o = input as { gateId?: unknown; deviceId?: unknown; epc?: unknown; locationId?: unknown } | null;
+      this.log.error({ kind, reason, detail, count: n, gateId: o?.gateId, deviceId: o?.deviceId, epc: o?.epc, locationId: o?.locationId }, 'observation refused');
     }
     return { ok: false, reason, detail };
   }
@@ -148,6 +160,7 @@ export class Custody {
     checkExpiredManifests(this.ctx, refreshOrderStates(this.ctx));
     checkOverdue(this.ctx);
     expirePendingOperations(this.ctx);
+    this.shelves.tick();
   }
 
   start(): void {
@@ -157,6 +170,17 @@ export class Custody {
     // Escort windows end on time: the portal's tick is the floor of the latency from a crossing to its decision.
     this.gateTimer = setInterval(() => this.tickGates(), this.opts.site.portal.tickMs);
     this.gateTimer.unref();
+    // Shelf sightings reach the items' rows in slices, a few seconds apart (each item at most once a minute).
+    this.shelfTimer = setInterval(() => this.flushShelves(), SHELF_FLUSH_MS);
+    this.shelfTimer.unref();
+  }
+
+  private flushShelves(): void {
+    try {
+      this.shelves.flush(this.ctx.clock.now(), false, SHELF_FLUSH_ROWS);
+    } catch (err) {
+      this.log.error({ err }, 'writing shelf sightings failed; they stay in memory and are tried again');
+    }
   }
 
   /** Decides the crossings whose escort window has closed; the decider records one that fails as `failed`. */
@@ -171,7 +195,14 @@ export class Custody {
   close(): void {
     if (this.timer) clearInterval(this.timer);
     if (this.gateTimer) clearInterval(this.gateTimer);
-    this.timer = this.gateTimer = null;
+    if (this.shelfTimer) clearInterval(this.shelfTimer);
+    this.timer = this.gateTimer = this.shelfTimer = null;
+    try {
+      this.shelves.close();
+    } catch (err) {
+      // What is lost is the last minute of sightings, never custody: say so and close the store all the same.
+      this.log.error({ err }, 'writing the last shelf sightings failed');
+    }
     this.ctx.ledger.flushMirror();
     this.db.close();
   }

@@ -125,6 +125,20 @@ export function raiseAlarm(ctx: CustodyContext, a: RaiseAlarm): Alarm {
   return announce(ctx, id);
 }
 
+/**
+ * New evidence on the live alarm of a cause that has not fired again (an item missing from its shelf
+ * seen there again): its details gain the keys given and its message may change, without counting an
+ * occurrence. Null when no alarm of that cause is live.
+ */
+export function annotateAlarm(ctx: CustodyContext, causeKey: string, details: Record<string, unknown>, message?: (old: string) => string): Alarm | null {
+  const live = prepared(ctx.db, `SELECT id, message, details FROM alarms WHERE cause_key = ? AND state <> 'resolved'`).get(causeKey) as
+    { id: string; message: string; details: string } | undefined;
+  if (!live) return null;
+  prepared(ctx.db, `UPDATE alarms SET message = ?, details = ?, updated_at = ?, version = version + 1 WHERE id = ?`)
+    .run(message ? message(live.message) : live.message, JSON.stringify(mergeDetails(JSON.parse(live.details), details)), ctx.nowIso(), live.id);
+  return announce(ctx, live.id);
+}
+
 /** The cause ended (a device came back, a misplaced item went home): resolve without a person. */
 export function autoResolve(ctx: CustodyContext, causeKey: string, note: string): Alarm | null {
   const live = prepared(ctx.db, `SELECT id, kind FROM alarms WHERE cause_key = ? AND state <> 'resolved'`).get(causeKey) as { id: string; kind: AlarmKind } | undefined;

@@ -20,6 +20,7 @@ import { alarmRoutes } from './routes/alarms.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { streamRoutes, ticketRoute, type StreamHub, type StreamRouteOptions } from './routes/stream.ts';
 import { gateRoutes } from './routes/gates.ts';
+import { shelfRoutes } from './routes/shelves.ts';
 import { logRequests } from './request-log.ts';
 import { StreamTickets } from '../stream/tickets.ts';
 import type { ApiApp } from './app.ts';
@@ -141,6 +142,7 @@ export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise
     alarmRoutes(typed, custody);
     ledgerRoutes(typed, custody);
     gateRoutes(typed, custody);
+    shelfRoutes(typed, custody);
     ticketRoute(typed, tickets);
     for (const ext of opts.extensions ?? []) ext(typed);
   }, { prefix: '/api/v1' });

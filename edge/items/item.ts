@@ -28,6 +28,13 @@ export interface ItemRow {
   due_at: string | null;
   created_at: string;
   updated_at: string;
+  /** Where and when a shelf reader last saw it (written at most once a minute: edge/rules/shelves.ts holds the latest). */
+  last_seen_at: string | null;
+  last_seen_location_id: string | null;
+  /** The shelf's confirmation of its last putaway (or move, or return): its first sighting at its own location after it. */
+  confirmed_at: string | null;
+  confirmed_location_id: string | null;
+  weight_grams: number | null;
 }
 
 export interface ItemRowWithCase extends ItemRow { case_number: string }
@@ -49,6 +56,11 @@ export const itemApi = z.object({
   locationId: z.string().nullable(),
   state: z.enum(ITEM_STATES),
   dueAt: z.string().nullable().describe('when a retrieved item is due back'),
+  weightGrams: z.number().nullable().describe('its weight, for the load cells under the shelves; null when not weighed'),
+  lastSeenAt: z.string().nullable().describe('when a shelf reader last saw it (not a custody event)'),
+  lastSeenLocationId: z.string().nullable().describe('where a shelf reader last saw it'),
+  confirmedAt: z.string().nullable().describe('when a shelf reader first saw it at its own location after its putaway, move or return; null until then'),
+  confirmedLocationId: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -71,6 +83,11 @@ export function itemToApi(r: ItemRowWithCase): ItemApi {
     locationId: r.location_id,
     state: r.state,
     dueAt: r.due_at,
+    weightGrams: r.weight_grams,
+    lastSeenAt: r.last_seen_at,
+    lastSeenLocationId: r.last_seen_location_id,
+    confirmedAt: r.confirmed_at,
+    confirmedLocationId: r.confirmed_location_id,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -96,6 +113,9 @@ export interface ItemChange {
   agency_id?: string;
   due_at?: string | null;
   restricted?: number;
+  weight_grams?: number | null;
+  confirmed_at?: string | null;
+  confirmed_location_id?: string | null;
 }
 
 export function updateItem(db: Db, id: string, change: ItemChange, at: string): void {

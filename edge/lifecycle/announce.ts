@@ -23,6 +23,8 @@ export const announceInput = z.object({
     unit: z.string().min(1).max(20).default('件'),
     caseNumber: z.string().min(1).max(100),
     caseTitle: z.string().max(200).optional(),
+    /** Its weight, for the load cells under the shelves; it may also be weighed at receive. */
+    weightGrams: z.number().positive().max(1e8).optional(),
   }).strict()).min(1).max(1000),
 }).strict();
 
@@ -53,14 +55,15 @@ export function announce(ctx: CustodyContext, p: Principal, input: z.input<typeo
       if (!caseRow) prepared(db, 'INSERT INTO cases (id, number, agency_id, title, opened_at) VALUES (?, ?, ?, ?, ?)')
         .run(caseId, it.caseNumber, order.agency_id, it.caseTitle ?? null, at);
       prepared(db, `INSERT INTO items (id, epc, name, description, category_id, quantity, unit, case_id, agency_id, zone_id, location_id,
-        state, restricted, due_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 'announced', ?, NULL, ?, ?)`)
-        .run(id, it.epc, it.name, it.description ?? null, it.categoryId, it.quantity, it.unit, caseId, order.agency_id, order.restricted, at, at);
+        state, restricted, due_at, created_at, updated_at, weight_grams) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 'announced', ?, NULL, ?, ?, ?)`)
+        .run(id, it.epc, it.name, it.description ?? null, it.categoryId, it.quantity, it.unit, caseId, order.agency_id, order.restricted, at, at, it.weightGrams ?? null);
       prepared(db, 'INSERT INTO order_items (order_id, item_id) VALUES (?, ?)').run(order.id, id);
       const row = prepared(db, `${ITEM_SELECT} WHERE i.id = ?`).get(id) as ItemRowWithCase;
       const event = tx.append({
         at, kind: 'announced', itemId: id, orderId: order.id, actors: { by: p.userId, name: p.name, role: p.role },
         from: null, to: snapshot(row),
-        details: { epc: it.epc, name: it.name, categoryId: it.categoryId, quantity: it.quantity, unit: it.unit, caseNumber: it.caseNumber },
+        details: { epc: it.epc, name: it.name, categoryId: it.categoryId, quantity: it.quantity, unit: it.unit, caseNumber: it.caseNumber,
+          ...(it.weightGrams !== undefined ? { weightGrams: it.weightGrams } : {}) },
         restricted: order.restricted === 1,
       });
       out.push({ item: itemToApi(row), event });

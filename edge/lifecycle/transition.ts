@@ -49,6 +49,11 @@ export function transition(ctx: CustodyContext, p: Principal, itemId: string, or
     const applied = apply(item, order);
     const at = ctx.nowIso();
     if (applied.change.zone_id !== undefined) applied.change.restricted = ctx.isRestrictedZone(applied.change.zone_id) ? 1 : item.restricted;
+    // A putaway, a move or a return puts the item (back) on a shelf: the shelf has to see it there again.
+    if ((applied.change.location_id !== undefined && applied.change.location_id !== item.location_id) || (applied.change.state === 'stored' && item.state !== 'stored')) {
+      applied.change.confirmed_at = null;
+      applied.change.confirmed_location_id = null;
+    }
     updateItem(ctx.db, itemId, applied.change, at);
     const after = prepared(ctx.db, `${ITEM_SELECT} WHERE i.id = ?`).get(itemId) as ItemRowWithCase;
     const event = tx.append({

@@ -212,6 +212,12 @@ export const siteShape = z.object({
     escortWindowSeconds: z.number().positive().default(10),
     overdueGraceMinutes: z.number().nonnegative().default(24 * 60),
     misplacedGraceSeconds: z.number().nonnegative().default(300),
+    /**
+     * A stored item not seen at its location by a watching shelf reader (or a load cell short of its
+     * expected weight) for longer than this is an unexpected removal. The clock starts at the latest
+     * of its last sighting, its putaway and the moment the location's reader came (back) online.
+     */
+    shelfGraceSeconds: z.number().nonnegative().default(120),
     checkIntervalSeconds: z.number().positive().default(30),
     /** How long a two-person operation (双人) on a dualControl item waits for the second person's confirmation. */
     dualControlWindowSeconds: z.number().positive().max(86_400).default(300),
@@ -221,7 +227,7 @@ export const siteShape = z.object({
      */
     maxDeviceClockOffsetSeconds: z.number().positive().default(5),
   }).strict().default({
-    escortWindowSeconds: 10, overdueGraceMinutes: 1440, misplacedGraceSeconds: 300, checkIntervalSeconds: 30, dualControlWindowSeconds: 300,
+    escortWindowSeconds: 10, overdueGraceMinutes: 1440, misplacedGraceSeconds: 300, shelfGraceSeconds: 120, checkIntervalSeconds: 30, dualControlWindowSeconds: 300,
     maxDeviceClockOffsetSeconds: 5,
   }),
   portal: z.object({

@@ -359,4 +359,18 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE UNIQUE INDEX crossings_device_first_seen ON crossings(gate_id, epc, device_first_seen) WHERE device_first_seen IS NOT NULL;
   `,
+
+  // 8: shelves. Where and when a shelf reader last saw each item (kept in memory and written at most
+  // once a minute per item, never through the ledger: a sighting is not a change of custody), the
+  // shelf's confirmation of a putaway (the first sighting at the item's own location after it), and
+  // an item's weight for the load cells under the shelves.
+  `
+  ALTER TABLE items ADD COLUMN last_seen_at TEXT;
+  ALTER TABLE items ADD COLUMN last_seen_location_id TEXT;
+  ALTER TABLE items ADD COLUMN confirmed_at TEXT;
+  ALTER TABLE items ADD COLUMN confirmed_location_id TEXT;
+  ALTER TABLE items ADD COLUMN weight_grams REAL;
+  -- An unexpected removal cites the item's gate crossings since it was last seen.
+  CREATE INDEX crossings_item ON crossings(item_id, first_seen) WHERE item_id IS NOT NULL;
+  `,
 ];

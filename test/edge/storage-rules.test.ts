@@ -188,6 +188,8 @@ describe('storage rules and final states', () => {
     db.exec(`UPDATE items SET zone_id = 'general', location_id = 'GN-01' WHERE id = '${a}';
       ALTER TABLE orders DROP COLUMN disposal_method; ALTER TABLE orders DROP COLUMN decision_ref; ALTER TABLE orders DROP COLUMN decided_by;
       DROP TABLE pending_operation_attempts; DROP TABLE pending_operations; DROP INDEX crossings_device_first_seen;
+      DROP INDEX crossings_item; ALTER TABLE items DROP COLUMN last_seen_at; ALTER TABLE items DROP COLUMN last_seen_location_id;
+      ALTER TABLE items DROP COLUMN confirmed_at; ALTER TABLE items DROP COLUMN confirmed_location_id; ALTER TABLE items DROP COLUMN weight_grams;
       PRAGMA user_version = 4;`);
     expect(db.prepare(`SELECT sum(n) AS n FROM item_counts WHERE zone_id = 'general' AND state = 'disposed'`).get()).toEqual({ n: 1 });
     db.close();

@@ -50,7 +50,7 @@ export function itemRoutes(app: ApiApp, custody: Custody): void {
       // The hot path of a gate or a handheld: one indexed lookup.
       const row = byEpc.get(q.epc.toUpperCase()) as ItemRowWithCase | undefined;
       const matches = row && canSeeItem(req.principal, row) && (!q.state || row.state === q.state) && (!q.zone || row.zone_id === q.zone);
-      return { data: matches ? [itemToApi(row)] : [], nextCursor: null };
+      return { data: matches ? [custody.shelves.overlay(itemToApi(row))] : [], nextCursor: null };
     }
     const vis = itemVisibilitySql(req.principal);
     const w = new Where().add(vis.sql, ...vis.params);
@@ -68,7 +68,8 @@ export function itemRoutes(app: ApiApp, custody: Custody): void {
     if (after) w.add('i.id > ?', after[0]);
     const rows = prepared(db, `${ITEM_SELECT} ${w.sql} ORDER BY i.id LIMIT ?`).all(...w.params, q.limit + 1) as ItemRowWithCase[];
     const p = page(rows, q.limit, (r) => [r.id]);
-    return { data: p.data.map(itemToApi), nextCursor: p.nextCursor };
+    // The last sightings as the shelves know them now: an item's row is written at most once a minute.
+    return { data: p.data.map((r) => custody.shelves.overlay(itemToApi(r))), nextCursor: p.nextCursor };
   });
 
   app.get('/items/:id', {
@@ -80,7 +81,7 @@ export function itemRoutes(app: ApiApp, custody: Custody): void {
     const item = loadVisibleItem(db, req.principal, req.params.id);
     const checkout = prepared(db, 'SELECT * FROM checkouts WHERE item_id = ? ORDER BY rowid DESC LIMIT 1').get(item.id) as CheckoutRow | undefined;
     const photos = prepared(db, 'SELECT sha256, chain, seq, content_type AS contentType, size FROM photos WHERE item_id = ? ORDER BY rowid').all(item.id) as PhotoRow[];
-    return { ...itemToApi(item), checkout: checkout ? checkoutToApi(checkout) : null, photos };
+    return { ...custody.shelves.overlay(itemToApi(item)), checkout: checkout ? checkoutToApi(checkout) : null, photos };
   });
 
   // An item's history across the chains it has been in (discipline), oldest first. A store split
