@@ -20,7 +20,7 @@ const NAV = [
   { path: '/confirmations', key: 'nav.confirmations', page: () => import('./pages/confirmations.js'), hide: (role) => role === 'admin' },
   { path: '/devices', key: 'nav.devices', page: () => import('./pages/devices.js'), hide: (role) => role === 'agency' },
   { path: '/environment', key: 'nav.environment', page: () => import('./pages/environment.js'), later: true },
-  { path: '/shelves', key: 'nav.shelves', page: () => import('./pages/shelves.js'), later: true },
+  { path: '/shelves', key: 'nav.shelves', page: () => import('./pages/shelves.js') },
   { path: '/sync', key: 'nav.sync', page: () => import('./pages/sync.js'), later: true, hide: (role) => role === 'agency' },
 ];
 
@@ -36,6 +36,7 @@ route('/confirmations', () => import('./pages/confirmations.js'));
 route('/devices', () => import('./pages/devices.js'));
 route('/environment', () => import('./pages/environment.js'));
 route('/shelves', () => import('./pages/shelves.js'));
+route('/shelves/:location', () => import('./pages/shelves.js'));
 route('/sync', () => import('./pages/sync.js'));
 
 /** Who does this token belong to (its role decides which actions the pages offer). */

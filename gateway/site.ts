@@ -17,7 +17,8 @@ export async function resolveSite(argv: string[], env: NodeJS.ProcessEnv): Promi
   if (file) {
     site = loadSiteFile(file);
   } else {
-    site = parseSite(await demoSite(), '(built-in demo site)');
+    // The demo's simulated serial devices live in its data folder (their pseudo-terminals): built for the folder it will use.
+    site = parseSite(await demoSite(path.resolve(dataOverride ?? 'data')), '(built-in demo site)');
     site.dataDir = path.resolve(site.dataDir);
   }
   if (dataOverride) site.dataDir = path.resolve(dataOverride);

@@ -203,9 +203,6 @@ describe.skipIf(!ready)('dashboards in a real browser', () => {
     await page.waitForSelector('[data-testid=environment] svg.chart');
     expect(await page.locator('[data-testid=environment] .chart-limit').count()).toBeGreaterThan(0);
     await shot(page, '14-environment');
-    await page.goto(`${h.url}/shelves`);
-    await page.waitForSelector('[data-testid=placeholder]');
-    await shot(page, '15-shelves');
     await page.goto(`${h.url}/sync`);
     await page.waitForSelector('[data-testid=placeholder]');
     await shot(page, '16-sync');
@@ -275,4 +272,38 @@ describe.skipIf(!ready)('dashboards in a real browser', () => {
       await page.context().close();
     }
   });
+});
+
+describe.skipIf(!ready)('the Shelves page in a real browser', () => {
+  let h: Harness;
+  beforeAll(async () => { h = await startHarness(); }, 120_000);
+  afterAll(async () => { await h?.close(); });
+
+  it('draws the watched locations from the simulated shelf readers, and a location\'s items in words, in both languages and on a phone', async () => {
+    const page = await openPage(h, { token: 'demo-supervisor', path: '/shelves' });
+    // The simulator's R2000 readers hold the items the ledger stores at their antennas' locations.
+    await page.locator('[data-testid=shelves] .shelf-tile[data-state=confirmed]').first().waitFor({ timeout: 30_000 });
+    const tile = page.locator('[data-testid="shelf-GN-01-01"]');
+    expect(await tile.textContent()).toMatch(/在位已确认|在位 \d+\/\d+/);
+    await shot(page, '15-shelves');
+    await tile.click();
+    await page.waitForSelector('[data-testid=shelf-items] tbody tr');
+    const first = await page.locator('[data-testid=shelf-items] tbody tr').first().textContent();
+    expect(first).toContain('在位');
+    expect(first).not.toMatch(/confirmed|not_seen|\d{4}-\d{2}-\d{2}T/);
+    await shot(page, '15b-shelf-location');
+    await page.context().close();
+
+    const en = await openPage(h, { token: 'demo-supervisor', lang: 'en', path: '/shelves/GN-01-01' });
+    await en.waitForSelector('[data-testid=shelf-items] tbody tr');
+    expect(await en.locator('[data-testid=shelf-items]').textContent()).toMatch(/In place/);
+    await shot(en, '15c-shelves-en');
+    await en.context().close();
+
+    const phone = await openPage(h, { token: 'demo-supervisor', viewport: { width: 390, height: 844 }, path: '/shelves' });
+    await phone.locator('.shelf-tile[data-state=confirmed]').first().waitFor({ timeout: 30_000 });
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)).toBe(true);
+    await shot(phone, '15d-shelves-phone');
+    await phone.context().close();
+  }, 90_000);
 });

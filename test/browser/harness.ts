@@ -36,6 +36,8 @@ export function browserTestsCanRun(): boolean {
   return requireProgram('chromium', 'chromium') && requireCjkFonts();
 }
 
+import { startDemoSerial } from '../../gateway/demo/serial.ts';
+
 export interface Harness { gw: Gateway; url: string; browser: Browser; dataDir: string; readers: Scenario; close(): Promise<void> }
 
 export async function startHarness(): Promise<Harness> {
@@ -47,6 +49,8 @@ export async function startHarness(): Promise<Harness> {
   const plan = demoDevicePlan(gw.custody, `mqtt://127.0.0.1:${mqttPort}`);
   const readers = createScenario(plan.url, plan.description, { seed: 4, heartbeatMs: 2000 });
   await readers.start();
+  // The demo's serial devices (shelf readers, the desk, load cells), as their own process.
+  const serial = startDemoSerial(gw.custody, createLogger('warn'));
   const browser = await chromium.launch({
     executablePath: findProgram('chromium') ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -58,6 +62,7 @@ export async function startHarness(): Promise<Harness> {
     async close() {
       await browser.close().catch(() => {});
       await readers.stop().catch(() => {});
+      serial.kill('SIGTERM');
       await gw.stop().catch(() => {});
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
