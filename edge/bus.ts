@@ -51,6 +51,9 @@ export class Bus<E extends object> {
 
   listenerCount(name: keyof E): number { return this.listeners[name]?.length ?? 0; }
 
+  /** Who listens to `name`, one entry per listener: for a test that a part took all of its own away. */
+  ownersOf(name: keyof E): string[] { return (this.listeners[name] ?? []).map((l) => l.owner); }
+
   emit<K extends keyof E>(name: K, v: E[K]): void {
     // A copy: a listener may remove itself (a stream that ends on what it heard).
     for (const l of [...(this.listeners[name] ?? [])]) {

@@ -29,6 +29,8 @@ export interface LineEvents {
 interface Opened { write(b: Uint8Array): void; close(): void }
 
 const FIRST_BACKOFF_MS = 500;
+/** A port still missing this long after start is told as down (its devices offline): a device server or a PTY may come a moment after the gateway. */
+const START_GRACE_MS = 5_000;
 
 export class ByteLine {
   state: 'starting' | 'open' | 'down' | 'stopped' = 'stopped';
@@ -49,6 +51,8 @@ export class ByteLine {
   /** The first write not yet answered by any byte: what the watchdog measures silence from. */
   private unansweredSince = 0;
   private everOpened = false;
+  private startedAt = 0;
+  private toldMissing = false;
 
   constructor(private readonly settings: LineSettings, private readonly events: LineEvents, private readonly logger: Logger,
     private readonly now: () => number = Date.now) {}
@@ -57,6 +61,7 @@ export class ByteLine {
 
   start(): void {
     this.set('starting');
+    this.startedAt = this.now();
     this.open();
     this.watchdog = setInterval(() => this.watch(), Math.max(100, Math.min(1000, this.settings.silenceMs / 4)));
     this.watchdog.unref();
@@ -163,6 +168,10 @@ export class ByteLine {
       this.logger.warn({ path: this.settings.path, why: kind, error: message, retryInMs: this.backoffMs }, wasOpen ? 'serial line lost; reopening' : 'serial line cannot be opened; retrying');
     }
     if (wasOpen) this.events.down(this.now(), kind);
+    else if (!this.everOpened && !this.toldMissing && this.now() - this.startedAt >= START_GRACE_MS) {
+      this.toldMissing = true;
+      this.events.down(this.now(), kind);
+    }
     const wait = this.backoffMs;
     this.backoffMs = Math.min(this.backoffMs * 2, this.settings.reopenMaxMs);
     this.reopenTimer = setTimeout(() => { this.reopenTimer = null; if (this.state !== 'stopped') this.open(); }, wait);

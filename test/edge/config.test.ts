@@ -49,6 +49,38 @@ describe('parseSite', () => {
     expect(problems.filter((p) => p.includes('zone "general" is not defined'))).toEqual([]);
   });
 
+  it('serial ports, serial devices, shelf antennas and load cells: each wrong reference named by its path', () => {
+    const s = site();
+    const loc = s.locations[0].id;
+    s.serialPorts = [{ id: 'com1', path: '/dev/ttyUSB0' }, { id: 'com2', path: 'tcp://10.0.0.5' }, { id: 'com3', path: 'tcp://10.0.0.6:4001' }];
+    s.devices.push(
+      { id: 'shelf-1', kind: 'shelf_reader', protocol: 'r2000', port: 'com9', antennas: [{ port: 1, locationId: 'nowhere' }, { port: 1, locationId: loc }, { port: 9, locationId: loc }] },
+      { id: 'shelf-2', kind: 'shelf_reader', protocol: 'r2000', port: 'com1', antennas: [] },
+      { id: 'desk-1', kind: 'desk_reader', protocol: 'uhfreader18', port: 'com1' },
+      { id: 'cell-1', kind: 'load_cell', protocol: 'modbus', port: 'com3', address: 300, profile: 'scale-x' },
+      { id: 'cell-2', kind: 'load_cell', protocol: 'modbus', port: 'com3', address: 2, profile: 'weighing-int32', locationId: loc, tareGrams: 100, toleranceGrams: 5 },
+      { id: 'cell-3', kind: 'load_cell', protocol: 'modbus', port: 'com3', address: 2, profile: 'weighing-int32', locationId: loc, tareGrams: 100, toleranceGrams: 5 },
+    );
+    const n = s.devices.length;
+    const at = (k: number) => n - 6 + k;
+    const problems = problemsOf(() => parseSite(s));
+    expect(problems).toEqual(expect.arrayContaining([
+      'serialPorts[1].path: a device server is tcp://host:port',
+      `devices[${at(0)}].port: serial port "com9" is not defined in serialPorts[]`,
+      `devices[${at(0)}].antennas[0].locationId: location "nowhere" is not defined in locations[]`,
+      `devices[${at(0)}].antennas[1].port: antenna 1 is listed twice`,
+      `devices[${at(0)}].antennas[2].port: an R2000 module has at most 8 antenna ports`,
+      `devices[${at(1)}].antennas: a shelf reader watches at least one location (antennas[].locationId)`,
+      expect.stringMatching(new RegExp(`^devices\\[${at(2)}\\]\\.protocol: port "com1" carries r2000`)),
+      `devices[${at(3)}].locationId: a load cell needs the location it carries`,
+      `devices[${at(3)}].address: a Modbus unit address is 1-247`,
+      expect.stringMatching(new RegExp(`^devices\\[${at(3)}\\]\\.profile: Modbus profile "scale-x" is neither built in nor defined`)),
+      `devices[${at(5)}].address: address 2 on port "com3" is already device "cell-2"'s`,
+    ]));
+    // The good one is not blamed.
+    expect(problems.filter((p) => p.startsWith(`devices[${at(4)}]`))).toEqual([]);
+  });
+
   it('a gate whose innerZone is not defined', () => {
     const s = site();
     s.gates[0].innerZone = 'cold-9';

@@ -97,9 +97,10 @@ export function appendEvent(custody: Custody, itemId: string | null, restricted:
 }
 
 /** Listeners on the custody bus, all names together (the bus keeps them private). */
+/** Listeners on the custody bus of parts outside the edge (streams, outputs): the edge's own shelf state listens for as long as it runs. */
 export function busListenerCount(custody: Custody): number {
   const bus = custody.ctx.bus;
-  return bus.listenerCount('event') + bus.listenerCount('alarm') + bus.listenerCount('crossing') + bus.listenerCount('device');
+  return (['event', 'alarm', 'crossing', 'device'] as const).flatMap((k) => bus.ownersOf(k)).filter((o) => o !== 'shelves').length;
 }
 
 export function waitFor<T>(probe: () => T | undefined | false | null, timeoutMs = 5_000, what = 'condition'): Promise<T> {
