@@ -163,13 +163,16 @@ export class ByteLine {
     this.lastError = `${kind}: ${message}`;
     this.closeOpened();
     if (this.state !== 'down') this.set('down');
-    // One line per outage, not per attempt: a port that stays missing retries quietly.
-    if (wasOpen || !this.everOpened && this.errors[kind] === 1) {
-      this.logger.warn({ path: this.settings.path, why: kind, error: message, retryInMs: this.backoffMs }, wasOpen ? 'serial line lost; reopening' : 'serial line cannot be opened; retrying');
-    }
-    if (wasOpen) this.events.down(this.now(), kind);
-    else if (!this.everOpened && !this.toldMissing && this.now() - this.startedAt >= START_GRACE_MS) {
+    // One line per outage, not per attempt: a port that stays missing retries quietly. One missing
+    // at start is said once it has been missing for the start grace (a PTY or device server may
+    // come a moment after the gateway), and its devices are then offline.
+    const log = { path: this.settings.path, why: kind, error: message, retryInMs: this.backoffMs };
+    if (wasOpen) {
+      this.logger.warn(log, 'serial line lost; reopening');
+      this.events.down(this.now(), kind);
+    } else if (!this.everOpened && !this.toldMissing && this.now() - this.startedAt >= START_GRACE_MS) {
       this.toldMissing = true;
+      this.logger.warn(log, 'serial line cannot be opened; retrying');
       this.events.down(this.now(), kind);
     }
     const wait = this.backoffMs;
