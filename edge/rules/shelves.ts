@@ -319,7 +319,9 @@ export class ShelfWatch {
     for (const t of place.expected) {
       if (t.removalOpen) continue;
       const clockFrom = Math.max(t.lastSeenAt ?? 0, t.arrivedAt, since, t.quietFrom);
-      if (!removalDue({ now, clockFrom, graceMs: this.graceMs })) continue;
+      // Absence is told by completed rounds that left the item out, never by silence: a reader that
+      // stopped answering (still online until its heartbeat runs out) proves nothing is gone.
+      if (!removalDue({ now: place.lastRoundAt ?? 0, clockFrom, graceMs: this.graceMs })) continue;
       if (this.covered(t.id, now)) continue;
       const facts = {
         item: shelfItem(t), place, now, graceMs: this.graceMs, clockFrom, lastSeenAt: t.lastSeenAt,

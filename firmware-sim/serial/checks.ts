@@ -1,5 +1,6 @@
 // The simulator's own check arithmetic, written apart from gateway/codecs on purpose: if both
 // sides shared one function, a wrong table or init value would pass every test and fail on site.
+import { seededRandom } from '../portal/walk.ts';
 
 /** R2000 frames: two's complement of the byte sum, so that the whole frame sums to zero. */
 export function sumCheck(bytes: ArrayLike<number>, end = bytes.length): number {
@@ -53,14 +54,5 @@ export function hexBytes(hex: string): number[] {
   return out;
 }
 
-/** A small seeded generator (mulberry32): noise and frequency hops repeat from run to run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator (the walk model's mulberry32): noise and frequency hops repeat from run to run. */
+export const seeded = seededRandom;

@@ -133,7 +133,8 @@ describe('unexpected removal', () => {
       firstSeen: t + 5 * SEC, lastSeen: t + 6 * SEC, readCount: 5 })).toEqual({ ok: true });
     const crossing = h.custody.db.prepare('SELECT id, decision FROM crossings WHERE item_id = ?').get(id) as { id: string; decision: string };
     expect(crossing.decision).toBe('undetermined');
-    h.clock.advance(130 * SEC);
+    // The shelf goes on reading its rounds, without the item.
+    rounds('GN-01', [], 130 * SEC);
     h.custody.tick();
     const [alarm] = alarms('unexpected_removal');
     expect(alarm).toMatchObject({ item_id: id, state: 'open' });
@@ -158,6 +159,19 @@ describe('unexpected removal', () => {
     h.custody.tick();
     expect(alarms('unexpected_removal')).toEqual([]);
     expect((await h.call('operator', 'GET', '/shelves/GN-01')).body.location.items).toMatchObject({ expected: 1, confirmed: 1, notSeen: 0 });
+  });
+
+  it('a reader that stops sending rounds but is not yet offline proves nothing gone: absence needs completed rounds', async () => {
+    h = await open();
+    const { ids: [id] } = intake(h.ctx, { to: 'GN-01' });
+    device('sh-gn', 'online');
+    rounds('GN-01', [epcOf(id)], 30 * SEC);
+    h.clock.advance(300 * SEC);
+    h.custody.tick();
+    expect(alarms('unexpected_removal')).toEqual([]);
+    rounds('GN-01', [], 130 * SEC);
+    h.custody.tick();
+    expect(alarms('unexpected_removal')).toEqual([expect.objectContaining({ item_id: id })]);
   });
 
   it('while its shelf reader is offline nothing is missing; back online, the grace starts again', async () => {

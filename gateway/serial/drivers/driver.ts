@@ -25,6 +25,45 @@ export interface PortDriver {
 
 export type DriverDevice = Device;
 
+/**
+ * A driver that asks its devices one after the other, then waits out the rest of the shortest poll
+ * interval among them: one request at a time on the line, whatever the protocol.
+ */
+export abstract class PollingDriver implements PortDriver {
+  protected ctx: DriverContext | null = null;
+  protected running = false;
+
+  constructor(protected readonly devices: readonly DriverDevice[], private readonly defaultPollMs: number) {}
+
+  start(ctx: DriverContext): void {
+    this.ctx = ctx;
+    this.running = true;
+    void this.loop();
+  }
+
+  stop(): void { this.running = false; }
+  abstract data(chunk: Uint8Array, at: number): void;
+  abstract lineDown(): void;
+  lineUp(): void {}
+
+  /** One device's turn: its requests and answers. */
+  protected abstract poll(d: DriverDevice): Promise<void>;
+  /** False while the line cannot carry a request. */
+  protected ready(): boolean { return true; }
+  /** After each pass over the devices. */
+  protected afterPass(): void {}
+
+  private async loop(): Promise<void> {
+    const pollMs = Math.min(...this.devices.map((d) => d.pollMs ?? this.defaultPollMs));
+    while (this.running) {
+      const started = Date.now();
+      for (const d of this.devices) if (this.running && this.ready()) await this.poll(d);
+      this.afterPass();
+      await sleep(Math.max(50, pollMs - (Date.now() - started)));
+    }
+  }
+}
+
 /** Waits for one answer: resolved by the first event `match` takes, or null after `ms`. */
 export class Awaiting<E> {
   private waiting: { match: (e: E) => boolean; resolve: (e: E | null) => void; timer: NodeJS.Timeout } | null = null;

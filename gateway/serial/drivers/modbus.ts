@@ -3,46 +3,36 @@
 // profile says which registers to read and what they mean; an impossible value is a fault.
 import { ModbusMaster } from '../../modbus/master.ts';
 import { decodeReadings, recordRegisters, requestsFor, type Profile } from '../../modbus/profiles.ts';
-import { sleep, type DriverContext, type DriverDevice, type PortDriver } from './driver.ts';
+import { PollingDriver, type DriverContext, type DriverDevice } from './driver.ts';
 
 const DEFAULT_POLL_MS = 1_000;
 
-export class ModbusDriver implements PortDriver {
+export class ModbusDriver extends PollingDriver {
   private master: ModbusMaster | null = null;
-  private ctx: DriverContext | null = null;
-  private running = false;
   /** The master's rejections already told, so that each report carries only what is new. */
   private told: Record<string, number> = {};
   private toldReplies = 0;
   /** Polls wait for the line: a request on a line that is down would only time out. */
   private up = false;
 
-  constructor(private readonly devices: readonly DriverDevice[], private readonly profiles: ReadonlyMap<string, Profile>,
-    private readonly framing: 'rtu' | 'tcp', private readonly timeoutMs = 500) {}
+  constructor(devices: readonly DriverDevice[], private readonly profiles: ReadonlyMap<string, Profile>,
+    private readonly framing: 'rtu' | 'tcp', private readonly timeoutMs = 500) {
+    super(devices, DEFAULT_POLL_MS);
+  }
 
-  start(ctx: DriverContext): void {
-    this.ctx = ctx;
+  override start(ctx: DriverContext): void {
     this.master = new ModbusMaster({ framing: this.framing, send: (b) => { ctx.send(b); }, timeoutMs: this.timeoutMs });
-    this.running = true;
-    void this.loop();
+    super.start(ctx);
   }
 
-  stop(): void { this.running = false; this.master?.linkLost(); }
+  override stop(): void { super.stop(); this.master?.linkLost(); }
   lineDown(): void { this.up = false; this.master?.linkLost(); }
-  lineUp(): void { this.up = true; }
+  override lineUp(): void { this.up = true; }
   data(chunk: Uint8Array): void { this.master?.push(chunk); }
+  protected override ready(): boolean { return this.up; }
+  protected override afterPass(): void { this.countMaster(); }
 
-  private async loop(): Promise<void> {
-    while (this.running) {
-      const started = Date.now();
-      for (const d of this.devices) if (this.running && this.up) await this.poll(d);
-      this.countMaster();
-      const poll = Math.min(...this.devices.map((d) => d.pollMs ?? DEFAULT_POLL_MS));
-      await sleep(Math.max(50, poll - (Date.now() - started)));
-    }
-  }
-
-  private async poll(d: DriverDevice): Promise<void> {
+  protected async poll(d: DriverDevice): Promise<void> {
     const ctx = this.ctx!;
     const profile = this.profiles.get(d.profile ?? '');
     if (!profile || d.address === undefined) return;

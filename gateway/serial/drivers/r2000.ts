@@ -4,7 +4,7 @@
 // the gateway set, not the frame's FreqAnt bits: those hold only two bits, and an 8-port module's
 // ports 5-8 would read as 1-4.
 import { R2000Deframer, r2000Command, type R2000Event } from '../../codecs/r2000.ts';
-import { Awaiting, sleep, tally, type DriverContext, type DriverDevice, type PortDriver } from './driver.ts';
+import { Awaiting, PollingDriver, sleep, tally, type DriverDevice } from './driver.ts';
 
 const SET_ANTENNA = 0x74;
 const REALTIME_INVENTORY = 0x89;
@@ -13,24 +13,16 @@ const ANSWER_MS = 500;
 const ROUND_MS = 3_000;
 const DEFAULT_POLL_MS = 1_000;
 
-export class R2000Driver implements PortDriver {
+export class R2000Driver extends PollingDriver {
   private readonly deframer = new R2000Deframer();
   private readonly answer = new Awaiting<R2000Event>();
   /** Tags of the round under way, by reader address. */
   private readonly round = new Map<number, Set<string>>();
-  private ctx: DriverContext | null = null;
-  private running = false;
 
-  constructor(private readonly devices: readonly DriverDevice[]) {}
+  constructor(devices: readonly DriverDevice[]) { super(devices, DEFAULT_POLL_MS); }
 
-  start(ctx: DriverContext): void {
-    this.ctx = ctx;
-    this.running = true;
-    void this.loop();
-  }
-
-  stop(): void {
-    this.running = false;
+  override stop(): void {
+    super.stop();
     this.answer.cancel();
   }
 
@@ -40,7 +32,6 @@ export class R2000Driver implements PortDriver {
     this.answer.cancel();
   }
 
-  lineUp(): void {}
 
   data(chunk: Uint8Array): void {
     const ctx = this.ctx;
@@ -53,17 +44,11 @@ export class R2000Driver implements PortDriver {
     }
   }
 
-  private async loop(): Promise<void> {
-    while (this.running) {
-      const started = Date.now();
-      for (const d of this.devices) {
-        for (const a of d.antennas) {
-          if (!this.running) return;
-          await this.inventory(d, a.port);
-        }
-      }
-      const poll = Math.min(...this.devices.map((d) => d.pollMs ?? DEFAULT_POLL_MS));
-      await sleep(Math.max(50, poll - (Date.now() - started)));
+  /** Each antenna in turn: a round is one antenna's. */
+  protected async poll(d: DriverDevice): Promise<void> {
+    for (const a of d.antennas) {
+      if (!this.running) return;
+      await this.inventory(d, a.port);
     }
   }
 

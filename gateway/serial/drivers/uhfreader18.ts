@@ -2,30 +2,21 @@
 // address; replies with status 0x03 (more frames follow) are gathered until the last one. Every
 // tag on the desk is reported each poll, so that enrolment can tell one tag from two.
 import { UhfDeframer, uhfCommand, INVENTORY, type UhfEvent } from '../../codecs/uhfreader18.ts';
-import { Awaiting, sleep, tally, type DriverContext, type DriverDevice, type PortDriver } from './driver.ts';
+import { Awaiting, PollingDriver, sleep, tally, type DriverDevice } from './driver.ts';
 
 const ANSWER_MS = 1_000;
 const DEFAULT_POLL_MS = 500;
 /** A reply split over more frames than this is not a desk's: the poll ends there. */
 const MAX_FRAMES = 32;
 
-export class UhfReaderDriver implements PortDriver {
+export class UhfReaderDriver extends PollingDriver {
   private readonly deframer = new UhfDeframer();
   private readonly answer = new Awaiting<UhfEvent>();
-  private ctx: DriverContext | null = null;
-  private running = false;
 
-  constructor(private readonly devices: readonly DriverDevice[]) {}
+  constructor(devices: readonly DriverDevice[]) { super(devices, DEFAULT_POLL_MS); }
 
-  start(ctx: DriverContext): void {
-    this.ctx = ctx;
-    this.running = true;
-    void this.loop();
-  }
-
-  stop(): void { this.running = false; this.answer.cancel(); }
+  override stop(): void { super.stop(); this.answer.cancel(); }
   lineDown(): void { this.deframer.reset(); this.answer.cancel(); }
-  lineUp(): void {}
 
   data(chunk: Uint8Array): void {
     if (!this.ctx) return;
@@ -34,16 +25,7 @@ export class UhfReaderDriver implements PortDriver {
     for (const e of r.events) this.answer.offer(e);
   }
 
-  private async loop(): Promise<void> {
-    while (this.running) {
-      const started = Date.now();
-      for (const d of this.devices) if (this.running) await this.poll(d);
-      const poll = Math.min(...this.devices.map((d) => d.pollMs ?? DEFAULT_POLL_MS));
-      await sleep(Math.max(50, poll - (Date.now() - started)));
-    }
-  }
-
-  private async poll(d: DriverDevice): Promise<void> {
+  protected async poll(d: DriverDevice): Promise<void> {
     const ctx = this.ctx!;
     const addr = d.address ?? 0;
     if (!ctx.send(uhfCommand(addr, INVENTORY))) return sleep(ANSWER_MS);
