@@ -15,58 +15,26 @@ import type { ShelfObservation } from '../observations.ts';
 import type { DeviceRegistry } from './devices.ts';
 import type { Alarm } from '../alarms/alarm.ts';
 import { annotateAlarm, autoResolve, raiseAlarm, type RaiseAlarm } from '../alarms/alarm.ts';
-import { canSeeItem, type Principal } from '../auth/principal.ts';
+import type { Principal } from '../auth/principal.ts';
 import { effectiveState, type OrderRow } from '../orders/order.ts';
 import type { ItemApi, ItemState } from '../items/item.ts';
-import type { Device, Location, ZoneKind } from '../site/schema.ts';
+import type { Device } from '../site/schema.ts';
 import { prepared } from '../store/db.ts';
-import { iso, type ShelfItem, type ShelfPlace } from './shelf/context.ts';
+import { iso, type ShelfItem } from './shelf/context.ts';
 import { removalDue, seenAgain, unexpectedRemoval, removalCause, type CrossingSince } from './shelf/removal.ts';
 import { misplaced, misplacedCause } from './shelf/misplaced.ts';
 import { shelfUnknownCause, shelfUnknownTag } from './shelf/unknown-tag.ts';
 import { expectedGrams, missingGrams, weightCause, weightRemoval } from './shelf/weight.ts';
+import type { Cell, Place, Tracked } from './shelf/state.ts';
+import { locationView, type LocationView, type ShelfLocation, type ShelfZone } from './shelf/view.ts';
+
+export { SHELF_ITEM_STATUSES, type ShelfCounts, type ShelfItemStatus, type ShelfItemView, type ShelfLocation, type ShelfWeight, type ShelfZone } from './shelf/view.ts';
 
 /** An item's last sighting reaches its row at most this often. */
 export const LAST_SEEN_WRITE_MS = 60_000;
 /** The orders under which a stored item leaves its shelf: while one is active, its absence is expected. */
 const MOVING_ORDERS = ['retrieve', 'move', 'dispose'] as const;
 const OWNER = 'shelves';
-
-interface Tracked {
-  id: string; epc: string; name: string; state: ItemState; locationId: string | null; zoneId: string | null;
-  restricted: boolean; agencyId: string; weightGrams: number | null;
-  /** When it came to its present location (putaway, move, return) as this process saw it; 0 for what was there at start. */
-  arrivedAt: number;
-  lastSeenAt: number | null; lastSeenLocationId: string | null;
-  /** When its last sighting was last written to its row; null until the first write. */
-  flushedAt: number | null;
-  confirmedAt: string | null; confirmedLocationId: string | null;
-  /** First seen away from its own location (reset when seen home or moved). */
-  awaySince: number | null;
-  /** Where its open `misplaced` alarm says it is. */
-  misplacedAt: string | null;
-  removalOpen: boolean;
-  seenAgainNoted: boolean;
-  /** A person resolved its last removal alarm then: its grace clock starts again from there. */
-  quietFrom: number;
-}
-
-interface Cell {
-  deviceId: string; tareGrams: number; toleranceGrams: number;
-  measured: number | null; at: number | null; shortSince: number | null; alarmOpen: boolean; quietFrom: number;
-}
-
-interface Place extends ShelfPlace {
-  kind: Location['kind'];
-  watchers: string[];
-  expected: Set<Tracked>;
-  /** Items whose last sighting is here (their own or not). */
-  seenHere: Set<Tracked>;
-  lastRoundAt: number | null;
-  /** When an item last arrived or left (as a custody event): a weight read before it no longer says what is missing. */
-  changedAt: number;
-  cell: Cell | null;
-}
 
 interface ItemRowLite {
   id: string; epc: string; name: string; state: ItemState; location_id: string | null; zone_id: string | null; restricted: number;
@@ -77,23 +45,6 @@ const ITEM_COLUMNS = `id, epc, name, state, location_id, zone_id, restricted, ag
   confirmed_at, confirmed_location_id`;
 
 export interface ShelfRefusal { reason: 'unknown_device' | 'unknown_location' | 'invalid'; detail: string }
-
-/** What the grid shows per location; the item counts split `expected` (stored here) into confirmed, seen, notSeen and misplacedAway. */
-export interface ShelfCounts { expected: number; confirmed: number; seen: number; notSeen: number; misplacedHere: number; misplacedAway: number }
-export interface ShelfWeight {
-  deviceId: string; measuredGrams: number | null; measuredAt: string | null; expectedGrams: number; toleranceGrams: number; missingGrams: number;
-}
-export interface ShelfLocation {
-  id: string; name: string; kind: Location['kind']; zoneId: string; watchedBy: string[]; watched: boolean; lastRoundAt: string | null;
-  items: ShelfCounts; weight: ShelfWeight | null;
-}
-export interface ShelfZone { id: string; name: string; nameEn: string | null; kind: ZoneKind; locations: ShelfLocation[] }
-export const SHELF_ITEM_STATUSES = ['confirmed', 'seen', 'not_seen', 'misplaced_here', 'away'] as const;
-export type ShelfItemStatus = (typeof SHELF_ITEM_STATUSES)[number];
-export interface ShelfItemView {
-  id: string; name: string; state: ItemState; locationId: string | null; lastSeenAt: string | null; lastSeenLocationId: string | null;
-  confirmedAt: string | null; status: ShelfItemStatus;
-}
 
 export class ShelfWatch {
   private readonly byId = new Map<string, Tracked>();
@@ -507,60 +458,16 @@ export class ShelfWatch {
   }
 
   /** One location and its items (stored there, and others' seen there); null for none the principal may see. */
-  location(p: Principal, id: string): { location: ShelfLocation; items: ShelfItemView[] } | null {
+  location(p: Principal, id: string): LocationView | null {
     const place = this.places.get(id);
     if (!place || (place.restricted && p.role !== 'discipline')) return null;
     return this.locationView(place, p, this.ctx.clock.now());
   }
 
-  private locationView(place: Place, p: Principal, now: number): { location: ShelfLocation; items: ShelfItemView[] } {
-    const watchedBy = place.watchers;
-    const watched = this.watchedSince(place) !== null;
-    // What "recently" means: the grace before now, or before the last round when no reader watches it now.
-    const ref = watched ? now : (place.lastRoundAt ?? now);
-    const recent = ref - this.graceMs;
-    const sees = (t: Tracked) => canSeeItem(p, { restricted: t.restricted, agency_id: t.agencyId });
-    const counts: ShelfCounts = { expected: 0, confirmed: 0, seen: 0, notSeen: 0, misplacedHere: 0, misplacedAway: 0 };
-    const items: ShelfItemView[] = [];
-    const view = (t: Tracked, status: ShelfItemStatus): ShelfItemView => ({
-      id: t.id, name: t.name, state: t.state, locationId: t.locationId, lastSeenAt: iso(t.lastSeenAt), lastSeenLocationId: t.lastSeenLocationId,
-      confirmedAt: t.confirmedLocationId === t.locationId ? t.confirmedAt : null, status,
-    });
-    for (const t of place.expected) {
-      if (!sees(t)) continue;
-      counts.expected++;
-      // A sighting in the very millisecond of the putaway or move may be of the shelf it left: only later ones count.
-      const sinceArrival = t.lastSeenAt !== null && t.lastSeenAt > t.arrivedAt;
-      let status: ShelfItemStatus;
-      if (sinceArrival && t.lastSeenLocationId !== place.id) status = 'away';
-      else if (!sinceArrival || t.lastSeenAt! < recent) status = 'not_seen';
-      else status = t.confirmedLocationId === place.id ? 'confirmed' : 'seen';
-      counts[status === 'away' ? 'misplacedAway' : status === 'not_seen' ? 'notSeen' : status]++;
-      items.push(view(t, status));
-    }
-    for (const t of place.seenHere) {
-      if (t.state !== 'stored' || t.locationId === place.id || t.lastSeenAt === null || t.lastSeenAt < recent || !sees(t)) continue;
-      counts.misplacedHere++;
-      items.push(view(t, 'misplaced_here'));
-    }
-    items.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const cell = place.cell;
-    // The weight sums every item stored there: a reader who sees by agency would learn of others' items from it.
-    const weight: ShelfWeight | null = cell && p.role !== 'agency' && (p.role !== 'discipline' || place.restricted) ? (() => {
-      const expected = this.expectedWeight(place, cell);
-      return {
-        deviceId: cell.deviceId, measuredGrams: cell.measured, measuredAt: iso(cell.at), expectedGrams: expected, toleranceGrams: cell.toleranceGrams,
-        missingGrams: cell.measured === null ? 0 : missingGrams(cell.measured, expected, cell.toleranceGrams),
-      };
-    })() : null;
-    return {
-      location: {
-        id: place.id, name: place.name, kind: place.kind, zoneId: place.zoneId, watchedBy: [...watchedBy], watched,
-        lastRoundAt: iso(place.lastRoundAt), items: counts, weight,
-      },
-      items,
-    };
+  private locationView(place: Place, p: Principal, now: number): LocationView {
+    return locationView(place, p, { now, graceMs: this.graceMs, watched: this.watchedSince(place) !== null, expectedGrams: (cell) => this.expectedWeight(place, cell) });
   }
+
 }
 
 const shelfItem = (t: Tracked): ShelfItem => ({ id: t.id, epc: t.epc, name: t.name, restricted: t.restricted, zoneId: t.zoneId, locationId: t.locationId });

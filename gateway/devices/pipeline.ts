@@ -123,10 +123,12 @@ export class DevicePipeline {
     } catch (e) {
       this.logger.error({ err: e }, 'closing portal tracks failed');
     }
+    // Each link's status once a tick, not once per device: the broker's counters are a snapshot to build.
+    const summaries = new Map<DeviceLink, NonNullable<DeviceObservation['link']>>(this.links.map((k) => [k, linkSummary(k)]));
     for (const d of this.site.devices) {
       const l = this.live.get(d.id)!;
-      if (l.online && now - l.lastHeard > d.heartbeatSeconds * 1000) this.report(d.id, 'offline', 'timeout', now);
-      else this.report(d.id, null, 'status', now);
+      if (l.online && now - l.lastHeard > d.heartbeatSeconds * 1000) this.report(d.id, 'offline', 'timeout', now, summaries);
+      else this.report(d.id, null, 'status', now, summaries);
     }
     this.reportGates(now);
   }
@@ -307,7 +309,8 @@ export class DevicePipeline {
    * Tells the edge a device's state and counters: at once when its state changes (`state`), and
    * with `state` null as a `status` report from the tick, only when a counter moved since the last.
    */
-  private report(id: string, state: 'online' | 'offline' | null, reason: string, at: number): void {
+  private report(id: string, state: 'online' | 'offline' | null, reason: string, at: number,
+    summaries?: ReadonlyMap<DeviceLink, NonNullable<DeviceObservation['link']>>): void {
     const l = this.live.get(id);
     if (!l || this.stopped) return;
     if (state === 'offline') {
@@ -327,7 +330,7 @@ export class DevicePipeline {
       rejected: { ...l.rejected, ...link?.refusals(id) }, readsPerSecond: l.reads.perSecond(at),
       clockOffsetMs: clock.offsetMs === null ? null : Math.round(clock.offsetMs), clockJumps: clock.jumps,
       lastHeard: l.lastHeard || null, readsIgnored: this.portals.forDevice(id)?.deviceIgnored(id) ?? { unknown_antenna: 0, late: 0 },
-      ...(link ? { link: linkSummary(link) } : {}),
+      ...(link ? { link: summaries?.get(link) ?? linkSummary(link) } : {}),
     };
     const key = JSON.stringify(o);
     if (state === null && this.toldDevice.get(id) === key) return;
