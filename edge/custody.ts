@@ -36,7 +36,7 @@ export type ObserveOutcome = { ok: true } | { ok: false; reason: ObserveRefusal;
 export type ObserveRefusal = 'invalid' | 'unknown_gate' | 'unknown_device' | 'unknown_location' | 'no_rule' | 'failed';
 
 /** Kinds the gateway may already produce but no rule decides yet (raw tag reads, environment): refused as `no_rule`, counted. */
-const NO_RULE_YET: readonly Observation['type'][] = ['tag', 'env'];
+const NO_RULE_YET: readonly Observation['type'][] = ['tag', 'env', 'desk', 'handheld'];
 /** How often, and how many rows at most, the shelves' sightings are written between the periodic checks. */
 const SHELF_FLUSH_MS = 5_000;
 const SHELF_FLUSH_ROWS = 10_000;

@@ -51,6 +51,25 @@ export const shelfObservation = z.object({
   at: ms,
 }).strict();
 
+/** One poll of an intake desk reader: every EPC on the desk now (none is news too: the desk is clear). */
+export const deskObservation = z.object({
+  type: z.literal('desk'),
+  deviceId: z.string().min(1),
+  epcs: z.array(epc),
+  at: ms,
+}).strict();
+
+/**
+ * What a handheld read (an MQTT reader in INVENTORY mode carried through a cycle count), in the
+ * order it read them: a location's own tag says where the items read after it are.
+ */
+export const handheldObservation = z.object({
+  type: z.literal('handheld'),
+  deviceId: z.string().min(1),
+  epcs: z.array(epc).min(1),
+  at: ms,
+}).strict();
+
 export const envObservation = z.object({
   type: z.literal('env'),
   deviceId: z.string().min(1),
@@ -119,12 +138,14 @@ export const gateObservation = z.object({
 }).strict();
 
 export const observation = z.discriminatedUnion('type', [
-  tagObservation, crossingObservation, shelfObservation, envObservation, deviceObservation, gateObservation,
+  tagObservation, crossingObservation, shelfObservation, deskObservation, handheldObservation, envObservation, deviceObservation, gateObservation,
 ]);
 
 export type TagObservation = z.infer<typeof tagObservation>;
 export type CrossingObservation = z.infer<typeof crossingObservation>;
 export type ShelfObservation = z.infer<typeof shelfObservation>;
+export type DeskObservation = z.infer<typeof deskObservation>;
+export type HandheldObservation = z.infer<typeof handheldObservation>;
 export type EnvObservation = z.infer<typeof envObservation>;
 export type DeviceObservation = z.infer<typeof deviceObservation>;
 export type GateObservation = z.infer<typeof gateObservation>;

@@ -7,8 +7,6 @@ export interface GatewayEvents {
   deviceResponse: { deviceId: string; command: string; commandId: string; ok: boolean; error?: string };
   /** A device came (back) online: tell it again what its gate's outputs should show. */
   deviceOnline: { deviceId: string };
-  /** The intake desk reader's inventory: every tag on the desk now (empty: none), for an enrolment under way. */
-  deskRead: { deviceId: string; epcs: string[]; at: number };
 }
 
 export class GatewayBus extends Bus<GatewayEvents> {}

@@ -20,7 +20,8 @@ export const ROLES = ['operator', 'supervisor', 'agency', 'discipline', 'auditor
  * intake desk's reader that binds a tag to an item (一物一码); `load_cell`: a weighing transmitter
  * under a shelf (Modbus); `env_monitor`: environment sensors.
  */
-export const DEVICE_KINDS = ['rfid_reader', 'shelf_reader', 'desk_reader', 'load_cell', 'env_monitor'] as const;
+/** `handheld`: an MQTT reader in INVENTORY mode that staff carry through a cycle count (盘点), reading a location's tag before its items. */
+export const DEVICE_KINDS = ['rfid_reader', 'shelf_reader', 'desk_reader', 'load_cell', 'env_monitor', 'handheld'] as const;
 export const READER_FORMATS = ['zebra', 'impinj'] as const;
 /** Protocols of devices on a serial port (PROTOCOLS.md, serial section). */
 export const SERIAL_PROTOCOLS = ['r2000', 'uhfreader18', 'modbus'] as const;
@@ -53,6 +54,8 @@ export const locationSchema = z.object({
   zoneId: id,
   name: z.string().min(1),
   kind: z.enum(LOCATION_KINDS).default('shelf'),
+  /** The location's own tag, read by a handheld before the location's items during a cycle count. */
+  tagEpc: epcHex.optional(),
 }).strict();
 
 export const gateReaderSchema = z.object({
@@ -411,7 +414,7 @@ function checkSerialDevices(s: z.output<typeof siteShape>, issue: (path: (string
       if (other) issue(at('address'), `address ${d.address ?? 0} on port "${d.port}" is already device "${other}"'s`);
       onBus.set(key, d.id);
     }
-    const want: Record<string, string[]> = { shelf_reader: ['r2000'], desk_reader: ['uhfreader18'], load_cell: ['modbus'], env_monitor: ['modbus'], rfid_reader: [] };
+    const want: Record<string, string[]> = { shelf_reader: ['r2000'], desk_reader: ['uhfreader18'], load_cell: ['modbus'], env_monitor: ['modbus'], rfid_reader: [], handheld: [] };
     if (d.protocol && !want[d.kind]!.includes(d.protocol)) issue(at('protocol'), `a ${d.kind} does not speak ${d.protocol}`);
     if (d.kind === 'shelf_reader') {
       if (!d.protocol && d.format !== 'zebra') issue(at('protocol'), 'a shelf reader is an R2000 module on a serial port (protocol: r2000) or a Zebra reader in INVENTORY mode (format: zebra)');
@@ -436,6 +439,14 @@ function checkSerialDevices(s: z.output<typeof siteShape>, issue: (path: (string
     }
     if (d.profile && !profiles.has(d.profile)) issue(at('profile'), `Modbus profile "${d.profile}" is neither built in nor defined in modbusProfiles[] (built in: ${BUILTIN_MODBUS_PROFILES.join(', ')})`);
     if (d.locationId && !locations.has(d.locationId)) issue(at('locationId'), `location "${d.locationId}" is not defined in locations[]`);
+    if (d.kind === 'handheld' && (!d.format || d.port)) issue(at('format'), 'a handheld is an MQTT reader in INVENTORY mode (format: zebra or impinj, no serial port)');
+  });
+  const tagOf = new Map<string, string>();
+  s.locations.forEach((l, i) => {
+    if (!l.tagEpc) return;
+    const other = tagOf.get(l.tagEpc) ?? (s.staff.some((x) => x.badgeEpc === l.tagEpc) ? 'a staff badge' : undefined);
+    if (other) issue(['locations', i, 'tagEpc'], `tag ${l.tagEpc} is already ${other.startsWith('a ') ? other : `location "${other}"`}'s`);
+    tagOf.set(l.tagEpc, l.id);
   });
 }
 

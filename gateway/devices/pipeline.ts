@@ -10,7 +10,7 @@ import type { DeviceLink, DeviceReport } from '../links/link.ts';
 import { Portals, portalOptions } from '../portal/index.ts';
 import type { Site } from '../../edge/site/schema.ts';
 import type { ObserveOutcome } from '../../edge/custody.ts';
-import type { DeviceObservation, GateObservation, ShelfObservation } from '../../edge/observations.ts';
+import type { DeskObservation, DeviceObservation, GateObservation, HandheldObservation, ShelfObservation } from '../../edge/observations.ts';
 import type { GatewayBus } from '../events.ts';
 import { DeviceClocks } from './clock.ts';
 
@@ -180,11 +180,11 @@ export class DevicePipeline {
     }
     const weight = rep.readings?.find((r) => r.name === 'weight');
     if (weight && device.locationId) this.toEdge({ type: 'shelf', deviceId: rep.deviceId, locationId: device.locationId, weightGrams: weight.value, at });
-    if (rep.desk) this.bus.emit('deskRead', { deviceId: rep.deviceId, epcs: rep.desk.epcs, at });
+    if (rep.desk) this.toEdge({ type: 'desk', deviceId: rep.deviceId, epcs: rep.desk.epcs, at });
   }
 
-  /** A shelf observation: the edge counts and logs what it refuses; a store fault is logged here once a minute. */
-  private toEdge(o: ShelfObservation): void {
+  /** A shelf, desk or handheld observation: the edge counts and logs what it refuses; a store fault is logged here once a minute. */
+  private toEdge(o: ShelfObservation | DeskObservation | HandheldObservation): void {
     const r = this.edge.observe(o);
     if (!r.ok && r.reason === 'failed') this.logRefusal(o.deviceId, 'edge_failed', r.detail, o.at);
   }
