@@ -1,9 +1,11 @@
 // From device reports to custody decisions, whatever link they came over (gateway/links/): a
 // reader's device times are mapped onto the gateway's clock by its measured offset (./clock.ts),
 // gate reads go into the gate's portal and closed tracks into the edge as crossings, a shelf
-// antenna's completed round and a load cell's weight into the edge as shelf observations. Counts
-// what it accepts and refuses per device. The edge hears everything as observations through its
-// one entry: crossings, shelves, each device's state and counters, each gate's portal.
+// antenna's completed round (an MQTT shelf reader's is made on the gateway's clock, ./inventory.ts)
+// and a load cell's weight into the edge as shelf observations, an intake desk's poll and a
+// handheld's reads as theirs. Counts what it accepts and refuses per device. The edge hears
+// everything as observations through its one entry: crossings, shelves, the desk, handhelds,
+// each device's state and counters, each gate's portal.
 import type { Logger } from '../log.ts';
 import type { DecodeResult } from '../decoders/index.ts';
 import type { DeviceLink, DeviceReport } from '../links/link.ts';
@@ -13,6 +15,7 @@ import type { ObserveOutcome } from '../../edge/custody.ts';
 import type { DeskObservation, DeviceObservation, GateObservation, HandheldObservation, ShelfObservation } from '../../edge/observations.ts';
 import type { GatewayBus } from '../events.ts';
 import { DeviceClocks } from './clock.ts';
+import { handheldOrder, InventoryRounds } from './inventory.ts';
 
 /** The edge's one way in, as the pipeline needs it: one observation, or what one tick closed. */
 export interface Edge {
@@ -51,6 +54,8 @@ const HOLD_MAX_MS = 600;
 export class DevicePipeline {
   readonly portals: Portals;
   readonly clocks = new DeviceClocks();
+  /** MQTT shelf readers' rounds, made on the gateway's clock (./inventory.ts). */
+  private readonly inventory: InventoryRounds;
   /** Each reader's reads waiting to be placed on the gateway's clock (see `hold`). */
   private readonly held = new Map<string, { since: number; last: number; results: DecodeResult[] }>();
   /** Devices whose clock offset was last seen beyond the site's span: logged once each way. */
@@ -77,6 +82,7 @@ export class DevicePipeline {
     private readonly bus: GatewayBus, private readonly logger: Logger, private readonly now: () => number = Date.now) {
     this.portals = new Portals(site.gates, portalOptions(site.portal));
     this.devicesById = new Map(site.devices.map((d) => [d.id, d]));
+    this.inventory = new InventoryRounds(site.devices);
     for (const d of site.devices) this.live.set(d.id, { lastHeard: 0, online: false, accepted: 0, rejected: {}, reads: new ReadRate() });
     for (const l of links) for (const id of l.deviceIds()) this.linkOf.set(id, l);
   }
@@ -112,6 +118,9 @@ export class DevicePipeline {
   tick(now: number): void {
     try {
       this.release(now);
+      for (const round of this.inventory.due(now, (id) => this.isOnline(id))) {
+        this.toEdge({ type: 'shelf', deviceId: round.deviceId, locationId: round.locationId, epcs: round.epcs, at: now });
+      }
     } catch (e) {
       this.logger.error({ err: e }, 'placing reads on the gateway\'s clock failed');
     }
@@ -205,7 +214,12 @@ export class DevicePipeline {
     if (r.tags.length || r.management.length) this.heard(deviceId, at, r.tags.length ? 'reads' : 'heartbeat');
     l.reads.add(at, r.tags.length);
     this.sampleClock(deviceId, at, r);
-    if (r.tags.length || r.management.some((e) => e.type === 'gpi')) this.hold(deviceId, at, r);
+    if (this.inventory.has(deviceId)) {
+      const unmapped = this.inventory.add(deviceId, r.tags, at);
+      if (unmapped) l.rejected.unknown_antenna = (l.rejected.unknown_antenna ?? 0) + unmapped;
+    } else if (this.devicesById.get(deviceId)?.kind === 'handheld') {
+      if (r.tags.length) this.toEdge({ type: 'handheld', deviceId, epcs: handheldOrder(r.tags), at });
+    } else if (r.tags.length || r.management.some((e) => e.type === 'gpi')) this.hold(deviceId, at, r);
     for (const e of r.management) {
       if (e.type === 'response') {
         this.bus.emit('deviceResponse', { deviceId, command: e.command, commandId: e.commandId, ok: e.ok, ...(e.error !== undefined ? { error: e.error } : {}) });
