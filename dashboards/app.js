@@ -21,6 +21,8 @@ const NAV = [
   { path: '/devices', key: 'nav.devices', page: () => import('./pages/devices.js'), hide: (role) => role === 'agency' },
   { path: '/environment', key: 'nav.environment', page: () => import('./pages/environment.js'), later: true },
   { path: '/shelves', key: 'nav.shelves', page: () => import('./pages/shelves.js') },
+  { path: '/intake', key: 'nav.intake', page: () => import('./pages/intake.js'), hide: (role) => ['agency', 'auditor', 'admin'].includes(role) },
+  { path: '/counts', key: 'nav.counts', page: () => import('./pages/counts.js'), hide: (role) => ['agency', 'admin'].includes(role) },
   { path: '/sync', key: 'nav.sync', page: () => import('./pages/sync.js'), later: true, hide: (role) => role === 'agency' },
 ];
 
@@ -37,6 +39,9 @@ route('/devices', () => import('./pages/devices.js'));
 route('/environment', () => import('./pages/environment.js'));
 route('/shelves', () => import('./pages/shelves.js'));
 route('/shelves/:location', () => import('./pages/shelves.js'));
+route('/intake', () => import('./pages/intake.js'));
+route('/counts', () => import('./pages/counts.js'));
+route('/counts/:id', () => import('./pages/counts.js'));
 route('/sync', () => import('./pages/sync.js'));
 
 /** Who does this token belong to (its role decides which actions the pages offer). */
