@@ -90,7 +90,35 @@ export function startDemoSerial(custody: Custody, logger: Logger): ChildProcess 
   child.stderr!.on('data', (b: Buffer) => log.debug(b.toString().trim()));
   child.on('exit', (code) => { if (code) log.warn({ code }, 'simulated serial devices stopped'); });
   wander(child, plan, log);
+  followLedger(child, custody, log);
+  child.on('exit', () => custody.ctx.bus.off('demo-serial'));
   return child;
+}
+
+/**
+ * The simulated shelves follow the ledger, as real shelves follow the people who carry things: an
+ * item put away (or moved) onto a watched location appears under its antenna, and one taken off
+ * (checked out, moved, disposed) leaves it. Without this, a putaway after the start would be
+ * "not seen" and soon an unexpected removal, and a checked-out item would still be read on its shelf.
+ */
+function followLedger(child: ChildProcess, custody: Custody, log: Logger): void {
+  const antennaOf = new Map<string, { device: string; antenna: number }>();
+  for (const d of custody.ctx.site.devices) {
+    if (SHELVES.some((s) => s.id === d.id)) for (const a of d.antennas) antennaOf.set(a.locationId, { device: d.id, antenna: a.port });
+  }
+  const epcOf = custody.db.prepare('SELECT epc FROM items WHERE id = ?');
+  const send = (cmd: Record<string, unknown>) => { if (child.stdin?.writable) child.stdin.write(`${JSON.stringify(cmd)}\n`); };
+  custody.ctx.bus.on('event', 'demo-serial', (e) => {
+    if (!e.itemId) return;
+    const from = e.from?.state === 'stored' && e.from.locationId ? antennaOf.get(e.from.locationId) : undefined;
+    const to = e.to?.state === 'stored' && e.to.locationId ? antennaOf.get(e.to.locationId) : undefined;
+    if (!from && !to) return;
+    const epc = (epcOf.get(e.itemId) as { epc: string | null } | undefined)?.epc;
+    if (!epc) return;
+    if (from && (from.device !== to?.device || from.antenna !== to?.antenna)) send({ cmd: 'remove', device: from.device, epc });
+    if (to && (from?.device !== to.device || from?.antenna !== to.antenna)) send({ cmd: 'place', device: to.device, epc, antenna: to.antenna });
+    log.debug({ itemId: e.itemId, kind: e.kind, from, to }, 'demo: the simulated shelves follow the ledger');
+  });
 }
 
 /**
