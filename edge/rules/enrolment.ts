@@ -114,8 +114,9 @@ export class Enrolments {
   list(p: Principal, q: { state?: EnrolmentState; limit: number }): EnrolmentApi[] {
     this.expire();
     const vis = itemVisibilitySql(p, 'x');
-    const rows = prepared(this.ctx.db, `SELECT * FROM (SELECT e.*, i.agency_id FROM enrolments e JOIN items i ON i.id = e.item_id) x
-      WHERE ${vis.sql} AND (? IS NULL OR x.state = ?) ORDER BY x.opened_at DESC, x.id DESC LIMIT ?`)
+    // Opened in the same millisecond: the later insert is the newer (ids are random).
+    const rows = prepared(this.ctx.db, `SELECT * FROM (SELECT e.*, e.rowid AS inserted, i.agency_id FROM enrolments e JOIN items i ON i.id = e.item_id) x
+      WHERE ${vis.sql} AND (? IS NULL OR x.state = ?) ORDER BY x.opened_at DESC, x.inserted DESC LIMIT ?`)
       .all(...vis.params, q.state ?? null, q.state ?? null, q.limit) as EnrolmentRow[];
     return rows.map((r) => this.toApi(p, r));
   }

@@ -411,3 +411,19 @@ describe('migration 9', () => {
     }
   });
 });
+
+describe('the API document', () => {
+  it('shows the enrolment routes with their named schemas', async () => {
+    h = await open();
+    const doc = await (await fetch(`${h.url}/api/docs/json`)).json() as { paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, any> } };
+    for (const [p, m] of [['/api/v1/enrolments', 'post'], ['/api/v1/enrolments', 'get'], ['/api/v1/enrolments/{id}', 'get'], ['/api/v1/enrolments/{id}/cancel', 'post']] as const) {
+      expect(doc.paths[p]?.[m], `${m} ${p}`).toBeDefined();
+    }
+    const enrolment = doc.components.schemas.Enrolment;
+    expect(Object.keys(enrolment.properties).sort()).toEqual(['deviceId', 'deviceName', 'endedAt', 'epc', 'event', 'expiresAt', 'id', 'itemId', 'itemName',
+      'openedAt', 'openedBy', 'refusal', 'replace', 'retiredEpc', 'state', 'tagsOnDesk']);
+    expect(enrolment.properties.state.enum).toEqual(['waiting', 'bound', 'several_tags', 'refused', 'timed_out', 'cancelled']);
+    expect(doc.components.schemas.EnrolmentList).toBeDefined();
+    expect(JSON.stringify(doc.paths['/api/v1/enrolments'])).toContain('#/components/schemas/EnrolmentList');
+  });
+});
