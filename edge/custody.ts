@@ -1,7 +1,7 @@
 // The custody core as one object: opens the store, mirrors the site, builds the ledger, runs the
 // clock-driven rules, and is the edge's one way in: `observe(o)` takes every observation the
-// gateway makes (gate crossings, gate and device reports; shelf and environment as their rules
-// land), checks it against its schema and hands it to its rule module. The gateway process and the
+// gateway makes (gate crossings, gate and device reports, shelf rounds, intake desk polls; raw tags,
+// environment and handhelds as their rules land), checks it against its schema and hands it to its rule module. The gateway process and the
 // tests both start it through here.
 import type { Site } from './site/schema.ts';
 import { openStore, type Db } from './store/db.ts';
@@ -18,6 +18,7 @@ import { GateDecider } from './rules/crossings.ts';
 import { DeviceRegistry } from './rules/devices.ts';
 import { GateBoard } from './rules/gates.ts';
 import { ShelfWatch } from './rules/shelves.ts';
+import { Enrolments } from './rules/enrolment.ts';
 import { observation, type CrossingObservation, type Observation } from './observations.ts';
 import { CustodyBus } from './bus.ts';
 import { stderrLog, type EdgeLog } from './log.ts';
@@ -36,7 +37,7 @@ export type ObserveOutcome = { ok: true } | { ok: false; reason: ObserveRefusal;
 export type ObserveRefusal = 'invalid' | 'unknown_gate' | 'unknown_device' | 'unknown_location' | 'no_rule' | 'failed';
 
 /** Kinds the gateway may already produce but no rule decides yet (raw tag reads, environment): refused as `no_rule`, counted. */
-const NO_RULE_YET: readonly Observation['type'][] = ['tag', 'env', 'desk', 'handheld'];
+const NO_RULE_YET: readonly Observation['type'][] = ['tag', 'env', 'handheld'];
 /** How often, and how many rows at most, the shelves' sightings are written between the periodic checks. */
 const SHELF_FLUSH_MS = 5_000;
 const SHELF_FLUSH_ROWS = 10_000;
@@ -50,6 +51,8 @@ export class Custody {
   readonly gates: GateBoard;
   /** Shelf readers' rounds and load cells' weights: sightings in memory, putaway confirmations, removals, misplacements. */
   readonly shelves: ShelfWatch;
+  /** The intake desk's enrolments (一物一码): a tag on the desk bound to the item a person named. */
+  readonly enrolments: Enrolments;
   /** Observations refused since start, by kind and reason (`crossing:invalid`), for the metrics. */
   readonly refused = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
@@ -70,6 +73,7 @@ export class Custody {
       this.devices = new DeviceRegistry(this.ctx);
       this.gates = new GateBoard(this.ctx);
       this.shelves = new ShelfWatch(this.ctx, this.devices);
+      this.enrolments = new Enrolments(this.ctx);
     } catch (e) {
       this.db.close();
       throw e;
@@ -137,6 +141,10 @@ export class Custody {
         const refused = this.shelves.observe(o);
         return refused ? this.refuse(o.type, refused.reason, refused.detail, o) : { ok: true };
       }
+      case 'desk': {
+        const refused = this.enrolments.observe(o);
+        return refused ? this.refuse(o.type, refused.reason, refused.detail, o) : { ok: true };
+      }
       default:
         if (NO_RULE_YET.includes(o.type)) return this.refuse(o.type, 'no_rule', `no rule decides ${o.type} observations yet`, o);
         return this.refuse('unknown', 'invalid', 'not an observation kind', o);
@@ -160,6 +168,7 @@ export class Custody {
     checkExpiredManifests(this.ctx, refreshOrderStates(this.ctx));
     checkOverdue(this.ctx);
     expirePendingOperations(this.ctx);
+    this.enrolments.tick();
     this.shelves.tick();
   }
 

@@ -24,6 +24,8 @@ export const ERRORS = {
   ORDER_ITEM_DONE: { status: 409, message: 'This item is already done under the order' },
   ORDER_CANNOT_CANCEL: { status: 409, message: 'The order cannot be cancelled now' },
   EPC_IN_USE: { status: 409, message: 'Another item already carries this EPC' },
+  EPC_RETIRED: { status: 409, message: 'This EPC was retired by a re-tagging and is never bound again' },
+  ITEM_UNTAGGED: { status: 409, message: 'The item has no tag yet: enrol it at the intake desk first' },
   ITEM_EXISTS: { status: 409, message: 'An item with this id already exists' },
   LOCATION_WRONG_ZONE: { status: 409, message: 'The location is not in a zone this item may be stored in' },
   SAME_LOCATION: { status: 409, message: 'The item is already at this location' },
@@ -51,6 +53,15 @@ export const ERRORS = {
   CONFIRMATION_EXPIRED: { status: 409, message: 'The pending operation was not confirmed within its window' },
   CONFIRMATION_SAME_PERSON: { status: 409, message: 'The second person must be someone other than the one who asked' },
   CONFIRMATION_NOT_PENDING: { status: 409, message: 'The operation is no longer waiting for a confirmation' },
+
+  // Enrolment at the intake desk (一物一码)
+  DEVICE_NOT_FOUND: { status: 404, message: 'No such device' },
+  NOT_A_DESK_READER: { status: 409, message: 'The device is not an intake desk reader' },
+  ENROLMENT_NOT_FOUND: { status: 404, message: 'No such enrolment' },
+  DESK_BUSY: { status: 409, message: 'An enrolment is already waiting at this desk reader' },
+  ENROLMENT_WAITING: { status: 409, message: 'An enrolment is already waiting for this item' },
+  ITEM_ALREADY_TAGGED: { status: 409, message: 'The item already carries a tag: re-tag it with replace: true' },
+  ENROLMENT_NOT_WAITING: { status: 409, message: 'The enrolment has already ended' },
 
   // The ledger's chains
   CHAIN_NOT_FOUND: { status: 404, message: 'No such chain' },

@@ -21,6 +21,7 @@ import { ledgerRoutes } from './routes/ledger.ts';
 import { streamRoutes, ticketRoute, type StreamHub, type StreamRouteOptions } from './routes/stream.ts';
 import { gateRoutes } from './routes/gates.ts';
 import { shelfRoutes } from './routes/shelves.ts';
+import { enrolmentRoutes } from './routes/enrolments.ts';
 import { logRequests } from './request-log.ts';
 import { StreamTickets } from '../stream/tickets.ts';
 import type { ApiApp } from './app.ts';
@@ -143,6 +144,7 @@ export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise
     ledgerRoutes(typed, custody);
     gateRoutes(typed, custody);
     shelfRoutes(typed, custody);
+    enrolmentRoutes(typed, custody);
     ticketRoute(typed, tickets);
     for (const ext of opts.extensions ?? []) ext(typed);
   }, { prefix: '/api/v1' });

@@ -13,7 +13,8 @@ export const FINAL_STATES: readonly ItemState[] = ['withdrawn', 'rejected', 'dis
 
 export interface ItemRow {
   id: string;
-  epc: string;
+  /** Null until the intake desk binds a tag to it (an item announced untagged). */
+  epc: string | null;
   name: string;
   description: string | null;
   category_id: string;
@@ -42,7 +43,8 @@ export interface ItemRowWithCase extends ItemRow { case_number: string }
 /** An item as the API shows it: every list, search and operation answers this shape. */
 export const itemApi = z.object({
   id: z.string(),
-  epc: z.string().describe('the tag\'s EPC in hex'),
+  epc: z.string().nullable().describe('the tag\'s EPC in hex; null while the item is untagged (announced without a tag, not yet enrolled at the intake desk)'),
+  tagged: z.boolean().describe('the item carries a tag (epc is not null): only a tagged item can be seen at a gate or on a shelf'),
   epcUri: z.string().nullable().describe('the EPC as a pure-identity URI, when the EPC decodes'),
   name: z.string(),
   description: z.string().nullable(),
@@ -70,7 +72,8 @@ export function itemToApi(r: ItemRowWithCase): ItemApi {
   return {
     id: r.id,
     epc: r.epc,
-    epcUri: epcUri(r.epc),
+    tagged: r.epc !== null,
+    epcUri: r.epc === null ? null : epcUri(r.epc),
     name: r.name,
     description: r.description,
     category: r.category_id,
@@ -108,6 +111,8 @@ export function loadVisibleItem(db: Db, p: Principal, id: string): ItemRowWithCa
 
 export interface ItemChange {
   state?: ItemState;
+  /** Only the intake desk's enrolment binds (or replaces) a tag. */
+  epc?: string;
   zone_id?: string | null;
   location_id?: string | null;
   agency_id?: string;

@@ -15,7 +15,8 @@ export const announceInput = z.object({
   orderId: z.string().min(1).max(64),
   items: z.array(z.object({
     id: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).optional(),
-    epc: epcHex,
+    /** Absent: the item comes untagged and gets its tag at the intake desk (enrolment, edge/rules/enrolment.ts). */
+    epc: epcHex.optional(),
     name: z.string().min(1).max(200),
     description: z.string().max(2000).optional(),
     categoryId: z.string().min(1).max(64),
@@ -39,10 +40,15 @@ export function announce(ctx: CustodyContext, p: Principal, input: z.input<typeo
     const out: { item: ReturnType<typeof itemToApi>; event: HashedEvent }[] = [];
     const seenEpc = new Set<string>();
     for (const [i, it] of body.items.entries()) {
-      if (seenEpc.has(it.epc) || prepared(db, 'SELECT 1 FROM items WHERE epc = ?').get(it.epc)) {
-        fail('EPC_IN_USE', `EPC ${it.epc} is already on another item`, { index: i, epc: it.epc });
+      if (it.epc !== undefined) {
+        if (seenEpc.has(it.epc) || prepared(db, 'SELECT 1 FROM items WHERE epc = ?').get(it.epc)) {
+          fail('EPC_IN_USE', `EPC ${it.epc} is already on another item`, { index: i, epc: it.epc });
+        }
+        if (prepared(db, 'SELECT 1 FROM retired_epcs WHERE epc = ?').get(it.epc)) {
+          fail('EPC_RETIRED', `EPC ${it.epc} was retired by a re-tagging and is never bound again`, { index: i, epc: it.epc });
+        }
+        seenEpc.add(it.epc);
       }
-      seenEpc.add(it.epc);
       if (!prepared(db, 'SELECT 1 FROM categories WHERE id = ?').get(it.categoryId)) fail('UNKNOWN_CATEGORY', `No category ${it.categoryId}`, { index: i });
       const id = it.id ?? `IT-${randomUUID().slice(0, 13)}`;
       if (prepared(db, 'SELECT 1 FROM items WHERE id = ?').get(id)) fail('ITEM_EXISTS', `Item ${id} exists`, { index: i, itemId: id });
@@ -56,13 +62,13 @@ export function announce(ctx: CustodyContext, p: Principal, input: z.input<typeo
         .run(caseId, it.caseNumber, order.agency_id, it.caseTitle ?? null, at);
       prepared(db, `INSERT INTO items (id, epc, name, description, category_id, quantity, unit, case_id, agency_id, zone_id, location_id,
         state, restricted, due_at, created_at, updated_at, weight_grams) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 'announced', ?, NULL, ?, ?, ?)`)
-        .run(id, it.epc, it.name, it.description ?? null, it.categoryId, it.quantity, it.unit, caseId, order.agency_id, order.restricted, at, at, it.weightGrams ?? null);
+        .run(id, it.epc ?? null, it.name, it.description ?? null, it.categoryId, it.quantity, it.unit, caseId, order.agency_id, order.restricted, at, at, it.weightGrams ?? null);
       prepared(db, 'INSERT INTO order_items (order_id, item_id) VALUES (?, ?)').run(order.id, id);
       const row = prepared(db, `${ITEM_SELECT} WHERE i.id = ?`).get(id) as ItemRowWithCase;
       const event = tx.append({
         at, kind: 'announced', itemId: id, orderId: order.id, actors: { by: p.userId, name: p.name, role: p.role },
         from: null, to: snapshot(row),
-        details: { epc: it.epc, name: it.name, categoryId: it.categoryId, quantity: it.quantity, unit: it.unit, caseNumber: it.caseNumber,
+        details: { epc: it.epc ?? null, name: it.name, categoryId: it.categoryId, quantity: it.quantity, unit: it.unit, caseNumber: it.caseNumber,
           ...(it.weightGrams !== undefined ? { weightGrams: it.weightGrams } : {}) },
         restricted: order.restricted === 1,
       });

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { CustodyContext } from '../context.ts';
 import type { Principal } from '../auth/principal.ts';
+import { fail } from '../errors.ts';
 import { requireStorageLocation, transition } from './transition.ts';
 
 export const putawayInput = z.object({
@@ -12,6 +13,8 @@ export const putawayInput = z.object({
 export function putaway(ctx: CustodyContext, p: Principal, itemId: string, input: z.infer<typeof putawayInput>) {
   return transition(ctx, p, itemId, input.orderId, { event: 'putaway', operation: 'handle', from: ['received'], orders: ['putaway'] },
     (item, order) => {
+      // A stored item is watched by the shelves and the gates through its tag: an untagged one would read as missing.
+      if (item.epc === null) fail('ITEM_UNTAGGED', `Item ${itemId} has no tag yet: enrol it at the intake desk before putaway`, { itemId });
       const loc = requireStorageLocation(ctx, item, order, input.locationId);
       return { change: { state: 'stored', zone_id: loc.zone_id, location_id: loc.id }, details: {} };
     });

@@ -24,6 +24,7 @@ import { checkEscort } from './gate/escort.ts';
 import { unauthorizedMovement } from './gate/unauthorized.ts';
 import { unknownTag } from './gate/unknown-tag.ts';
 import { prepared } from '../store/db.ts';
+import { retiredEpc } from '../items/retired.ts';
 
 export const CROSSING_DECISIONS = ['authorised', 'alarm', 'badge', 'undetermined', 'failed'] as const;
 /** `failed`: deciding threw; the crossing is kept with its error and a `decision_failed` alarm, never retried. */
@@ -255,7 +256,7 @@ export class GateDecider {
       const breach = badgeBreach(f, staff);
       if (breach) alarms.push(breach);
     } else if (!item) {
-      alarms.push(...unknownTag(f, this.activeOrderAtGate('transfer_in', gate.id)));
+      alarms.push(...unknownTag(f, this.activeOrderAtGate('transfer_in', gate.id), retiredEpc(ctx.db, c.epc)));
     } else if (FINAL_STATES.includes(item.state)) {
       alarms.push(unauthorizedMovement(f, item, badges, `已${item.state}的物品经过出入口`));
     } else if (c.direction === 'unknown') {

@@ -6,7 +6,7 @@ import { calendarOf } from '../time/calendar.ts';
 import { prepared } from '../store/db.ts';
 
 interface OverdueRow {
-  id: string; epc: string; name: string; due_at: string; restricted: number; zone_id: string | null;
+  id: string; epc: string | null; name: string; due_at: string; restricted: number; zone_id: string | null;
   location_id: string | null; out_chain: string; out_seq: number; order_id: string; taken_by: string;
 }
 

@@ -20,6 +20,7 @@ import { effectiveState, type OrderRow } from '../orders/order.ts';
 import type { ItemApi, ItemState } from '../items/item.ts';
 import type { Device } from '../site/schema.ts';
 import { prepared } from '../store/db.ts';
+import { retiredEpc } from '../items/retired.ts';
 import { iso, type ShelfItem } from './shelf/context.ts';
 import { removalDue, seenAgain, unexpectedRemoval, removalCause, type CrossingSince } from './shelf/removal.ts';
 import { misplaced, misplacedCause } from './shelf/misplaced.ts';
@@ -37,7 +38,7 @@ const MOVING_ORDERS = ['retrieve', 'move', 'dispose'] as const;
 const OWNER = 'shelves';
 
 interface ItemRowLite {
-  id: string; epc: string; name: string; state: ItemState; location_id: string | null; zone_id: string | null; restricted: number;
+  id: string; epc: string | null; name: string; state: ItemState; location_id: string | null; zone_id: string | null; restricted: number;
   agency_id: string; weight_grams: number | null; last_seen_at: string | null; last_seen_location_id: string | null;
   confirmed_at: string | null; confirmed_location_id: string | null;
 }
@@ -240,7 +241,8 @@ export class ShelfWatch {
 
   private unknown(epc: string, place: Place, deviceId: string, at: number, work: (() => void)[]): void {
     if (this.unknownOpen.get(epc)?.has(place.id)) return;
-    this.raise(work, shelfUnknownTag(epc, place, deviceId, at), () => {
+    // Looked up only for an EPC with no open alarm here: a stray tag read every second costs one query, once.
+    this.raise(work, shelfUnknownTag(epc, place, deviceId, at, retiredEpc(this.ctx.db, epc)), () => {
       const named = this.unknownOpen.get(epc) ?? new Set<string>();
       named.add(place.id);
       this.unknownOpen.set(epc, named);
@@ -337,7 +339,7 @@ export class ShelfWatch {
       awaySince: null, misplacedAt: null, removalOpen: false, seenAgainNoted: false, quietFrom: 0,
     };
     this.byId.set(t.id, t);
-    this.byEpc.set(t.epc, t);
+    if (t.epc !== null) this.byEpc.set(t.epc, t);
     if (t.state === 'stored' && t.locationId) this.places.get(t.locationId)?.expected.add(t);
     if (t.lastSeenLocationId) this.places.get(t.lastSeenLocationId)?.seenHere.add(t);
     return t;
@@ -376,9 +378,10 @@ export class ShelfWatch {
     }
     const before = t.state === 'stored' ? t.locationId : null;
     const after = r.state === 'stored' ? r.location_id : null;
+    // A tag bound at the intake desk, or replaced (换签): the old EPC is no longer this item's.
     if (t.epc !== r.epc) {
-      if (this.byEpc.get(t.epc) === t) this.byEpc.delete(t.epc);
-      this.byEpc.set(r.epc, t);
+      if (t.epc !== null && this.byEpc.get(t.epc) === t) this.byEpc.delete(t.epc);
+      if (r.epc !== null) this.byEpc.set(r.epc, t);
     }
     Object.assign(t, {
       epc: r.epc, name: r.name, state: r.state, locationId: r.location_id, zoneId: r.zone_id, restricted: r.restricted === 1,

@@ -373,4 +373,107 @@ export const MIGRATIONS: readonly string[] = [
   -- An unexpected removal cites the item's gate crossings since it was last seen.
   CREATE INDEX crossings_item ON crossings(item_id, first_seen) WHERE item_id IS NOT NULL;
   `,
+
+  // 9: intake desk enrolment (一物一码). An item may be announced untagged and get its tag at the
+  // intake desk; re-tagging (换签) retires the old EPC for good. `items.epc` becomes nullable (still
+  // unique: SQLite lets several NULLs through a UNIQUE constraint), which SQLite can only do by
+  // rebuilding the table. The runner keeps foreign_keys on and runs each migration in a transaction,
+  // where that pragma cannot be switched off, so the documented create-copy-drop-rename would fail at
+  // commit: dropping items counts the rows of order_items, checkouts, photos and pending_operations
+  // as deferred violations that no rename takes back. Instead the rows are copied aside, items is
+  // dropped and created again under its own name, and the rows go back in: each row put back settles
+  // the violations its drop counted, so the commit still checks every reference, and no other table's
+  // schema is rewritten. Every index and trigger on items (migrations 1 and 8) is created again after
+  // the rows are back, so that item_counts, already right, is not counted twice.
+  `
+  PRAGMA defer_foreign_keys = ON;
+  CREATE TEMP TABLE items_v8 AS SELECT _rowid_ AS old_rowid, * FROM items;
+  DROP TABLE items;
+  CREATE TABLE items (
+    id TEXT PRIMARY KEY,
+    -- NULL until the intake desk binds a tag to the item.
+    epc TEXT UNIQUE,
+    name TEXT NOT NULL,
+    description TEXT,
+    category_id TEXT NOT NULL REFERENCES categories(id),
+    quantity REAL NOT NULL,
+    unit TEXT NOT NULL,
+    case_id TEXT NOT NULL REFERENCES cases(id),
+    agency_id TEXT NOT NULL REFERENCES agencies(id),
+    zone_id TEXT REFERENCES zones(id),
+    location_id TEXT REFERENCES locations(id),
+    state TEXT NOT NULL,
+    restricted INTEGER NOT NULL,
+    due_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    last_seen_at TEXT,
+    last_seen_location_id TEXT,
+    confirmed_at TEXT,
+    confirmed_location_id TEXT,
+    weight_grams REAL
+  ) STRICT;
+  INSERT INTO items (rowid, id, epc, name, description, category_id, quantity, unit, case_id, agency_id, zone_id, location_id, state,
+      restricted, due_at, created_at, updated_at, last_seen_at, last_seen_location_id, confirmed_at, confirmed_location_id, weight_grams)
+    SELECT old_rowid, id, epc, name, description, category_id, quantity, unit, case_id, agency_id, zone_id, location_id, state,
+      restricted, due_at, created_at, updated_at, last_seen_at, last_seen_location_id, confirmed_at, confirmed_location_id, weight_grams
+    FROM items_v8 ORDER BY old_rowid;
+  DROP TABLE items_v8;
+  CREATE INDEX items_case ON items(case_id);
+  CREATE INDEX items_agency ON items(agency_id, id);
+  CREATE INDEX items_zone ON items(zone_id, id);
+  CREATE INDEX items_location ON items(location_id);
+  CREATE INDEX items_state ON items(state, id);
+  CREATE INDEX items_due ON items(due_at) WHERE state = 'out';
+  CREATE TRIGGER item_counts_insert AFTER INSERT ON items BEGIN
+    INSERT INTO item_counts VALUES (coalesce(NEW.zone_id, ''), NEW.agency_id, NEW.state, 1)
+      ON CONFLICT DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER item_counts_update AFTER UPDATE OF zone_id, agency_id, state ON items BEGIN
+    UPDATE item_counts SET n = n - 1
+      WHERE zone_id = coalesce(OLD.zone_id, '') AND agency_id = OLD.agency_id AND state = OLD.state;
+    INSERT INTO item_counts VALUES (coalesce(NEW.zone_id, ''), NEW.agency_id, NEW.state, 1)
+      ON CONFLICT DO UPDATE SET n = n + 1;
+  END;
+
+  -- An EPC once retired (换签) is never bound again; seen later, it names the item it belonged to.
+  -- chain and seq: the custody event that retired it.
+  CREATE TABLE retired_epcs (
+    epc TEXT PRIMARY KEY,
+    item_id TEXT NOT NULL REFERENCES items(id),
+    retired_at TEXT NOT NULL,
+    chain TEXT NOT NULL,
+    seq INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX retired_epcs_item ON retired_epcs(item_id);
+
+  -- An enrolment at a desk reader: waiting for the tag on the desk, then one final outcome, kept so
+  -- that outcomes survive a restart and can be listed. restricted is the item's when it was opened.
+  CREATE TABLE enrolments (
+    id TEXT PRIMARY KEY,
+    item_id TEXT NOT NULL REFERENCES items(id),
+    device_id TEXT NOT NULL,
+    replace_tag INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('waiting', 'bound', 'several_tags', 'refused', 'timed_out', 'cancelled')),
+    opened_by TEXT NOT NULL,
+    opened_by_name TEXT NOT NULL,
+    opened_role TEXT NOT NULL,
+    opened_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    ended_at TEXT,
+    ended_by TEXT,
+    epc TEXT,
+    retired_epc TEXT,
+    refusal TEXT,
+    tags_on_desk INTEGER,
+    restricted INTEGER NOT NULL,
+    event_chain TEXT,
+    event_seq INTEGER
+  ) STRICT;
+  -- One waiting enrolment per desk reader and per item.
+  CREATE UNIQUE INDEX enrolments_waiting_device ON enrolments(device_id) WHERE state = 'waiting';
+  CREATE UNIQUE INDEX enrolments_waiting_item ON enrolments(item_id) WHERE state = 'waiting';
+  CREATE INDEX enrolments_list ON enrolments(opened_at, id);
+  CREATE INDEX enrolments_item ON enrolments(item_id);
+  `,
 ];

@@ -58,8 +58,9 @@ describe('every GET answer matches its declared schema, for every role', () => {
     for (const route of routes.filter((r) => r.includes('/:id'))) {
       const list = await h.call(u, 'GET', `${listOf(route).slice(PREFIX.length)}${listOf(route).endsWith('/zones') || listOf(route).endsWith('/gates') ? '' : '?limit=500'}`);
       expect(list.status, `${u} ${listOf(route)}`).toBe(200);
-      // The shelves' grid lists zones, and its detail is one of their locations.
-      const ids = route.endsWith('/shelves/:id') ? (list.body.data as { locations: { id: string }[] }[]).flatMap((z) => z.locations) : list.body.data as { id: string }[];
+      // The shelves' grid lists zones, and its detail is one of their locations; the enrolments are listed as `enrolments`, unpaged.
+      const ids = route.endsWith('/shelves/:id') ? (list.body.data as { locations: { id: string }[] }[]).flatMap((z) => z.locations)
+        : (list.body.data ?? list.body.enrolments) as { id: string }[];
       for (const { id } of ids) await check(u, route, route.replace(':id', encodeURIComponent(id)));
       const missing = await check(u, route, route.replace(':id', 'NO-SUCH-1'));
       expect(missing.status).toBe(404);

@@ -13,6 +13,7 @@ import { reject } from '../../edge/lifecycle/reject.ts';
 import { withdraw } from '../../edge/lifecycle/withdraw.ts';
 import { circulate } from '../../edge/lifecycle/circulate.ts';
 import { dispose } from '../../edge/lifecycle/dispose.ts';
+import { announce } from '../../edge/lifecycle/announce.ts';
 import type { SiteInput } from '../../edge/site/schema.ts';
 import {
   HOUR, intake, issue, itemRow, openHarness, principal, tempDir, TestClock, tokenOf, type Harness, type UserKey,
@@ -47,6 +48,7 @@ export async function openCenter(): Promise<Center> {
     site: (input) => {
       withBadges(input);
       input.categories = input.categories!.map((c) => (c.id === 'electronics' ? { ...c, storageKinds: ['general'] } : c));
+      input.devices = [...input.devices!, { id: 'desk-1', kind: 'desk_reader', name: '登记台读写器' }];
     },
   });
   const ctx = center.ctx;
@@ -115,6 +117,19 @@ export async function openCenter(): Promise<Center> {
   cross('gate-restricted', epcs[rs.ids[1]], 'out');
   center.clock.advance(12_000);
   center.custody.tickGates();
+
+  // The intake desk (一物一码): items announced untagged; one bound, one refused for the commission's tag
+  // (named to nobody else), one left waiting (timed out two hours on).
+  const bare = issue(ctx, { kind: 'transfer_in', agencyId: 'psb-taishan', zoneId: 'intake' });
+  const untagged = announce(ctx, op, { orderId: bare.id, items: ['充电器', '数据线', '耳机'].map((name) => ({ name, categoryId: 'electronics', caseNumber: 'A3709020000002025039999' })) })
+    .map((a) => a.item.id);
+  const atDesk = (epcs: string[]) => expect(center.custody.observe({ type: 'desk', deviceId: 'desk-1', epcs, at: center.clock.now() })).toEqual({ ok: true });
+  center.custody.enrolments.open(op, { itemId: untagged[0], deviceId: 'desk-1' });
+  atDesk(['3034EEEE0000000000000001']);
+  center.custody.enrolments.open(op, { itemId: untagged[1], deviceId: 'desk-1' });
+  atDesk([epcs[rs.ids[0]]]);
+  center.custody.enrolments.open(op, { itemId: untagged[2], deviceId: 'desk-1' });
+  atDesk([]);
 
   // Two hours on: the check-outs are overdue; one alarm acknowledged, one resolved.
   center.clock.advance(2 * HOUR);

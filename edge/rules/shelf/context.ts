@@ -10,7 +10,7 @@ export interface ShelfPlace {
 
 export interface ShelfItem {
   id: string;
-  epc: string;
+  epc: string | null;
   name: string;
   restricted: boolean;
   zoneId: string | null;

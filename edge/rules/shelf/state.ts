@@ -5,7 +5,8 @@ import type { Location } from '../../site/schema.ts';
 import type { ShelfPlace } from './context.ts';
 
 export interface Tracked {
-  id: string; epc: string; name: string; state: ItemState; locationId: string | null; zoneId: string | null;
+  /** Null while untagged: a shelf cannot see it, so it is neither looked up by EPC nor expected anywhere. */
+  id: string; epc: string | null; name: string; state: ItemState; locationId: string | null; zoneId: string | null;
   restricted: boolean; agencyId: string; weightGrams: number | null;
   /** When it came to its present location (putaway, move, return) as this process saw it; 0 for what was there at start. */
   arrivedAt: number;
