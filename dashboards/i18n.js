@@ -103,7 +103,7 @@ const D = {
     // placeholders
     'env.title': '环境监测', 'env.note': '各库区的温湿度曲线将随环境监测功能上线；下图已按各库区的上下限绘制。', 'env.temperature': '温度',
     'env.humidity': '湿度', 'env.noLimits': '该库区没有环境限值。',
-    'nav.intake': '标签绑定', 'nav.counts': '盘点',
+    'item.untagged': '未贴签', 'nav.intake': '标签绑定', 'nav.counts': '盘点',
     'intake.title': '入库贴签（一物一码）', 'intake.subtitle': '为未贴签的物品绑定新标签，或为损坏的标签换签',
     'intake.step1': '① 选择物品', 'intake.step2': '② 选择发卡台', 'intake.start': '开始绑定',
     'intake.chooseBoth': '请选择物品和发卡台。', 'intake.chooseDesk': '请选择发卡台', 'intake.willBind': '将为「{item}」绑定新标签',
@@ -231,7 +231,7 @@ const D = {
     'kind.rfid_reader': 'RFID reader', 'kind.env_monitor': 'Environment monitor',
     'env.title': 'Environment', 'env.note': 'Temperature and humidity per zone arrive with the environment feature; the charts already show each zone\'s limits.', 'env.temperature': 'Temperature',
     'env.humidity': 'Humidity', 'env.noLimits': 'This zone has no environment limits.',
-    'nav.intake': 'Tagging', 'nav.counts': 'Counts',
+    'item.untagged': 'Not tagged yet', 'nav.intake': 'Tagging', 'nav.counts': 'Counts',
     'intake.title': 'Intake tagging (one item, one tag)', 'intake.subtitle': 'Bind a new tag to an untagged item, or replace a damaged tag',
     'intake.step1': '1. Choose the item', 'intake.step2': '2. Choose the desk', 'intake.start': 'Start',
     'intake.chooseBoth': 'Choose an item and a desk.', 'intake.chooseDesk': 'choose a desk', 'intake.willBind': 'A new tag will be bound to “{item}”',

@@ -17,7 +17,7 @@ export function itemTable(ref, items, testid = 'item-table') {
     { head: t('col.agency'), cell: (i) => agencyName(ref, i.agencyId) },
     { head: t('col.location'), cell: (i) => [zoneName(ref, i.zoneId), i.locationId ? ` · ${i.locationId}` : ''] },
     { head: t('col.state'), cell: (i) => badge(label('state', i.state), i.state === 'out' ? 'info' : i.state === 'stored' ? 'ok' : '') },
-    { head: t('col.epc'), cell: (i) => h('code.epc', i.epc), cls: 'hide-narrow' },
+    { head: t('col.epc'), cell: (i) => (i.epc ? h('code.epc', i.epc) : t('item.untagged')), cls: 'hide-narrow' },
   ], items, { testid, onRow: (i) => navigate(`/items/${encodeURIComponent(i.id)}`), rowClass: () => 'item-row' });
 }
 

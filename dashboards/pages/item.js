@@ -37,7 +37,7 @@ export default async function itemPage(root, { params, ref, query }) {
           field(t('col.agency'), agencyName(ref, item.agencyId)),
           field(t('col.zone'), zoneName(ref, item.zoneId)),
           field(t('col.location'), item.locationId ?? t('common.none')),
-          field(t('col.epc'), h('code.epc', item.epc)),
+          field(t('col.epc'), item.epc ? h('code.epc', item.epc) : badge(t('item.untagged'), 'warn')),
           item.dueAt ? field(t('col.dueAt'), fmtDateTime(item.dueAt)) : null,
           item.description ? field(t('col.message'), item.description) : null,
           item.photos?.length ? field(t('item.photos', { n: '' }).trim(), t('item.photos', { n: fmtNumber(item.photos.length) })) : null)),

@@ -29,7 +29,7 @@ export function demoDevicePlan(custody: Custody, mqttUrl: string) {
   };
   const orders = db.prepare(`SELECT o.id, o.kind, o.gates, o.direction, o.escorts, i.epc, i.category_id
     FROM orders o JOIN order_items oi ON oi.order_id = o.id JOIN items i ON i.id = oi.item_id
-    WHERE o.state IN ('open', 'active') AND oi.done_seq IS NULL AND o.valid_until > ? AND o.valid_from <= ? AND o.gates <> '[]'`)
+    WHERE o.state IN ('open', 'active') AND oi.done_seq IS NULL AND i.epc IS NOT NULL AND o.valid_until > ? AND o.valid_from <= ? AND o.gates <> '[]'`)
     .all(custody.ctx.nowIso(), custody.ctx.nowIso()) as { kind: string; gates: string; direction: string; escorts: string; epc: string; category_id: string }[];
   const errands = orders.map((o) => {
     const escorts = JSON.parse(o.escorts) as string[];

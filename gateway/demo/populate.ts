@@ -97,7 +97,8 @@ export function populateDemo(custody: Custody, clock: DemoClock, users: Record<s
   const RESTRICTED_CASES = 26;
   const step = (now - 40 * DAY - start) / (CASES + RESTRICTED_CASES);
 
-  const intakeCase = (restricted: boolean) => {
+  /** A handling unit's manifest; with `untagged`, property it handed over without tags (一物一码 at the desk). */
+  const intakeCase = (restricted: boolean, untagged = false) => {
     caseNo++;
     const year = new Date(clock.t).getUTCFullYear();
     const month = String(new Date(clock.t).getUTCMonth() + 1).padStart(2, '0');
@@ -126,7 +127,7 @@ export function populateDemo(custody: Custody, clock: DemoClock, users: Record<s
         const category = pick(categories);
         const n = NAMES[category];
         return {
-          epc: encodeGiai96(DEMO_COMPANY_PREFIX, BigInt(epcSerial++)), name: pick(n.names), categoryId: category,
+          ...(untagged ? {} : { epc: encodeGiai96(DEMO_COMPANY_PREFIX, BigInt(epcSerial++)) }), name: pick(n.names), categoryId: category,
           quantity: n.qty(), unit: n.unit, caseNumber,
         };
       });
@@ -238,6 +239,9 @@ export function populateDemo(custody: Custody, clock: DemoClock, users: Record<s
       retrieve(ctx, two(operator, b.category), b.id, { orderId: o.id, takenBy: k % 2 ? 'ag-taishan-01' : 'ag-proc-01', condition: '外观完好' });
     });
   }
+  // Received at the desk two hours ago, untagged: waiting for the Intake page.
+  clock.t = now - 4 * HOUR;
+  receiveAndStore(intakeCase(false, true), false);
   clock.t = now - 2 * HOUR;
   const pendingIntake = intakeCase(false);
   const pendingPutaway = intakeCase(false);

@@ -15,6 +15,8 @@ import type { SiteInput } from '../../edge/site/schema.ts';
 import type { Logger } from '../log.ts';
 import { findProgram } from '../programs.ts';
 import { seededRandom } from './random.ts';
+import { DEMO_COMPANY_PREFIX } from './site.ts';
+import { encodeGiai96 } from '../../edge/epc/encode.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** TCP ports of the simulated device server when there is no socat: loopback only. */
@@ -91,9 +93,38 @@ export function startDemoSerial(custody: Custody, logger: Logger): ChildProcess 
   child.on('exit', (code) => { if (code) log.warn({ code }, 'simulated serial devices stopped'); });
   wander(child, plan, log);
   followLedger(child, custody, log);
-  child.on('exit', () => custody.ctx.bus.off('demo-serial'));
+  const desk = tagTheDesk(child, custody, log);
+  child.on('exit', () => { custody.ctx.bus.off('demo-serial'); clearInterval(desk); });
   return child;
 }
+
+/**
+ * The demo's intake operator: a few seconds after an enrolment opens at the desk, a new tag lies on
+ * the simulated desk reader (a GIAI-96 of the demo's prefix no item ever carried); once the
+ * enrolment has ended, the desk is cleared again. So the Intake page can be tried end to end.
+ */
+function tagTheDesk(child: ChildProcess, custody: Custody, log: Logger): NodeJS.Timeout {
+  const waiting = custody.db.prepare(`SELECT id FROM enrolments WHERE device_id = 'desk-intake' AND state = 'waiting'`);
+  const used = custody.db.prepare('SELECT 1 FROM items WHERE epc = ? UNION ALL SELECT 1 FROM retired_epcs WHERE epc = ?');
+  const send = (cmd: Record<string, unknown>) => { if (child.stdin?.writable) child.stdin.write(`${JSON.stringify(cmd)}\n`); };
+  let serving: string | null = null;
+  let serial = 5_000_000 + Math.floor(Date.now() / 1000) % 1_000_000;
+  const timer = setInterval(() => {
+    const open = (waiting.get() as { id: string } | undefined)?.id ?? null;
+    if (open === serving) return;
+    if (serving && !open) later(2_000, () => send({ cmd: 'present', device: 'desk-intake', epcs: [] }));
+    serving = open;
+    if (!open) return;
+    let epc: string;
+    do epc = encodeGiai96(DEMO_COMPANY_PREFIX, BigInt(serial++)); while (used.get(epc, epc));
+    log.debug({ enrolmentId: open, epc }, 'demo: a new tag is put on the intake desk');
+    later(3_000, () => send({ cmd: 'present', device: 'desk-intake', epcs: [epc] }));
+  }, 1_000);
+  timer.unref();
+  return timer;
+}
+
+const later = (ms: number, f: () => void) => { const t = setTimeout(f, ms); t.unref(); };
 
 /**
  * The simulated shelves follow the ledger, as real shelves follow the people who carry things: an
