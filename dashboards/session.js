@@ -7,6 +7,7 @@ const ROLE_OPS = {
   acknowledge: ['operator', 'supervisor', 'discipline'],
   resolve: ['supervisor', 'discipline'],
   emergency_order: ['supervisor', 'discipline'],
+  count: ['supervisor', 'discipline'],
   administer: ['admin'],
 };
 const ROLES = ['operator', 'supervisor', 'agency', 'discipline', 'auditor', 'admin'];

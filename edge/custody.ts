@@ -1,7 +1,7 @@
 // The custody core as one object: opens the store, mirrors the site, builds the ledger, runs the
 // clock-driven rules, and is the edge's one way in: `observe(o)` takes every observation the
-// gateway makes (gate crossings, gate and device reports, shelf rounds, intake desk polls; raw tags,
-// environment and handhelds as their rules land), checks it against its schema and hands it to its rule module. The gateway process and the
+// gateway makes (gate crossings, gate and device reports, shelf rounds, intake desk polls, handheld
+// reads for cycle counts; raw tags and environment as their rules land), checks it against its schema and hands it to its rule module. The gateway process and the
 // tests both start it through here.
 import type { Site } from './site/schema.ts';
 import { openStore, type Db } from './store/db.ts';
@@ -19,6 +19,7 @@ import { DeviceRegistry } from './rules/devices.ts';
 import { GateBoard } from './rules/gates.ts';
 import { ShelfWatch } from './rules/shelves.ts';
 import { Enrolments } from './rules/enrolment.ts';
+import { Counts } from './rules/counts.ts';
 import { observation, type CrossingObservation, type Observation } from './observations.ts';
 import { CustodyBus } from './bus.ts';
 import { stderrLog, type EdgeLog } from './log.ts';
@@ -37,7 +38,7 @@ export type ObserveOutcome = { ok: true } | { ok: false; reason: ObserveRefusal;
 export type ObserveRefusal = 'invalid' | 'unknown_gate' | 'unknown_device' | 'unknown_location' | 'no_rule' | 'failed';
 
 /** Kinds the gateway may already produce but no rule decides yet (raw tag reads, environment): refused as `no_rule`, counted. */
-const NO_RULE_YET: readonly Observation['type'][] = ['tag', 'env', 'handheld'];
+const NO_RULE_YET: readonly Observation['type'][] = ['tag', 'env'];
 /** How often, and how many rows at most, the shelves' sightings are written between the periodic checks. */
 const SHELF_FLUSH_MS = 5_000;
 const SHELF_FLUSH_ROWS = 10_000;
@@ -53,6 +54,8 @@ export class Custody {
   readonly shelves: ShelfWatch;
   /** The intake desk's enrolments (一物一码): a tag on the desk bound to the item a person named. */
   readonly enrolments: Enrolments;
+  /** Cycle counts (盘点): what the shelves and handhelds read while one is open, against the ledger. */
+  readonly counts: Counts;
   /** Observations refused since start, by kind and reason (`crossing:invalid`), for the metrics. */
   readonly refused = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
@@ -74,6 +77,7 @@ export class Custody {
       this.gates = new GateBoard(this.ctx);
       this.shelves = new ShelfWatch(this.ctx, this.devices);
       this.enrolments = new Enrolments(this.ctx);
+      this.counts = new Counts(this.ctx, this.shelves);
     } catch (e) {
       this.db.close();
       throw e;
@@ -139,6 +143,12 @@ export class Custody {
         return this.gates.observe(o) ? { ok: true } : this.refuse(o.type, 'unknown_gate', `no gate ${o.gateId}`, o);
       case 'shelf': {
         const refused = this.shelves.observe(o);
+        if (refused) return this.refuse(o.type, refused.reason, refused.detail, o);
+        this.counts.shelfRound(o);
+        return { ok: true };
+      }
+      case 'handheld': {
+        const refused = this.counts.handheld(o);
         return refused ? this.refuse(o.type, refused.reason, refused.detail, o) : { ok: true };
       }
       case 'desk': {
@@ -170,6 +180,7 @@ export class Custody {
     expirePendingOperations(this.ctx);
     this.enrolments.tick();
     this.shelves.tick();
+    this.counts.tick();
   }
 
   start(): void {
@@ -211,6 +222,11 @@ export class Custody {
     } catch (err) {
       // What is lost is the last minute of sightings, never custody: say so and close the store all the same.
       this.log.error({ err }, 'writing the last shelf sightings failed');
+    }
+    try {
+      this.counts.tick();
+    } catch (err) {
+      this.log.error({ err }, 'writing the open counts\' last sightings failed');
     }
     this.ctx.ledger.flushMirror();
     this.db.close();

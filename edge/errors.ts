@@ -63,6 +63,15 @@ export const ERRORS = {
   ITEM_ALREADY_TAGGED: { status: 409, message: 'The item already carries a tag: re-tag it with replace: true' },
   ENROLMENT_NOT_WAITING: { status: 409, message: 'The enrolment has already ended' },
 
+  // Cycle counts (盘点)
+  ZONE_NOT_FOUND: { status: 404, message: 'No such zone' },
+  COUNT_NOT_FOUND: { status: 404, message: 'No such count' },
+  COUNT_OVERLAPS: { status: 409, message: 'A count already open covers one of these locations' },
+  COUNT_EMPTY_SCOPE: { status: 409, message: 'There is no location to count there' },
+  COUNT_MIXED_SCOPE: { status: 409, message: 'A count covers the restricted zone or none of it' },
+  COUNT_CLOSED: { status: 409, message: 'The count is already closed' },
+  COUNT_OPEN: { status: 409, message: 'The count is still open: its report is made when it closes' },
+
   // The ledger's chains
   CHAIN_NOT_FOUND: { status: 404, message: 'No such chain' },
   INTERNAL: { status: 500, message: 'Internal error' },

@@ -33,7 +33,7 @@ export default async function counts(root, { params = {} } = {}) {
 const scopeName = (ref, scope) => (scope.zoneId ? zoneName(ref, scope.zoneId) : t('counts.locationsN', { n: fmtNumber(scope.locationIds.length) }));
 
 function openForm(ref) {
-  const zones = ref.zones.filter((z) => z.kind !== 'outside' && session.can('emergency_order', z.kind === 'restricted'));
+  const zones = ref.zones.filter((z) => z.kind !== 'outside' && session.can('count', z.kind === 'restricted'));
   if (!zones.length) return null;
   const zone = h('select', { name: 'zoneId', 'data-testid': 'count-zone', 'aria-label': t('col.zone') }, zones.map((z) => h('option', { value: z.id }, zoneName(ref, z.id))));
   const note = h('input', { name: 'note', maxlength: 500, placeholder: t('counts.notePlaceholder'), 'aria-label': t('counts.col.note') });
@@ -77,7 +77,7 @@ function progress(ref, c, refresh) {
   }, h('span.loc-name', l.name), h('span.shelf-state', l.covered ? t('counts.loc.covered') : t('counts.loc.notYet')),
   h('span.shelf-counts.small', t('shelf.inPlace', { n: fmtNumber(l.found), of: fmtNumber(l.expected) })))));
   const err = h('div.form-error', { role: 'alert' });
-  const close = session.can('emergency_order', c.restricted) ? h('button.primary', {
+  const close = session.can('count', c.restricted) ? h('button.primary', {
     type: 'button', 'data-testid': 'count-close',
     onclick: async (ev) => {
       ev.target.disabled = true;

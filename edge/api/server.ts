@@ -22,6 +22,7 @@ import { streamRoutes, ticketRoute, type StreamHub, type StreamRouteOptions } fr
 import { gateRoutes } from './routes/gates.ts';
 import { shelfRoutes } from './routes/shelves.ts';
 import { enrolmentRoutes } from './routes/enrolments.ts';
+import { countRoutes } from './routes/counts.ts';
 import { logRequests } from './request-log.ts';
 import { StreamTickets } from '../stream/tickets.ts';
 import type { ApiApp } from './app.ts';
@@ -145,6 +146,7 @@ export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise
     gateRoutes(typed, custody);
     shelfRoutes(typed, custody);
     enrolmentRoutes(typed, custody);
+    countRoutes(typed, custody);
     ticketRoute(typed, tickets);
     for (const ext of opts.extensions ?? []) ext(typed);
   }, { prefix: '/api/v1' });

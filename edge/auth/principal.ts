@@ -38,7 +38,7 @@ export function principalForToken(db: Db, token: string): Principal | null {
 }
 
 /** The operations of the role table, grouped as DOMAIN.md groups them. */
-export type Operation = 'handle' | 'dispatch' | 'emergency_order' | 'acknowledge' | 'resolve' | 'administer';
+export type Operation = 'handle' | 'dispatch' | 'emergency_order' | 'count' | 'acknowledge' | 'resolve' | 'administer';
 
 const ALLOWED: Record<Operation, readonly Role[]> = {
   // announce, withdraw, receive, reject, putaway, move, circulate
@@ -46,6 +46,8 @@ const ALLOWED: Record<Operation, readonly Role[]> = {
   // retrieve, return, dispose
   dispatch: ['operator', 'supervisor', 'discipline'],
   emergency_order: ['supervisor', 'discipline'],
+  // open and close a cycle count (盘点): its report is the center's word on what is on its shelves
+  count: ['supervisor', 'discipline'],
   acknowledge: ['operator', 'supervisor', 'discipline'],
   resolve: ['supervisor', 'discipline'],
   administer: ['admin'],

@@ -437,6 +437,22 @@ export class ShelfWatch {
     }
   }
 
+  // --- what a cycle count asks ---
+
+  /** Where and when the shelves last read an item (in memory, ahead of its row); null if never. */
+  lastSighting(itemId: string): { locationId: string; at: number } | null {
+    const t = this.byId.get(itemId);
+    return t && t.lastSeenAt !== null && t.lastSeenLocationId ? { locationId: t.lastSeenLocationId, at: t.lastSeenAt } : null;
+  }
+
+  /** A location's load cell: its last reading (while the cell is online) and what the location should weigh now. */
+  weighing(locationId: string): { measuredGrams: number; at: number; expectedGrams: number; toleranceGrams: number } | null {
+    const place = this.places.get(locationId);
+    const cell = place?.cell;
+    if (!place || !cell || cell.measured === null || cell.at === null || this.offline.has(cell.deviceId)) return null;
+    return { measuredGrams: cell.measured, at: cell.at, expectedGrams: this.expectedWeight(place, cell), toleranceGrams: cell.toleranceGrams };
+  }
+
   // --- what the API shows ---
 
   /** An item's sighting and confirmation as they are now (its row may be up to a minute behind). */

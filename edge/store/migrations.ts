@@ -476,4 +476,47 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX enrolments_list ON enrolments(opened_at, id);
   CREATE INDEX enrolments_item ON enrolments(item_id);
   `,
+  // 10: cycle counts (盘点). A count's scope is a zone or a list of locations; while it is open, the
+  // shelf readers' rounds and the handhelds' reads are its sightings (the last place each EPC was
+  // read) and its covered locations (read at least once); closing it stores the report, its
+  // SHA-256 and the custody event that carries the hash. restricted: the count is the commission's.
+  `
+  CREATE TABLE counts (
+    id TEXT PRIMARY KEY,
+    zone_id TEXT,
+    location_ids TEXT NOT NULL,
+    restricted INTEGER NOT NULL,
+    note TEXT,
+    state TEXT NOT NULL CHECK (state IN ('open', 'closed')),
+    opened_at TEXT NOT NULL,
+    opened_by TEXT NOT NULL,
+    opened_by_name TEXT NOT NULL,
+    opened_role TEXT NOT NULL,
+    closed_at TEXT,
+    closed_by TEXT,
+    closed_by_name TEXT,
+    report TEXT,
+    report_sha256 TEXT,
+    event_chain TEXT,
+    event_seq INTEGER
+  ) STRICT;
+  CREATE INDEX counts_list ON counts(opened_at, id);
+  CREATE INDEX counts_open ON counts(state) WHERE state = 'open';
+  CREATE TABLE count_sightings (
+    count_id TEXT NOT NULL REFERENCES counts(id),
+    epc TEXT NOT NULL,
+    location_id TEXT NOT NULL,
+    via TEXT NOT NULL CHECK (via IN ('shelf', 'handheld')),
+    device_id TEXT NOT NULL,
+    seen_at TEXT NOT NULL,
+    PRIMARY KEY (count_id, epc)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE count_places (
+    count_id TEXT NOT NULL REFERENCES counts(id),
+    location_id TEXT NOT NULL,
+    covered_at TEXT NOT NULL,
+    via TEXT NOT NULL CHECK (via IN ('shelf', 'handheld')),
+    PRIMARY KEY (count_id, location_id)
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];

@@ -190,7 +190,7 @@ describe('storage rules and final states', () => {
       DROP TABLE pending_operation_attempts; DROP TABLE pending_operations; DROP INDEX crossings_device_first_seen;
       DROP INDEX crossings_item; ALTER TABLE items DROP COLUMN last_seen_at; ALTER TABLE items DROP COLUMN last_seen_location_id;
       ALTER TABLE items DROP COLUMN confirmed_at; ALTER TABLE items DROP COLUMN confirmed_location_id; ALTER TABLE items DROP COLUMN weight_grams;
-      DROP TABLE enrolments; DROP TABLE retired_epcs;
+      DROP TABLE enrolments; DROP TABLE retired_epcs; DROP TABLE count_sightings; DROP TABLE count_places; DROP TABLE counts;
       PRAGMA user_version = 4;`);
     expect(db.prepare(`SELECT sum(n) AS n FROM item_counts WHERE zone_id = 'general' AND state = 'disposed'`).get()).toEqual({ n: 1 });
     db.close();

@@ -1,0 +1,106 @@
+// A cycle count's verdict (盘点), as a pure function: what the ledger says should be in the count's
+// locations, what the shelves and handhelds read there while it was open, which locations were read
+// at all, and what the load cells weighed; out comes one line per item or stray tag, each in one
+// class. The same function gives the live progress of an open count and the report that closing it
+// fingerprints, so that the figures a supervisor watches are the figures the report keeps.
+
+/** The classes of a report's lines, in the order a supervisor acts on them. */
+export const COUNT_CLASSES = ['missing', 'misplaced', 'unexpected', 'weight_mismatch', 'not_counted', 'checked_out', 'found'] as const;
+export type CountClass = (typeof COUNT_CLASSES)[number];
+export const COUNT_VIA = ['shelf', 'handheld'] as const;
+export type CountVia = (typeof COUNT_VIA)[number];
+
+/** Where an EPC was last read during the count. */
+export interface Sighting { locationId: string; at: number; via: CountVia; deviceId: string }
+
+/** An item as the count needs it: expected in scope (stored or out from there), or found in scope from elsewhere. */
+export interface CountItem {
+  id: string; epc: string | null; name: string; caseNumber: string; state: string; locationId: string | null;
+  weightGrams: number | null; restricted: boolean;
+}
+
+/** A load cell's reading taken during the count, and what its location should weigh. */
+export interface CountWeight { measuredGrams: number; expectedGrams: number; toleranceGrams: number }
+
+export interface CountFacts {
+  /** The count's locations. */
+  scope: ReadonlySet<string>;
+  restricted: boolean;
+  /** Items whose place is in scope, stored there or checked out from there. */
+  expected: readonly CountItem[];
+  sightings: ReadonlyMap<string, Sighting>;
+  covered: ReadonlySet<string>;
+  /** The items carrying EPCs read in scope that are not expected there (looked up by the caller). */
+  others: ReadonlyMap<string, CountItem>;
+  weights: ReadonlyMap<string, CountWeight>;
+}
+
+export interface CountLine {
+  class: CountClass;
+  itemId: string | null;
+  epc: string | null;
+  itemName: string | null;
+  caseNumber: string | null;
+  expectedLocationId: string | null;
+  seenLocationId: string | null;
+  seenAt: string | null;
+  via: CountVia | null;
+  /** For weight_mismatch: what the location's load cell weighed and should have weighed. */
+  measuredGrams: number | null;
+  expectedGrams: number | null;
+}
+
+export type CountTotals = Record<CountClass, number>;
+
+export function countLines(f: CountFacts): CountLine[] {
+  const lines: CountLine[] = [];
+  const accounted = new Set<string>();
+  for (const item of f.expected) {
+    const seen = item.epc !== null ? f.sightings.get(item.epc) : undefined;
+    if (item.epc !== null) accounted.add(item.epc);
+    lines.push(line(classOf(item, seen, f), item, seen, f));
+  }
+  // Read in scope, expected nowhere in it: another location's item (misplaced) or a tag that should not be on a shelf.
+  for (const [epc, seen] of f.sightings) {
+    if (accounted.has(epc) || !f.scope.has(seen.locationId)) continue;
+    const item = f.others.get(epc);
+    // The other chain's item is named only in its own chain's counts: here it is a tag, no more.
+    const known = item && item.restricted === f.restricted ? item : undefined;
+    const cls: CountClass = known && known.state === 'stored' ? 'misplaced' : 'unexpected';
+    lines.push(line(cls, known ?? null, seen, f, epc));
+  }
+  return lines.sort(byClassThenPlace);
+}
+
+function classOf(item: CountItem, seen: Sighting | undefined, f: CountFacts): CountClass {
+  if (item.state === 'out') return 'checked_out';
+  if (!seen) return item.locationId && f.covered.has(item.locationId) ? 'missing' : 'not_counted';
+  if (seen.locationId !== item.locationId) return 'misplaced';
+  const w = item.weightGrams !== null ? f.weights.get(seen.locationId) : undefined;
+  return w && Math.abs(w.measuredGrams - w.expectedGrams) > w.toleranceGrams ? 'weight_mismatch' : 'found';
+}
+
+function line(cls: CountClass, item: CountItem | null, seen: Sighting | undefined, f: CountFacts, epc?: string): CountLine {
+  const w = cls === 'weight_mismatch' && seen ? f.weights.get(seen.locationId) : undefined;
+  return {
+    class: cls, itemId: item?.id ?? null, epc: item?.epc ?? epc ?? null, itemName: item?.name ?? null, caseNumber: item?.caseNumber ?? null,
+    expectedLocationId: item?.locationId ?? null, seenLocationId: seen?.locationId ?? null,
+    seenAt: seen ? new Date(seen.at).toISOString() : null, via: seen?.via ?? null,
+    measuredGrams: w?.measuredGrams ?? null, expectedGrams: w?.expectedGrams ?? null,
+  };
+}
+
+const RANK = new Map(COUNT_CLASSES.map((c, i) => [c, i]));
+const key = (l: CountLine) => `${l.expectedLocationId ?? l.seenLocationId ?? ''}\u0000${l.itemId ?? ''}\u0000${l.epc ?? ''}`;
+function byClassThenPlace(a: CountLine, b: CountLine): number {
+  const r = RANK.get(a.class)! - RANK.get(b.class)!;
+  if (r) return r;
+  const ka = key(a), kb = key(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+export function countTotals(lines: readonly CountLine[]): CountTotals {
+  const t = Object.fromEntries(COUNT_CLASSES.map((c) => [c, 0])) as CountTotals;
+  for (const l of lines) t[l.class]++;
+  return t;
+}
