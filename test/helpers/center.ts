@@ -131,6 +131,14 @@ export async function openCenter(): Promise<Center> {
   center.custody.enrolments.open(op, { itemId: untagged[2], deviceId: 'desk-1' });
   atDesk([]);
 
+  // Cycle counts (盘点): the general zone's closed (nothing read: every item not counted), the valuables' still open, the commission's closed.
+  const sup = principal('supervisor');
+  const general = center.custody.counts.open(sup, { zoneId: 'general', note: '月度盘点' });
+  center.custody.counts.close(sup, general.id);
+  center.custody.counts.open(sup, { zoneId: 'valuables' });
+  const commission = center.custody.counts.open(dc, { zoneId: 'restricted' });
+  center.custody.counts.close(dc, commission.id);
+
   // Two hours on: the check-outs are overdue; one alarm acknowledged, one resolved.
   center.clock.advance(2 * HOUR);
   center.custody.tick();

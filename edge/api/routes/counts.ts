@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { Custody } from '../../custody.ts';
 import type { ApiApp } from '../app.ts';
-import { countApi, listCountsQuery, openCountInput } from '../../rules/counts.ts';
+import { countApi, countReportApi, listCountsQuery, openCountInput } from '../../rules/counts.ts';
 import { errors, idParam } from '../schemas.ts';
 
 const countListApi = z.object({ counts: z.array(countApi) }).meta({ id: 'CountList' });
@@ -36,8 +36,9 @@ export function countRoutes(app: ApiApp, custody: Custody): void {
 
   app.get('/counts', {
     schema: {
-      querystring: listCountsQuery, tags: ['inventory'], response: { 200: countListApi, ...errors(400, 403) },
-      description: 'Cycle counts, newest first, with their totals once closed (no progress or report: read one count for those).',
+      querystring: listCountsQuery, tags: ['inventory'], response: { 200: countListApi, ...errors(400) },
+      description: 'Cycle counts, newest first, with their totals once closed (no progress or report: read one count for those). ' +
+        'The restricted zone\'s for the discipline role only; none for the agency and admin roles.',
     },
   }, async (req) => ({ counts: counts.list(req.principal, req.query) }));
 
@@ -50,18 +51,21 @@ export function countRoutes(app: ApiApp, custody: Custody): void {
 
   app.get('/counts/:id/report.json', {
     schema: {
-      params: idParam, tags: ['inventory'], response: { 200: z.string().describe('the report\'s canonical JSON, byte for byte what reportSha256 covers'), ...errors(400, 403, 404, 409) },
+      params: idParam, tags: ['inventory'],
+      response: { 200: { description: 'the report\'s canonical JSON (RFC 8785), byte for byte what reportSha256 covers', content: { 'application/json': { schema: countReportApi } } }, ...errors(400, 403, 404, 409) },
       description: 'The closed count\'s report as stored: its SHA-256 is the count\'s reportSha256 and the one in its count_closed custody event.',
     },
   }, async (req, reply) => {
     const json = counts.reportJson(req.principal, req.params.id);
-    reply.type('application/json; charset=utf-8').header('content-disposition', `attachment; filename="count-${req.params.id}.json"`);
-    return json;
+    // Sent as stored: re-serialising it would change the bytes its hash covers.
+    reply.type('application/json; charset=utf-8').header('content-disposition', `attachment; filename="count-${req.params.id}.json"`).serializer((s) => s as string);
+    return json as unknown as z.infer<typeof countReportApi>;
   });
 
   app.get('/counts/:id/report.csv', {
     schema: {
-      params: idParam, tags: ['inventory'], response: { 200: z.string().describe('UTF-8 with BOM'), ...errors(400, 403, 404, 409) },
+      params: idParam, tags: ['inventory'],
+      response: { 200: { description: 'UTF-8 with BOM', content: { 'text/csv': { schema: z.string() } } }, ...errors(400, 403, 404, 409) },
       description: 'The closed count\'s report as a spreadsheet (UTF-8 with BOM, Chinese headings): a rendering of the JSON report.',
     },
   }, async (req, reply) => {
