@@ -35,19 +35,20 @@ export interface CountFacts {
   weights: ReadonlyMap<string, CountWeight>;
 }
 
+/** A line's keys are in RFC 8785 order (UTF-16 code units), and `line()` builds them so: see canonicalReportJson. */
 export interface CountLine {
-  class: CountClass;
-  itemId: string | null;
-  epc: string | null;
-  itemName: string | null;
   caseNumber: string | null;
-  expectedLocationId: string | null;
-  seenLocationId: string | null;
-  seenAt: string | null;
-  via: CountVia | null;
-  /** For weight_mismatch: what the location's load cell weighed and should have weighed. */
-  measuredGrams: number | null;
+  class: CountClass;
+  epc: string | null;
+  /** For weight_mismatch: what the location's load cell should have weighed, and weighed. */
   expectedGrams: number | null;
+  expectedLocationId: string | null;
+  itemId: string | null;
+  itemName: string | null;
+  measuredGrams: number | null;
+  seenAt: string | null;
+  seenLocationId: string | null;
+  via: CountVia | null;
 }
 
 export type CountTotals = Record<CountClass, number>;
@@ -69,7 +70,7 @@ export function countLines(f: CountFacts): CountLine[] {
     const cls: CountClass = known && known.state === 'stored' ? 'misplaced' : 'unexpected';
     lines.push(line(cls, known ?? null, seen, f, epc));
   }
-  return lines.sort(byClassThenPlace);
+  return sortLines(lines);
 }
 
 function classOf(item: CountItem, seen: Sighting | undefined, f: CountFacts): CountClass {
@@ -82,21 +83,21 @@ function classOf(item: CountItem, seen: Sighting | undefined, f: CountFacts): Co
 
 function line(cls: CountClass, item: CountItem | null, seen: Sighting | undefined, f: CountFacts, epc?: string): CountLine {
   const w = cls === 'weight_mismatch' && seen ? f.weights.get(seen.locationId) : undefined;
+  // Keys in canonical order (the interface's): the report's serialiser relies on it.
   return {
-    class: cls, itemId: item?.id ?? null, epc: item?.epc ?? epc ?? null, itemName: item?.name ?? null, caseNumber: item?.caseNumber ?? null,
-    expectedLocationId: item?.locationId ?? null, seenLocationId: seen?.locationId ?? null,
-    seenAt: seen ? new Date(seen.at).toISOString() : null, via: seen?.via ?? null,
-    measuredGrams: w?.measuredGrams ?? null, expectedGrams: w?.expectedGrams ?? null,
+    caseNumber: item?.caseNumber ?? null, class: cls, epc: item?.epc ?? epc ?? null, expectedGrams: w?.expectedGrams ?? null,
+    expectedLocationId: item?.locationId ?? null, itemId: item?.id ?? null, itemName: item?.name ?? null, measuredGrams: w?.measuredGrams ?? null,
+    seenAt: seen ? new Date(seen.at).toISOString() : null, seenLocationId: seen?.locationId ?? null, via: seen?.via ?? null,
   };
 }
 
 const RANK = new Map(COUNT_CLASSES.map((c, i) => [c, i]));
-const key = (l: CountLine) => `${l.expectedLocationId ?? l.seenLocationId ?? ''}\u0000${l.itemId ?? ''}\u0000${l.epc ?? ''}`;
-function byClassThenPlace(a: CountLine, b: CountLine): number {
-  const r = RANK.get(a.class)! - RANK.get(b.class)!;
-  if (r) return r;
-  const ka = key(a), kb = key(b);
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
+
+/** By class (the order to act on), then place, item and EPC; the keys computed once per line, not per comparison. */
+function sortLines(lines: CountLine[]): CountLine[] {
+  const keyed = lines.map((l) => ({ l, r: RANK.get(l.class)!, k: `${l.expectedLocationId ?? l.seenLocationId ?? ''}\u0000${l.itemId ?? ''}\u0000${l.epc ?? ''}` }));
+  keyed.sort((a, b) => a.r - b.r || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  return keyed.map((x) => x.l);
 }
 
 export function countTotals(lines: readonly CountLine[]): CountTotals {
