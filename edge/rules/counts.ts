@@ -322,16 +322,17 @@ export class Counts {
     const names = new Map(this.ctx.site.locations.map((l) => [l.id, l.name]));
     const per = new Map([...c.scope].map((l) => [l, { expected: 0, found: 0 }]));
     let expected = 0;
+    let found = 0;
     for (const l of lines) {
       if (l.class === 'checked_out' || !l.expectedLocationId || !per.has(l.expectedLocationId)) continue;
       const p = per.get(l.expectedLocationId)!;
       p.expected++;
       expected++;
-      if (l.class === 'found' || l.class === 'weight_mismatch') p.found++;
+      if (inPlace(l)) { p.found++; found++; }
     }
     const t = countTotals(lines);
     return {
-      expected, found: t.found + t.weight_mismatch, misplaced: t.misplaced, unexpected: t.unexpected,
+      expected, found, misplaced: t.misplaced, unexpected: t.unexpected,
       locations: [...per].map(([locationId, v]) => ({ locationId, name: names.get(locationId) ?? locationId, covered: c.covered.has(locationId), ...v })),
     };
   }
@@ -351,3 +352,6 @@ export class Counts {
 
 /** A count lists every agency's items of its locations: not for one agency's eyes, nor the administrator's. */
 const readsCounts = (p: Principal) => p.role !== 'agency' && p.role !== 'admin';
+
+/** Read at its own location (found, or found on a cabinet that weighs wrong). */
+const inPlace = (l: CountLine) => (l.class === 'found' || l.class === 'weight_mismatch') && l.seenLocationId !== null && l.seenLocationId === l.expectedLocationId;

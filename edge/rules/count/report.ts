@@ -75,14 +75,19 @@ export function countLines(f: CountFacts): CountLine[] {
 
 function classOf(item: CountItem, seen: Sighting | undefined, f: CountFacts): CountClass {
   if (item.state === 'out') return 'checked_out';
-  if (!seen) return item.locationId && f.covered.has(item.locationId) ? 'missing' : 'not_counted';
-  if (seen.locationId !== item.locationId) return 'misplaced';
-  const w = item.weightGrams !== null ? f.weights.get(seen.locationId) : undefined;
-  return w && Math.abs(w.measuredGrams - w.expectedGrams) > w.toleranceGrams ? 'weight_mismatch' : 'found';
+  if (seen && seen.locationId !== item.locationId) return 'misplaced';
+  const home = item.locationId;
+  // Its location was read and it was not there: a weight cannot say which item is gone.
+  if (!seen && home && f.covered.has(home)) return 'missing';
+  // A bulk item on a load cell that weighs wrong, read in place or on a cabinet no antenna reads.
+  if (item.weightGrams !== null && home && weighsWrong(f.weights.get(home))) return 'weight_mismatch';
+  return seen ? 'found' : 'not_counted';
 }
 
+const weighsWrong = (w: CountWeight | undefined) => !!w && Math.abs(w.measuredGrams - w.expectedGrams) > w.toleranceGrams;
+
 function line(cls: CountClass, item: CountItem | null, seen: Sighting | undefined, f: CountFacts, epc?: string): CountLine {
-  const w = cls === 'weight_mismatch' && seen ? f.weights.get(seen.locationId) : undefined;
+  const w = cls === 'weight_mismatch' && item?.locationId ? f.weights.get(item.locationId) : undefined;
   // Keys in canonical order (the interface's): the report's serialiser relies on it.
   return {
     caseNumber: item?.caseNumber ?? null, class: cls, epc: item?.epc ?? epc ?? null, expectedGrams: w?.expectedGrams ?? null,
