@@ -6,7 +6,7 @@ import type { CustodyContext } from '../../context.ts';
 import type { Zone } from '../../site/schema.ts';
 import { prepared } from '../../store/db.ts';
 import { calendarOf } from '../../time/calendar.ts';
-import { RESOLUTIONS, type EnvironmentHistory, type Point, type Resolution } from '../../history/environment.ts';
+import { RESOLUTIONS, type EnvironmentHistory, type Resolution } from '../../history/environment.ts';
 import { METRIC_UNITS, type EnvironmentWatch } from '../environment.ts';
 
 /** More points than this in one series, and the answer goes one resolution coarser. */
@@ -67,7 +67,21 @@ function metricsOf(history: EnvironmentHistory, zone: Zone): string[] {
   return [...new Set([...Object.keys(zone.limits), ...seen])].sort();
 }
 
+/**
+ * The series answer as JSON text, in the key order of seriesApi: the points come as SQLite wrote
+ * them (EnvironmentHistory.seriesJson), spliced in rather than parsed and written again.
+ */
+export function zoneSeriesJson(ctx: CustodyContext, history: EnvironmentHistory, zone: Zone, q: z.infer<typeof seriesQuery>): string {
+  const { series, excursions, ...head } = zoneSeriesParts(ctx, history, zone, q);
+  const parts = series.map((s) => `{"metric":${JSON.stringify(s.metric)},"unit":${JSON.stringify(s.unit)},"limit":${JSON.stringify(s.limit)},"points":${s.points()}}`);
+  return `${JSON.stringify(head).slice(0, -1)},"series":[${parts.join(',')}],"excursions":${JSON.stringify(excursions)}}`;
+}
+
 export function zoneSeries(ctx: CustodyContext, history: EnvironmentHistory, zone: Zone, q: z.infer<typeof seriesQuery>): z.infer<typeof seriesApi> {
+  return JSON.parse(zoneSeriesJson(ctx, history, zone, q)) as z.infer<typeof seriesApi>;
+}
+
+function zoneSeriesParts(ctx: CustodyContext, history: EnvironmentHistory, zone: Zone, q: z.infer<typeof seriesQuery>) {
   history.flush();
   const to = q.to ? Date.parse(q.to) : ctx.clock.now();
   const from = q.from ? Date.parse(q.from) : to - DAY;
@@ -84,7 +98,7 @@ export function zoneSeries(ctx: CustodyContext, history: EnvironmentHistory, zon
     });
   return {
     zoneId: zone.id, from: new Date(from).toISOString(), to: new Date(to).toISOString(), resolution: resolution as Resolution, requested: q.resolution ?? null, pointCap: POINT_CAP,
-    series: metrics.map((m) => ({ metric: m, unit: METRIC_UNITS[m] ?? '', limit: limitOf(zone, m), points: history.series(zone.id, m, from, to, resolution as Resolution) as Point[] })),
+    series: metrics.map((m) => ({ metric: m, unit: METRIC_UNITS[m] ?? '', limit: limitOf(zone, m), points: () => history.seriesJson(zone.id, m, from, to, resolution as Resolution) })),
     excursions: excursions.filter((e) => !q.metric || e.metric === q.metric),
   };
 }
