@@ -12,7 +12,7 @@ import type { DeviceLink, DeviceReport } from '../links/link.ts';
 import { Portals, portalOptions } from '../portal/index.ts';
 import type { Site } from '../../edge/site/schema.ts';
 import type { ObserveOutcome } from '../../edge/custody.ts';
-import type { DeskObservation, DeviceObservation, GateObservation, HandheldObservation, ShelfObservation } from '../../edge/observations.ts';
+import type { DeskObservation, DeviceObservation, EnvObservation, GateObservation, HandheldObservation, ShelfObservation } from '../../edge/observations.ts';
 import type { GatewayBus } from '../events.ts';
 import { DeviceClocks } from './clock.ts';
 import { handheldOrder, InventoryRounds } from './inventory.ts';
@@ -190,10 +190,14 @@ export class DevicePipeline {
     const weight = rep.readings?.find((r) => r.name === 'weight');
     if (weight && device.locationId) this.toEdge({ type: 'shelf', deviceId: rep.deviceId, locationId: device.locationId, weightGrams: weight.value, at });
     if (rep.desk) this.toEdge({ type: 'desk', deviceId: rep.deviceId, epcs: rep.desk.epcs, at });
+    // A Modbus temperature/humidity transmitter's readings are of the zone it hangs in.
+    if (device.kind === 'env_monitor' && device.zoneId) {
+      for (const r of rep.readings ?? []) this.toEdge({ type: 'env', deviceId: rep.deviceId, zoneId: device.zoneId, metric: r.name, value: r.value, unit: r.unit, at });
+    }
   }
 
-  /** A shelf, desk or handheld observation: the edge counts and logs what it refuses; a store fault is logged here once a minute. */
-  private toEdge(o: ShelfObservation | DeskObservation | HandheldObservation): void {
+  /** A shelf, desk, handheld or env observation: the edge counts and logs what it refuses; a store fault is logged here once a minute. */
+  private toEdge(o: ShelfObservation | DeskObservation | HandheldObservation | EnvObservation): void {
     const r = this.edge.observe(o);
     if (!r.ok && r.reason === 'failed') this.logRefusal(o.deviceId, 'edge_failed', r.detail, o.at);
   }
