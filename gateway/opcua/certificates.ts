@@ -76,20 +76,24 @@ export class GatewayPki {
   }
 
   /**
-   * Whether to connect to a server that shows this certificate (or chain). The manager watches the
-   * trust folder: a certificate an engineer puts there is seen by the next try.
+   * Whether to connect to a server that shows this certificate (or chain). Trusted by the manager
+   * (in the trust folder, or issued by a CA in issuers/), or in the trust folder on disk now (the
+   * manager's folder watcher may not have seen a file put there a moment ago, and a copy left in
+   * rejected/ would outweigh it), or pinned: the last two are handed to the manager's own
+   * trustCertificate(), after which node-opcua's client check agrees.
    */
   async verdict(serverCertificate: Buffer, pinned: string | undefined): Promise<TrustVerdict> {
     const leaf = leafCertificate(serverCertificate);
     const fp = fingerprints(leaf);
     const status = await this.manager.verifyCertificate(serverCertificate, { acceptCertificateWithValidIssuerChain: true });
     if (status === 'Good') return { trusted: true, how: 'trust folder', fingerprints: fp };
-    if (status === 'BadCertificateUntrusted' && pinned && (pinned === fp.sha256 || pinned === fp.sha1)) {
-      await this.manager.trustCertificate(leaf);
-      return { trusted: true, how: 'pinned', fingerprints: fp };
-    }
     if (status !== 'BadCertificateUntrusted') {
       return { trusted: false, reason: `server certificate refused: ${status} (sha256 ${fp.sha256})`, fingerprints: fp };
+    }
+    const isPinned = !!pinned && (pinned === fp.sha256 || pinned === fp.sha1);
+    if (isPinned || this.inTrustFolder(leaf)) {
+      await this.manager.trustCertificate(leaf);
+      return { trusted: true, how: isPinned ? 'pinned' : 'trust folder', fingerprints: fp };
     }
     const file = this.keepRejected(leaf, fp.sha1);
     const pinNote = pinned ? ` (the pinned fingerprint ${pinned} is another certificate's)` : '';
@@ -111,6 +115,27 @@ export class GatewayPki {
     } catch (err) {
       logger.warn({ err, file: this.ownCertificateFile }, 'the gateway\'s OPC UA certificate could not be read');
     }
+  }
+
+  /** Whether a file in the trust folder (PEM or DER, any name) holds this certificate. */
+  private inTrustFolder(leaf: Buffer): boolean {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.trustFolder);
+    } catch {
+      return false;
+    }
+    return names.some((name) => {
+      try {
+        const bytes = fs.readFileSync(path.join(this.trustFolder, name));
+        const ders = bytes.includes('-----BEGIN CERTIFICATE-----')
+          ? [...bytes.toString('latin1').matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)].map((m) => Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'))
+          : [bytes];
+        return ders.some((d) => d.equals(leaf));
+      } catch {
+        return false; // a folder, an unreadable file: not this certificate
+      }
+    });
   }
 
   /**

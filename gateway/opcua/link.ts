@@ -55,6 +55,8 @@ export class OpcuaMonitor implements DeviceLink {
   private readonly cfg: OpcuaMonitorConfig;
   private readonly dataDir: string;
   private readonly log: Logger;
+  /** The logger node-opcua's own lines go to: one library for every monitor, so not one monitor's. */
+  private readonly libraryLog: Logger;
   private readonly now: () => number;
   private readonly env: NodeJS.ProcessEnv;
   private readonly retry: { initialMs: number; maxMs: number };
@@ -97,6 +99,7 @@ export class OpcuaMonitor implements DeviceLink {
     this.id = `opcua:${opts.device.id}`;
     this.dataDir = opts.dataDir;
     this.log = opts.logger.child({ deviceId: opts.device.id, endpoint: this.cfg.endpoint });
+    this.libraryLog = opts.logger;
     this.now = opts.now ?? Date.now;
     this.env = opts.env ?? process.env;
     this.retry = opts.retry ?? { initialMs: 1_000, maxMs: 30_000 };
@@ -174,7 +177,7 @@ export class OpcuaMonitor implements DeviceLink {
     const current = () => {
       if (!this.running || gen !== this.generation) throw SUPERSEDED;
     };
-    const ua = this.ua ??= await loadOpcua(this.log);
+    const ua = this.ua ??= await loadOpcua(this.libraryLog);
     current();
     const pki = await this.acquirePki(ua);
     current();
