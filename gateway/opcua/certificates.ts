@@ -40,25 +40,30 @@ export type TrustVerdict =
 
 /** One PKI folder, shared by the links of one data folder. */
 export class GatewayPki {
-  private static readonly open = new Map<string, { pki: GatewayPki; users: number }>();
+  /** One per folder, ready once initialised; links that ask while it initialises wait for the same one. */
+  private static readonly open = new Map<string, { ready: Promise<GatewayPki>; users: number }>();
   private ownLogged = false;
 
   private constructor(readonly rootFolder: string, readonly manager: OPCUACertificateManager) {}
 
-  /** The data folder's PKI, created on first use; give it back with release(). */
+  /** The data folder's PKI, created on first use; give it back with release(). Rejects with why the folder cannot be used. */
   static async acquire(ua: OpcuaLib, dataDir: string): Promise<GatewayPki> {
     const rootFolder = path.resolve(dataDir, 'opcua', 'pki');
     const held = GatewayPki.open.get(rootFolder);
     if (held) {
       held.users++;
-      return held.pki;
+      return held.ready;
     }
-    fs.mkdirSync(rootFolder, { recursive: true });
-    const manager = new ua.OPCUACertificateManager({ rootFolder, automaticallyAcceptUnknownCertificate: false, name: 'custody-gateway' });
-    const pki = new GatewayPki(rootFolder, manager);
-    GatewayPki.open.set(rootFolder, { pki, users: 1 });
-    await manager.initialize();
-    return pki;
+    const ready = (async () => {
+      fs.mkdirSync(rootFolder, { recursive: true });
+      const manager = new ua.OPCUACertificateManager({ rootFolder, automaticallyAcceptUnknownCertificate: false, name: 'custody-gateway' });
+      await manager.initialize();
+      return new GatewayPki(rootFolder, manager);
+    })();
+    GatewayPki.open.set(rootFolder, { ready, users: 1 });
+    // A folder that could not be set up is forgotten: the next try starts afresh (a disk remounted, a permission fixed).
+    ready.catch(() => GatewayPki.open.delete(rootFolder));
+    return ready;
   }
 
   get trustFolder(): string { return this.manager.trustedFolder; }
@@ -68,7 +73,7 @@ export class GatewayPki {
 
   async release(): Promise<void> {
     const held = GatewayPki.open.get(this.rootFolder);
-    if (!held || held.pki !== this) return;
+    if (!held || (await held.ready) !== this) return;
     if (--held.users > 0) return;
     GatewayPki.open.delete(this.rootFolder);
     // The clients gave their references back when they disconnected: this one really closes (its file watchers).

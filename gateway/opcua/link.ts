@@ -182,9 +182,14 @@ export class OpcuaMonitor implements DeviceLink {
     const pki = await this.acquirePki(ua);
     current();
     const identity = this.identity(ua);
-    const endpoints = await discover(ua, this.cfg.endpoint, pki.manager);
+    let endpoints;
+    try {
+      endpoints = await discover(ua, this.cfg.endpoint, pki.manager);
+    } finally {
+      // node-opcua makes the gateway's own certificate on the first try, reached or not: said once, for the server's administrator.
+      pki.logOwnCertificate(this.libraryLog);
+    }
     current();
-    pki.logOwnCertificate(this.log);
     const endpoint = pickEndpoint(ua, endpoints, this.cfg);
     if (this.cfg.securityMode !== 'None') {
       if (!endpoint.serverCertificate?.length) throw new LinkFailure('certificate_refused', 'the server presents no certificate on its secured endpoint');
@@ -409,7 +414,12 @@ export class OpcuaMonitor implements DeviceLink {
 
   private async acquirePki(ua: OpcuaLib): Promise<GatewayPki> {
     if (this.pki) return this.pki;
-    const pki = await GatewayPki.acquire(ua, this.dataDir);
+    let pki: GatewayPki;
+    try {
+      pki = await GatewayPki.acquire(ua, this.dataDir);
+    } catch (e) {
+      throw new LinkFailure('pki_failed', `the OPC UA certificate folder ${this.dataDir}/opcua/pki cannot be used: ${firstLine(e)}`);
+    }
     if (!this.running) {
       await pki.release();
       throw SUPERSEDED;
