@@ -36,7 +36,7 @@ describe('OPC UA monitor link: SignAndEncrypt Basic256Sha256, certificates and a
   beforeAll(async () => {
     process.on('unhandledRejection', onRejection);
     dir = tempDir('opcua-security-');
-    sim = new OpcuaMonitorSim({ pkiDir: path.join(dir, 'sim-pki'), security: ['SignAndEncrypt'], users: { gateway: PASSWORD }, walkMs: 0 });
+    sim = new OpcuaMonitorSim({ pkiDir: path.join(dir, 'sim-pki'), security: ['Sign', 'SignAndEncrypt'], users: { gateway: PASSWORD }, walkMs: 0 });
     await sim.start();
     serverSha256 = fingerprints(sim.certificate()).sha256;
   });
@@ -91,6 +91,16 @@ describe('OPC UA monitor link: SignAndEncrypt Basic256Sha256, certificates and a
     await connected(sha1);
     const error = await waitFor(() => wrong.link.status().lastError?.match(REFUSED.source.slice(0, -1)) ?? undefined, 10_000, 'the refusal');
     expect(error.input).toContain(`(the pinned fingerprint ${'ab'.repeat(32)} is another certificate's)`);
+  });
+
+  it('Sign works as well; a policy the server does not offer is refused with what it does offer', async () => {
+    const sign = secured('sign', { securityMode: 'Sign', serverCertificateSha256: serverSha256 });
+    const aes = secured('aes', { securityPolicy: 'Aes128_Sha256_RsaOaep', serverCertificateSha256: serverSha256 });
+    await sign.link.start();
+    await aes.link.start();
+    await connected(sign);
+    await waitFor(() => aes.link.status().errors.no_endpoint! >= 1, 10_000, 'no such endpoint');
+    expect(aes.link.status().lastError).toBe('the server offers no SignAndEncrypt/Aes128_Sha256_RsaOaep endpoint (it offers Sign/Basic256Sha256, SignAndEncrypt/Basic256Sha256)');
   });
 
   it('a wrong password is refused as such, a missing one names its variable, and no password is ever in a log line', async () => {
