@@ -20,6 +20,8 @@ import { GateBoard } from './rules/gates.ts';
 import { ShelfWatch } from './rules/shelves.ts';
 import { Enrolments } from './rules/enrolment.ts';
 import { Counts } from './rules/counts.ts';
+import { EnvironmentWatch } from './rules/environment.ts';
+import { EnvironmentHistory } from './history/environment.ts';
 import { observation, type CrossingObservation, type Observation } from './observations.ts';
 import { CustodyBus } from './bus.ts';
 import { stderrLog, type EdgeLog } from './log.ts';
@@ -38,7 +40,7 @@ export type ObserveOutcome = { ok: true } | { ok: false; reason: ObserveRefusal;
 export type ObserveRefusal = 'invalid' | 'unknown_gate' | 'unknown_device' | 'unknown_location' | 'no_rule' | 'failed';
 
 /** Kinds the gateway may already produce but no rule decides yet (raw tag reads, environment): refused as `no_rule`, counted. */
-const NO_RULE_YET: readonly Observation['type'][] = ['tag', 'env'];
+const NO_RULE_YET: readonly Observation['type'][] = ['tag'];
 /** How often, and how many rows at most, the shelves' sightings are written between the periodic checks. */
 const SHELF_FLUSH_MS = 5_000;
 const SHELF_FLUSH_ROWS = 10_000;
@@ -56,15 +58,20 @@ export class Custody {
   readonly enrolments: Enrolments;
   /** Cycle counts (盘点): what the shelves and handhelds read while one is open, against the ledger. */
   readonly counts: Counts;
+  /** The zones' environment: current readings, limits, alarms; and its history in a file of its own. */
+  readonly environment: EnvironmentWatch;
+  readonly history: EnvironmentHistory;
   /** Observations refused since start, by kind and reason (`crossing:invalid`), for the metrics. */
   readonly refused = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private gateTimer: NodeJS.Timeout | null = null;
   private shelfTimer: NodeJS.Timeout | null = null;
+  private historyTimer: NodeJS.Timeout | null = null;
   private readonly log: EdgeLog;
 
   constructor(private readonly opts: CustodyOptions) {
     this.db = openStore(opts.dataDir);
+    this.history = new EnvironmentHistory(opts.dataDir, { maxMb: opts.site.rules.environmentHistoryMaxMb });
     try {
       syncSite(this.db, opts.site);
       const clock = opts.clock ?? systemClock;
@@ -78,8 +85,11 @@ export class Custody {
       this.shelves = new ShelfWatch(this.ctx, this.devices);
       this.enrolments = new Enrolments(this.ctx);
       this.counts = new Counts(this.ctx, this.shelves);
+      this.environment = new EnvironmentWatch(this.ctx, this.history);
+      ledger.annotate = (e) => this.environment.annotate(e);
     } catch (e) {
       this.db.close();
+      this.history.close();
       throw e;
     }
   }
@@ -147,6 +157,10 @@ export class Custody {
         this.counts.shelfRound(o);
         return { ok: true };
       }
+      case 'env': {
+        const refused = this.environment.observe(o);
+        return refused ? this.refuse(o.type, refused.reason, refused.detail, o) : { ok: true };
+      }
       case 'handheld': {
         const refused = this.counts.handheld(o);
         return refused ? this.refuse(o.type, refused.reason, refused.detail, o) : { ok: true };
@@ -181,6 +195,25 @@ export class Custody {
     this.enrolments.tick();
     this.shelves.tick();
     this.counts.tick();
+    this.environment.tick();
+    this.keepHistory();
+  }
+
+  /** One slice of the history's retention and size cap; a failure there is said, and never stops the rules. */
+  private keepHistory(): void {
+    try {
+      this.history.maintain(this.ctx.clock.now());
+    } catch (err) {
+      this.log.error({ err }, 'the environment history\'s upkeep failed');
+    }
+  }
+
+  private flushHistory(): void {
+    try {
+      this.history.flush();
+    } catch (err) {
+      this.log.error({ err }, 'writing environment readings to the history failed; they are lost, the rules were not affected');
+    }
   }
 
   start(): void {
@@ -193,6 +226,9 @@ export class Custody {
     // Shelf sightings reach the items' rows in slices, a few seconds apart (each item at most once a minute).
     this.shelfTimer = setInterval(() => this.flushShelves(), SHELF_FLUSH_MS);
     this.shelfTimer.unref();
+    // Readings reach the history once a second, in one transaction of their own file.
+    this.historyTimer = setInterval(() => this.flushHistory(), 1_000);
+    this.historyTimer.unref();
   }
 
   private flushShelves(): void {
@@ -216,7 +252,8 @@ export class Custody {
     if (this.timer) clearInterval(this.timer);
     if (this.gateTimer) clearInterval(this.gateTimer);
     if (this.shelfTimer) clearInterval(this.shelfTimer);
-    this.timer = this.gateTimer = this.shelfTimer = null;
+    if (this.historyTimer) clearInterval(this.historyTimer);
+    this.timer = this.gateTimer = this.shelfTimer = this.historyTimer = null;
     try {
       this.shelves.close();
     } catch (err) {
@@ -230,5 +267,10 @@ export class Custody {
     }
     this.ctx.ledger.flushMirror();
     this.db.close();
+    try {
+      this.history.close();
+    } catch (err) {
+      this.log.error({ err }, 'closing the environment history failed');
+    }
   }
 }

@@ -74,8 +74,11 @@ export const envObservation = z.object({
   type: z.literal('env'),
   deviceId: z.string().min(1),
   zoneId: z.string().min(1),
-  metric: z.enum(['temperature', 'humidity', 'smoke', 'water', 'door']),
-  value: z.number(),
+  /** temperature (°C), humidity (%RH), smoke, water, door (1 alarm or open, 0 not), or another the monitor reports. */
+  metric: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/),
+  /** NaN and infinities are checked by the rule (a device fault, counted), not lost as a schema error. */
+  value: z.number().or(z.nan()),
+  unit: z.string().max(16).optional(),
   at: ms,
 }).strict();
 

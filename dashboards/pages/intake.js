@@ -58,7 +58,7 @@ export default async function intake(root) {
       { head: '', cell: (i) => h('input', { type: 'radio', name: 'intake-item', checked: chosen.item?.id === i.id && !chosen.replace, 'aria-label': i.name, onchange: () => pick(i, false) }) },
       { head: t('col.item'), cell: (i) => link(`/items/${encodeURIComponent(i.id)}`, i.name) },
       { head: t('col.case'), cell: (i) => i.caseNumber },
-      { head: t('col.category'), cell: (i) => categoryName(ref, i.categoryId) },
+      { head: t('col.category'), cell: (i) => categoryName(ref, i.category) },
       { head: t('col.state'), cell: (i) => label('state', i.state) },
     ], untagged, { testid: 'intake-untagged', onRow: (i) => pick(i, false) })
     : empty(t('intake.noUntagged')));
@@ -148,6 +148,9 @@ export default async function intake(root) {
     runEl,
     panel(t('intake.recent'), recentEl));
   await Promise.all([loadItems(), loadDesks()]);
+  // Whether the desk reader is heard is what the operator checks before putting a tag on it: kept current.
+  const desks = setInterval(() => { loadDesks().catch(() => {}); }, 10_000);
+  stops.push(() => clearInterval(desks));
   // An enrolment already waiting (opened a moment ago in another tab) is followed, not forgotten.
   try {
     const waiting = (await api('/enrolments', { query: { state: 'waiting', limit: 1 } })).enrolments[0];

@@ -23,6 +23,7 @@ import { gateRoutes } from './routes/gates.ts';
 import { shelfRoutes } from './routes/shelves.ts';
 import { enrolmentRoutes } from './routes/enrolments.ts';
 import { countRoutes } from './routes/counts.ts';
+import { environmentRoutes } from './routes/environment.ts';
 import { logRequests } from './request-log.ts';
 import { StreamTickets } from '../stream/tickets.ts';
 import type { ApiApp } from './app.ts';
@@ -147,6 +148,7 @@ export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise
     shelfRoutes(typed, custody);
     enrolmentRoutes(typed, custody);
     countRoutes(typed, custody);
+    environmentRoutes(typed, custody);
     ticketRoute(typed, tickets);
     for (const ext of opts.extensions ?? []) ext(typed);
   }, { prefix: '/api/v1' });

@@ -103,6 +103,11 @@ export class Ledger {
   private readonly inSavepoint: (fn: (tx: LedgerTx) => unknown) => unknown;
 
   private collect: HashedEvent[] | null = null;
+  /**
+   * What the edge adds to an event's details before it is hashed (the zones' environment readings
+   * when an item changes zone); set once by the custody core.
+   */
+  annotate: ((e: NewEvent) => NewEvent['details']) | null = null;
   private readonly txView: LedgerTx = { append: (e) => this.append(e) };
 
   private append(input: NewEvent): HashedEvent {
@@ -119,7 +124,7 @@ export class Ledger {
       actors: input.actors,
       from: input.from,
       to: input.to,
-      details: input.details,
+      details: this.annotate ? this.annotate(input) : input.details,
       restricted: input.restricted,
       prevHash: head.hash,
     };

@@ -7,7 +7,6 @@
 // (a count outlives a restart with what it had read up to the last one); a shelf round costs map
 // updates only.
 import { randomUUID } from 'node:crypto';
-import canonicalizeCjs from 'canonicalize';
 import type { z } from 'zod';
 import type { CustodyContext } from '../context.ts';
 import type { HandheldObservation, ShelfObservation } from '../observations.ts';
@@ -18,11 +17,10 @@ import type { ShelfWatch } from './shelves.ts';
 import { countLines, countTotals, type CountFacts, type CountItem, type CountLine, type CountVia, type CountWeight, type Sighting } from './count/report.ts';
 import { countToApi, type CountApi, type CountProgress, type CountReport, type CountRow, type CountState, type openCountInput } from './count/view.ts';
 import { countReportCsv } from './count/csv.ts';
+import { canonicalReportJson } from './count/canonical.ts';
 
 export { COUNT_CLASSES } from './count/report.ts';
 export { countApi, countReportApi, listCountsQuery, openCountInput, COUNT_STATES, type CountApi } from './count/view.ts';
-
-const canonicalize = canonicalizeCjs as unknown as (input: unknown) => string | undefined;
 
 /** A handheld's last location tag stands for the items it reads after it for this long. */
 const HANDHELD_PLACE_MS = 10 * 60_000;
@@ -42,6 +40,10 @@ export interface CountRefusal { reason: 'unknown_device' | 'unknown_location' | 
 
 interface ItemRow { id: string; epc: string | null; name: string; case_number: string; state: string; location_id: string | null; weight_grams: number | null; restricted: number }
 const ITEM_COLUMNS = 'i.id, i.epc, i.name, c.number AS case_number, i.state, i.location_id, i.weight_grams, i.restricted';
+type ItemTuple = [string, string | null, string, string, string, string | null, number | null, number];
+const fromTuple = ([id, epc, name, caseNumber, state, locationId, weightGrams, restricted]: ItemTuple): CountItem => ({
+  id, epc, name, caseNumber, state, locationId, weightGrams, restricted: restricted === 1,
+});
 const toItem = (r: ItemRow): CountItem => ({
   id: r.id, epc: r.epc, name: r.name, caseNumber: r.case_number, state: r.state, locationId: r.location_id, weightGrams: r.weight_grams, restricted: r.restricted === 1,
 });
@@ -146,9 +148,9 @@ export class Counts {
       locations: [...c.scope].map((l) => { const v = c.covered.get(l); return { locationId: l, coveredAt: v ? new Date(v.at).toISOString() : null, via: v?.via ?? null }; }),
       totals: countTotals(lines), lines,
     };
-    const json = canonicalize(report)!;
+    const json = canonicalReportJson(report);
     const sha = sha256Hex(json);
-    ctx.transaction((tx) => {
+    const event = ctx.transaction((tx) => {
       this.persist(c);
       const event = tx.append({
         at: closedAt, kind: 'count_closed', itemId: null, orderId: null, actors: { by: p.userId, name: p.name, role: p.role }, from: null, to: null,
@@ -159,8 +161,11 @@ export class Counts {
         event_chain = ?, event_seq = ? WHERE id = ? AND state = 'open'`).run(closedAt, p.userId, p.name, json, sha, event.chain, event.seq, c.row.id).changes;
       if (!done) fail('COUNT_CLOSED', `Count ${id} is already closed`, { countId: id });
       ctx.afterCommit(() => this.running.delete(c.row.id));
+      return event;
     });
-    return this.get(p, id);
+    // The report just made, not parsed back from its 27 MB of JSON for a zone of 100,000 items.
+    return countToApi({ ...c.row, state: 'closed', closed_at: closedAt, closed_by: p.userId, closed_by_name: p.name, report_sha256: sha,
+      event_chain: event.chain, event_seq: event.seq }, { report });
   }
 
   get(p: Principal, id: string): CountApi {
@@ -169,7 +174,8 @@ export class Counts {
       if (!this.visible(p, c.row)) fail('COUNT_NOT_FOUND', `No count ${id}`, { countId: id });
       return countToApi(c.row, { progress: this.progress(c) });
     }
-    return countToApi(this.loadVisible(p, id), { withReport: true });
+    const r = this.loadVisible(p, id);
+    return countToApi(r, { report: r.report ? (JSON.parse(r.report) as CountReport) : null });
   }
 
   /** Newest first; the restricted zone's for the discipline role only. */
@@ -287,23 +293,25 @@ export class Counts {
   private facts(c: OpenCount): CountFacts {
     const db = this.ctx.db;
     const scope = [...c.scope];
+    // Rows as arrays: a zone of 100,000 items reads in half the time it takes as objects.
     const expected = (prepared(db, `SELECT ${ITEM_COLUMNS} FROM items i JOIN cases c ON c.id = i.case_id
-      WHERE i.location_id IN (SELECT value FROM json_each(?)) AND i.state IN ('stored', 'out')`).all(JSON.stringify(scope)) as ItemRow[]).map(toItem);
-    const sightings = new Map(c.sightings);
+      WHERE i.location_id IN (SELECT value FROM json_each(?)) AND i.state IN ('stored', 'out')`).raw().all(JSON.stringify(scope)) as ItemTuple[]).map(fromTuple);
+    const elsewhere = new Map<string, Sighting>();
     // Read by a shelf outside the count's scope while it was open: misplaced there, not missing.
     for (const item of expected) {
-      if (item.epc === null || item.state !== 'stored' || sightings.has(item.epc)) continue;
+      if (item.epc === null || item.state !== 'stored' || c.sightings.has(item.epc)) continue;
       const s = this.shelves.lastSighting(item.id);
-      if (s && s.at >= c.openedAt && !c.scope.has(s.locationId)) sightings.set(item.epc, { ...s, via: 'shelf', deviceId: '' });
+      if (s && s.at >= c.openedAt && !c.scope.has(s.locationId)) elsewhere.set(item.epc, { ...s, via: 'shelf', deviceId: '' });
     }
     const expectedEpcs = new Set(expected.flatMap((i) => (i.epc ? [i.epc] : [])));
     const strays = [...c.sightings.keys()].filter((e) => !expectedEpcs.has(e));
     const others = new Map<string, CountItem>();
+    const ignored = new Set<string>();
     const itemByEpc = prepared(db, `SELECT ${ITEM_COLUMNS} FROM items i JOIN cases c ON c.id = i.case_id WHERE i.epc = ?`);
     const isBadge = prepared(db, 'SELECT 1 FROM staff WHERE badge_epc = ?');
     for (const epc of strays) {
       // A badge or a location's own tag on a shelf is not a stray: staff and shelves carry them.
-      if (this.locationTags.has(epc) || isBadge.get(epc)) { sightings.delete(epc); continue; }
+      if (this.locationTags.has(epc) || isBadge.get(epc)) { ignored.add(epc); continue; }
       const r = itemByEpc.get(epc) as ItemRow | undefined;
       if (r) others.set(epc, toItem(r));
     }
@@ -312,7 +320,7 @@ export class Counts {
       const w = this.shelves.weighing(l);
       if (w && w.at >= c.openedAt) weights.set(l, w);
     }
-    return { scope: c.scope, restricted: c.row.restricted === 1, expected, sightings, covered: new Set(c.covered.keys()), others, weights };
+    return { scope: c.scope, restricted: c.row.restricted === 1, expected, sightings: c.sightings, elsewhere, ignored, covered: new Set(c.covered.keys()), others, weights };
   }
 
   private progress(c: OpenCount): CountProgress {
@@ -320,16 +328,17 @@ export class Counts {
     const names = new Map(this.ctx.site.locations.map((l) => [l.id, l.name]));
     const per = new Map([...c.scope].map((l) => [l, { expected: 0, found: 0 }]));
     let expected = 0;
+    let found = 0;
     for (const l of lines) {
       if (l.class === 'checked_out' || !l.expectedLocationId || !per.has(l.expectedLocationId)) continue;
       const p = per.get(l.expectedLocationId)!;
       p.expected++;
       expected++;
-      if (l.class === 'found' || l.class === 'weight_mismatch') p.found++;
+      if (inPlace(l)) { p.found++; found++; }
     }
     const t = countTotals(lines);
     return {
-      expected, found: t.found + t.weight_mismatch, misplaced: t.misplaced, unexpected: t.unexpected,
+      expected, found, misplaced: t.misplaced, unexpected: t.unexpected,
       locations: [...per].map(([locationId, v]) => ({ locationId, name: names.get(locationId) ?? locationId, covered: c.covered.has(locationId), ...v })),
     };
   }
@@ -349,3 +358,6 @@ export class Counts {
 
 /** A count lists every agency's items of its locations: not for one agency's eyes, nor the administrator's. */
 const readsCounts = (p: Principal) => p.role !== 'agency' && p.role !== 'admin';
+
+/** Read at its own location (found, or found on a cabinet that weighs wrong). */
+const inPlace = (l: CountLine) => (l.class === 'found' || l.class === 'weight_mismatch') && l.seenLocationId !== null && l.seenLocationId === l.expectedLocationId;

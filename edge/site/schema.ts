@@ -40,8 +40,17 @@ export const OUTSIDE = 'outside';
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'letters, digits, "_", ".", ":" or "-", at most 64');
 const epcHex = z.string().regex(/^([0-9A-Fa-f]{4}){1,16}$/, 'an EPC in hex: whole 16-bit words, 4 to 64 digits')
   .transform((s) => s.toUpperCase());
-const range = z.object({ min: z.number(), max: z.number() }).strict()
-  .refine((r) => r.min < r.max, 'min must be below max');
+/** A metric's name: the five the rules know (temperature °C, humidity %RH, smoke, water, door as 0/1), or another a monitor reports. */
+export const metricName = z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'a lowercase metric name, such as "temperature"');
+/**
+ * Below `min` or above `max` is a breach; it ends only once the value is back inside by `hysteresis`
+ * (so that a value hovering on the line opens one alarm, not fifty).
+ */
+const metricLimit = z.object({ min: z.number().optional(), max: z.number().optional(), hysteresis: z.number().min(0).default(0) }).strict()
+  .refine((r) => r.min !== undefined || r.max !== undefined, 'give min, max or both')
+  .refine((r) => r.min === undefined || r.max === undefined || r.min < r.max, 'min must be below max')
+  .refine((r) => r.min === undefined || r.max === undefined || 2 * r.hysteresis < r.max - r.min, 'the hysteresis band must leave room between min and max');
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM');
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256');
 
 export const zoneSchema = z.object({
@@ -49,10 +58,22 @@ export const zoneSchema = z.object({
   name: z.string().min(1),
   nameEn: z.string().optional(),
   kind: z.enum(ZONE_KINDS),
-  limits: z.object({
-    temperature: range.optional(),
-    humidity: range.optional(),
-  }).strict().default({}),
+  /** Per metric (temperature, humidity, or any other a monitor reports), the band its values must stay in. */
+  limits: z.record(metricName, metricLimit).default({}),
+  /** How a breach of the limits becomes an alarm, and when the zone's doors may be open. */
+  environment: z.object({
+    /** A value outside its limit this long opens `environment` (warning); back inside the band this long resolves it. */
+    delaySeconds: z.number().int().min(0).max(86_400).default(300),
+    /** A warning still outside its limit this long after it opened becomes critical. */
+    criticalAfterSeconds: z.number().int().min(1).max(7 * 86_400).default(1_800),
+    /** When a door may be open (the site's time zone); a door open outside them opens `environment` (metric door) at once. Absent: any time. */
+    workingHours: z.object({
+      /** ISO weekdays, Monday 1 to Sunday 7. */
+      days: z.array(z.number().int().min(1).max(7)).min(1).default([1, 2, 3, 4, 5]),
+      from: hhmm.default('08:00'),
+      to: hhmm.default('18:00'),
+    }).strict().refine((w) => w.from < w.to, 'from must be before to').optional(),
+  }).strict().default({ delaySeconds: 300, criticalAfterSeconds: 1_800 }),
 }).strict();
 
 export const locationSchema = z.object({
@@ -112,6 +133,8 @@ export const deviceSchema = z.object({
   profile: id.optional(),
   locationId: id.optional(),
   tareGrams: z.number().min(0).optional(),
+  /** A Modbus temperature/humidity transmitter's zone: the zone its readings are of. */
+  zoneId: id.optional(),
   toleranceGrams: z.number().positive().optional(),
   name: z.string().optional(),
   /** The MQTT password in Mosquitto's PBKDF2-SHA512 form (`$7$iterations$salt$hash`), so that one
@@ -237,9 +260,11 @@ export const siteShape = z.object({
      * metrics, the log). Decisions are not affected: they run on the gateway's clock either way.
      */
     maxDeviceClockOffsetSeconds: z.number().positive().default(5),
+    /** The environment history's file (environment.sqlite beside the store) is kept under this size: the oldest values go first. */
+    environmentHistoryMaxMb: z.number().int().min(16).max(1_000_000).default(1_024),
   }).strict().default({
     escortWindowSeconds: 10, overdueGraceMinutes: 1440, misplacedGraceSeconds: 300, shelfGraceSeconds: 120, checkIntervalSeconds: 30, dualControlWindowSeconds: 300,
-    maxDeviceClockOffsetSeconds: 5,
+    maxDeviceClockOffsetSeconds: 5, environmentHistoryMaxMb: 1_024,
   }),
   portal: z.object({
     minReads: z.number().int().min(1).default(2),
@@ -448,6 +473,9 @@ function checkSerialDevices(s: z.output<typeof siteShape>, issue: (path: (string
     }
     if (d.profile && !profiles.has(d.profile)) issue(at('profile'), `Modbus profile "${d.profile}" is neither built in nor defined in modbusProfiles[] (built in: ${BUILTIN_MODBUS_PROFILES.join(', ')})`);
     if (d.locationId && !locations.has(d.locationId)) issue(at('locationId'), `location "${d.locationId}" is not defined in locations[]`);
+    if (d.kind === 'env_monitor' && d.protocol === 'modbus' && !d.zoneId) issue(at('zoneId'), 'a Modbus environment sensor needs the zone it measures (zoneId)');
+    if (d.zoneId && d.kind !== 'env_monitor') issue(at('zoneId'), `only an environment monitor measures a zone, not a ${d.kind}`);
+    if (d.zoneId && !s.zones.some((z) => z.id === d.zoneId)) issue(at('zoneId'), `zone "${d.zoneId}" is not defined in zones[]`);
     if (d.kind === 'handheld' && (!d.format || d.port)) issue(at('format'), 'a handheld is an MQTT reader in INVENTORY mode (format: zebra or impinj, no serial port)');
   });
   const tagOf = new Map<string, string>();

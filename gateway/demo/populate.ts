@@ -21,6 +21,10 @@ import { seededRandom } from './random.ts';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
+/** Bulk categories weighed at the intake: their weights are what the load cells under their cabinets should carry. */
+const WEIGHED = new Set(['cash', 'precious', 'narcotics']);
+const weighed = () => 50 * (2 + Math.floor(Math.random() * 40));
+
 /** A clock the population moves forward; the custody core reads it like the real one. */
 export class DemoClock implements Clock {
   constructor(public t: number) {}
@@ -139,7 +143,11 @@ export function populateDemo(custody: Custody, clock: DemoClock, users: Record<s
   const receiveAndStore = (c: ReturnType<typeof intakeCase>, store = true) => {
     clock.advance(2 * HOUR);
     ctx.transaction(() => {
-      for (const it of c.items) receive(ctx, two(c.who, it.category, c.restricted), it.id, { orderId: c.order.id, condition: '封装完好' });
+      for (const it of c.items) {
+        receive(ctx, two(c.who, it.category, c.restricted), it.id, {
+          orderId: c.order.id, condition: '封装完好', ...(WEIGHED.has(it.category) ? { weightGrams: weighed() } : {}),
+        });
+      }
     });
     if (!store) return;
     clock.advance(3 * HOUR);

@@ -60,6 +60,7 @@ export function demoSerialSite(dataDir: string, tcp = useTcp()): Pick<SiteInput,
 export function demoSerialPlan(custody: Custody, tcp: boolean) {
   const { site } = custody.ctx;
   const at = custody.db.prepare(`SELECT epc FROM items WHERE state = 'stored' AND location_id = ?`);
+  const load = scaleLoad(custody);
   const transport = (i: number, id: string) => (tcp ? { type: 'tcp', host: '127.0.0.1', port: TCP_BASE_PORT + i } : { type: 'pty', name: id });
   return {
     ptyDir: ptyDir(site.dataDir), seed: 7,
@@ -70,7 +71,7 @@ export function demoSerialPlan(custody: Custody, tcp: boolean) {
         return { id: s.id, kind: 'r2000', address: 1, ports: 8, rssiJitterDb: 3, antennas, transport: transport(i, `com-${s.id}`) };
       }),
       { id: 'desk-intake', kind: 'uhfreader18', address: 0, transport: transport(SHELVES.length, 'com-desk') },
-      { id: 'scales', kind: 'modbus', slaves: SCALES.map((s) => ({ unit: s.unit, model: 'weight-int32-be', grams: s.tareGrams, noiseGrams: 15 })), transport: transport(SHELVES.length + 1, 'com-scales') },
+      { id: 'scales', kind: 'modbus', slaves: SCALES.map((s) => ({ unit: s.unit, model: 'weight-int32-be', grams: s.tareGrams + load(s.locationId), noiseGrams: 15 })), transport: transport(SHELVES.length + 1, 'com-scales') },
     ],
   };
 }
@@ -132,6 +133,12 @@ const later = (ms: number, f: () => void) => { const t = setTimeout(f, ms); t.un
  * (checked out, moved, disposed) leaves it. Without this, a putaway after the start would be
  * "not seen" and soon an unexpected removal, and a checked-out item would still be read on its shelf.
  */
+/** What the stored items on a load cell's location weigh, as weighed at their intake. */
+function scaleLoad(custody: Custody): (locationId: string) => number {
+  const sum = custody.db.prepare(`SELECT coalesce(sum(weight_grams), 0) AS g FROM items WHERE state = 'stored' AND location_id = ?`);
+  return (locationId) => (sum.get(locationId) as { g: number }).g;
+}
+
 function followLedger(child: ChildProcess, custody: Custody, log: Logger): void {
   const antennaOf = new Map<string, { device: string; antenna: number }>();
   for (const d of custody.ctx.site.devices) {
@@ -139,8 +146,13 @@ function followLedger(child: ChildProcess, custody: Custody, log: Logger): void 
   }
   const epcOf = custody.db.prepare('SELECT epc FROM items WHERE id = ?');
   const send = (cmd: Record<string, unknown>) => { if (child.stdin?.writable) child.stdin.write(`${JSON.stringify(cmd)}\n`); };
+  const load = scaleLoad(custody);
   custody.ctx.bus.on('event', 'demo-serial', (e) => {
     if (!e.itemId) return;
+    // An item put on or taken off a weighed cabinet under the ledger: the scale weighs what is there.
+    for (const s of SCALES) {
+      if (e.from?.locationId === s.locationId || e.to?.locationId === s.locationId) send({ cmd: 'weight', device: 'scales', unit: s.unit, grams: s.tareGrams + load(s.locationId) });
+    }
     const from = e.from?.state === 'stored' && e.from.locationId ? antennaOf.get(e.from.locationId) : undefined;
     const to = e.to?.state === 'stored' && e.to.locationId ? antennaOf.get(e.to.locationId) : undefined;
     if (!from && !to) return;

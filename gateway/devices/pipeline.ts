@@ -12,7 +12,7 @@ import type { DeviceLink, DeviceReport } from '../links/link.ts';
 import { Portals, portalOptions } from '../portal/index.ts';
 import type { Site } from '../../edge/site/schema.ts';
 import type { ObserveOutcome } from '../../edge/custody.ts';
-import { envObservation, type DeskObservation, type DeviceObservation, type EnvObservation, type GateObservation, type HandheldObservation, type ShelfObservation } from '../../edge/observations.ts';
+import type { DeskObservation, DeviceObservation, EnvObservation, GateObservation, HandheldObservation, ShelfObservation } from '../../edge/observations.ts';
 import type { GatewayBus } from '../events.ts';
 import { DeviceClocks } from './clock.ts';
 import { handheldOrder, InventoryRounds } from './inventory.ts';
@@ -44,10 +44,6 @@ class ReadRate {
     this.second = now;
   }
 }
-
-/** The metrics an env observation carries; a monitor's metric of the site's own reaches the edge once the edge knows it. */
-const ENV_OBSERVED = new Set<string>(envObservation.shape.metric.options);
-type EnvMetric = EnvObservation['metric'];
 
 /** A reader quiet this long has sent its burst; reads wait at most HOLD_MAX_MS (below the portal's close time). */
 const HOLD_SETTLE_MS = 100;
@@ -200,11 +196,13 @@ export class DevicePipeline {
     const weight = rep.readings?.find((r) => r.name === 'weight');
     if (weight && device.locationId) this.toEdge({ type: 'shelf', deviceId: rep.deviceId, locationId: device.locationId, weightGrams: weight.value, at });
     if (rep.desk) this.toEdge({ type: 'desk', deviceId: rep.deviceId, epcs: rep.desk.epcs, at });
-    // An environment monitor's readings that say their zone (an OPC UA monitor's, each value configured with one).
+    // An environment monitor's readings of a zone: the zone the reading says (an OPC UA monitor's
+    // values, each configured with one), else the device's (a Modbus transmitter's zoneId).
     // Booleans (smoke, water, door) are already 1 or 0 in a reading.
     if (device.kind === 'env_monitor') {
       for (const r of rep.readings ?? []) {
-        if (r.zoneId && ENV_OBSERVED.has(r.name)) this.toEdge({ type: 'env', deviceId: rep.deviceId, zoneId: r.zoneId, metric: r.name as EnvMetric, value: r.value, at });
+        const zoneId = r.zoneId ?? device.zoneId;
+        if (zoneId) this.toEdge({ type: 'env', deviceId: rep.deviceId, zoneId, metric: r.name, value: r.value, unit: r.unit, at });
       }
     }
   }

@@ -13,9 +13,11 @@ import * as portal from './portal.bench.ts';
 import * as storm from './storm.bench.ts';
 import * as codecs from './codecs.bench.ts';
 import * as shelves from './shelves.bench.ts';
+import * as counts from './counts.bench.ts';
+import * as environment from './environment.bench.ts';
 
 interface Bench { name: string; description: string; run(): Promise<Figure[]> }
-const BENCHES: Bench[] = [ledger, api, verify, portal, storm, codecs, shelves];
+const BENCHES: Bench[] = [ledger, api, verify, portal, storm, codecs, shelves, counts, environment];
 
 async function main() {
   const filters = process.argv.slice(2).filter((a) => a !== '--');

@@ -39,7 +39,7 @@ async function check(u: UserKey | null, route: string, path: string): Promise<{ 
   expect(parsed.data, `${label}: fields the schema does not know`).toEqual(r.body);
   // Byte for byte what zod would have written: the compiled serialiser of the hot routes (edge/api/serialize.ts) included.
   // A count's report downloads are sent as stored (canonical JSON, whose bytes its hash covers; CSV).
-  if (!/\/report\.(json|csv)$/.test(route)) expect(r.text, label).toBe(JSON.stringify(parsed.data));
+  if (!/\/report\.(json|csv)$|\.csv$/.test(route)) expect(r.text, label).toBe(JSON.stringify(parsed.data));
   if (r.status < 300) {
     answered.add(route);
     if (Array.isArray(r.body?.data) && r.body.data.length) listedSomething.add(route);
@@ -78,6 +78,10 @@ describe('every GET answer matches its declared schema, for every role', () => {
       await check(u, `${PREFIX}/ledger/verify`, `${PREFIX}/ledger/verify?chain=${chain}`);
     }
     await check(u, `${PREFIX}/items/:id`, `${PREFIX}/items/${'x'.repeat(65)}`);
+    for (const zone of ['general', 'restricted']) {
+      await check(u, `${PREFIX}/zones/:id/environment.csv`, `${PREFIX}/zones/${zone}/environment.csv?month=2025-03`);
+      await check(u, `${PREFIX}/zones/:id/environment`, `${PREFIX}/zones/${zone}/environment?resolution=1m`);
+    }
   });
 
   it('without a token: 401 in the declared shape; the health check', async () => {

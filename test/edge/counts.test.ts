@@ -3,6 +3,7 @@
 // the report that closing it gives: one line per item in its class, fingerprinted in the ledger, as
 // JSON and as CSV. The restricted zone's counts are the commission's; an open count survives a restart.
 import { createHash } from 'node:crypto';
+import canonicalizeCjs from 'canonicalize';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeGsrn96 } from '../../edge/epc/encode.ts';
 import { announce } from '../../edge/lifecycle/announce.ts';
@@ -13,6 +14,7 @@ import type { SiteInput } from '../../edge/site/schema.ts';
 import { DAY, intake, issue, itemRow, nextEpc, openHarness, principal, TestClock, type Harness, type HarnessOptions, type UserKey } from '../helpers/custody-site.ts';
 
 const SEC = 1000;
+const canonicalize = canonicalizeCjs as unknown as (v: unknown) => string;
 const BADGE = encodeGsrn96('6901234', 5n);
 const GN02_TAG = '3034AAAA00000000000000A2';
 const RS02_TAG = '3034AAAA00000000000000B2';
@@ -117,6 +119,9 @@ describe('a cycle count of a zone', () => {
     const json = await h.call('auditor', 'GET', `/counts/${opened.id}/report.json`);
     expect(json.status).toBe(200);
     expect(createHash('sha256').update(json.text, 'utf8').digest('hex')).toBe(closed.reportSha256);
+    // Canonical as any RFC 8785 implementation writes it: an auditor recomputes the hash with their own.
+    expect(json.text).toBe(canonicalize(JSON.parse(json.text)));
+    expect(JSON.parse(json.text)).toEqual(closed.report);
     const event = h.custody.db.prepare('SELECT kind, item_id, details FROM events WHERE chain = ? AND seq = ?').get('main', closed.event.seq) as { kind: string; item_id: null; details: string };
     expect(event.kind).toBe('count_closed');
     expect(JSON.parse(event.details)).toMatchObject({ countId: opened.id, reportSha256: closed.reportSha256, totals: closed.totals });

@@ -78,13 +78,13 @@ describe('the edge takes everything through observe()', () => {
       expect(custody.observe(gate({ gateId: 'gate-nowhere' }))).toMatchObject({ ok: false, reason: 'unknown_gate' });
       expect(custody.observe({ type: 'crossing', gateId: 'gate-nowhere', epc: '3034AAAA', direction: 'out', confidence: 1, firstSeen: 1, lastSeen: 2, readCount: 3 }))
         .toMatchObject({ ok: false, reason: 'unknown_gate' });
-      expect(custody.observe({ type: 'env', deviceId: 'rd-main', zoneId: 'general', metric: 'temperature', value: 21, at: 1 })).toMatchObject({ ok: false, reason: 'no_rule' });
+      expect(custody.observe({ type: 'env', deviceId: 'rd-main', zoneId: 'general', metric: 'temperature', value: 21, at: 1 })).toMatchObject({ ok: false, reason: 'unknown_device' });
       const bad = custody.observe(device({ readsPerSecond: -1 }));
       expect(bad).toMatchObject({ ok: false, reason: 'invalid' });
       expect(bad.ok ? '' : bad.detail).toContain('readsPerSecond');
       expect(custody.refused.get('device:invalid')).toBe(1);
       expect(lines.filter((l) => l.msg === 'observation refused').map((l) => `${l.obj.kind}:${l.obj.reason}`))
-        .toEqual(['device:unknown_device', 'gate:unknown_gate', 'crossing:unknown_gate', 'env:no_rule', 'device:invalid']);
+        .toEqual(['device:unknown_device', 'gate:unknown_gate', 'crossing:unknown_gate', 'env:unknown_device', 'device:invalid']);
 
       // Whatever arrives, observe answers; nothing it refuses changes the ledger.
       const head = custody.ctx.ledger.headNow.seq;

@@ -91,8 +91,10 @@ describe.each([
     const alarm = JSON.parse(json);
     expect(topic).toBe(`alarms/ta-center/${alarm.id}`);
     expect(alarm).toMatchObject({ kind: 'unauthorized_movement', severity: 'critical', gateId: 'gate-main', itemId: item.id });
-    const on = commands.map((l) => JSON.parse(l.slice(l.indexOf(' ') + 1))).filter((c) => c.command === 'set_gpo' && c.payload.state === true);
-    expect(on.map((c) => c.payload.port).sort()).toEqual([1, 2]);
+    // The gate's light and buzzer are commanded after the alarm is told, on another topic: wait for them too.
+    const lit = () => commands.map((l) => JSON.parse(l.slice(l.indexOf(' ') + 1))).filter((c) => c.command === 'set_gpo' && c.payload.state === true);
+    while (Date.now() < deadline && lit().length < 2) await new Promise((r) => setTimeout(r, 100));
+    expect(lit().map((c) => c.payload.port).sort()).toEqual([1, 2]);
 
     // Acknowledged from the API: the light and buzzer go off.
     const r = await fetch(`${url}/api/v1/alarms/${alarm.id}/acknowledge`, {

@@ -48,7 +48,11 @@ export async function openCenter(): Promise<Center> {
     site: (input) => {
       withBadges(input);
       input.categories = input.categories!.map((c) => (c.id === 'electronics' ? { ...c, storageKinds: ['general'] } : c));
-      input.devices = [...input.devices!, { id: 'desk-1', kind: 'desk_reader', name: '登记台读写器' }];
+      input.serialPorts = [{ id: 'com9', path: '/dev/ttyUSB9' }];
+      input.zones = input.zones!.map((z) => (z.id === 'general' || z.id === 'restricted' ? { ...z, limits: { temperature: { min: 10, max: 28, hysteresis: 1 } } } : z));
+      input.devices = [...input.devices!, { id: 'desk-1', kind: 'desk_reader', name: '登记台读写器' },
+        { id: 'th-gn', kind: 'env_monitor', protocol: 'modbus', port: 'com9', address: 3, profile: 'xy-md02', zoneId: 'general' },
+        { id: 'th-rs', kind: 'env_monitor', protocol: 'modbus', port: 'com9', address: 4, profile: 'xy-md02', zoneId: 'restricted' }];
     },
   });
   const ctx = center.ctx;
@@ -131,6 +135,15 @@ export async function openCenter(): Promise<Center> {
   center.custody.enrolments.open(op, { itemId: untagged[2], deviceId: 'desk-1' });
   atDesk([]);
 
+  // The environment: temperatures in the general store and the commission's zone, one of them past its limit long enough to alarm.
+  for (let i = 0; i < 12; i++) {
+    for (const [zoneId, deviceId, value] of [['general', 'th-gn', 22 + i], ['restricted', 'th-rs', 20]] as const) {
+      expect(center.custody.observe({ type: 'env', deviceId, zoneId, metric: 'temperature', value, at: center.clock.now() })).toEqual({ ok: true });
+    }
+    center.clock.advance(60_000);
+    center.custody.tick();
+  }
+
   // Cycle counts (盘点): the general zone's closed (nothing read: every item not counted), the valuables' still open, the commission's closed.
   const sup = principal('supervisor');
   const general = center.custody.counts.open(sup, { zoneId: 'general', note: '月度盘点' });
@@ -143,7 +156,7 @@ export async function openCenter(): Promise<Center> {
   center.clock.advance(2 * HOUR);
   center.custody.tick();
   const alarms = center.custody.db.prepare(`SELECT id, kind, restricted FROM alarms ORDER BY opened_at, id`).all() as { id: string; kind: string; restricted: number }[];
-  expect([...new Set(alarms.map((a) => a.kind))].sort()).toEqual(['overdue_return', 'unauthorized_movement', 'unknown_tag']);
+  expect([...new Set(alarms.map((a) => a.kind))].sort()).toEqual(['environment', 'overdue_return', 'unauthorized_movement', 'unknown_tag']);
   expect(alarms.filter((a) => a.restricted).map((a) => a.kind).sort()).toEqual(['overdue_return', 'unauthorized_movement']);
   const overdue = alarms.filter((a) => a.kind === 'overdue_return' && !a.restricted);
   await post('operator', `/alarms/${overdue[0].id}/acknowledge`, { note: '已联系办案人，今日归还' });

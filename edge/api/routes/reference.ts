@@ -22,10 +22,10 @@ interface CategoryRow { id: string; name: string; nameEn: string | null; dual_co
 interface StaffRow { id: string; name: string; agency_id: string; roles: string; badge_epc: string | null; clearances: string }
 interface CaseRow { id: string; number: string; agencyId: string; title: string | null; openedAt: string; items: number }
 
-const range = z.object({ min: z.number(), max: z.number() });
+const limit = z.object({ min: z.number().nullable().describe('null: no lower limit'), max: z.number().nullable().describe('null: no upper limit'), hysteresis: z.number() });
 const zoneApi = z.object({
   id: z.string(), name: z.string(), nameEn: z.string().nullable(), kind: z.enum(ZONE_KINDS),
-  limits: z.object({ temperature: range.optional(), humidity: range.optional() }).describe('the zone\'s environment limits'),
+  limits: z.record(z.string(), limit).describe('the zone\'s environment limits, by metric: a breach is below min or above max, and ends back inside by hysteresis'),
   counts: z.record(z.enum(ITEM_STATES), z.number().int()).describe('items in the zone by state, those the role may see'),
   locations: z.number().int(),
 });
@@ -77,7 +77,8 @@ export function referenceRoutes(app: ApiApp, custody: Custody): void {
   const locationsPerZone = new Map((prepared(db, 'SELECT zone_id, count(*) AS n FROM locations GROUP BY zone_id').all() as { zone_id: string; n: number }[])
     .map((r) => [r.zone_id, r.n]));
   const zoneToApi = (zone: (typeof ctx.site.zones)[number], counts: Record<ItemState, number>): z.infer<typeof zoneApi> => ({
-    id: zone.id, name: zone.name, nameEn: zone.nameEn ?? null, kind: zone.kind, limits: zone.limits, counts,
+    id: zone.id, name: zone.name, nameEn: zone.nameEn ?? null, kind: zone.kind, counts,
+    limits: Object.fromEntries(Object.entries(zone.limits).map(([m, l]) => [m, { min: l.min ?? null, max: l.max ?? null, hysteresis: l.hysteresis }])),
     locations: locationsPerZone.get(zone.id) ?? 0,
   });
 

@@ -29,25 +29,30 @@ export interface CountFacts {
   /** Items whose place is in scope, stored there or checked out from there. */
   expected: readonly CountItem[];
   sightings: ReadonlyMap<string, Sighting>;
+  /** Where the shelves read an expected item outside the count's scope while it ran (misplaced there, not missing). */
+  elsewhere: ReadonlyMap<string, Sighting>;
+  /** Tags read in scope that are no stray: staff badges, locations' own tags. */
+  ignored: ReadonlySet<string>;
   covered: ReadonlySet<string>;
   /** The items carrying EPCs read in scope that are not expected there (looked up by the caller). */
   others: ReadonlyMap<string, CountItem>;
   weights: ReadonlyMap<string, CountWeight>;
 }
 
+/** A line's keys are in RFC 8785 order (UTF-16 code units), and `line()` builds them so: see canonicalReportJson. */
 export interface CountLine {
-  class: CountClass;
-  itemId: string | null;
-  epc: string | null;
-  itemName: string | null;
   caseNumber: string | null;
-  expectedLocationId: string | null;
-  seenLocationId: string | null;
-  seenAt: string | null;
-  via: CountVia | null;
-  /** For weight_mismatch: what the location's load cell weighed and should have weighed. */
-  measuredGrams: number | null;
+  class: CountClass;
+  epc: string | null;
+  /** For weight_mismatch: what the location's load cell should have weighed, and weighed. */
   expectedGrams: number | null;
+  expectedLocationId: string | null;
+  itemId: string | null;
+  itemName: string | null;
+  measuredGrams: number | null;
+  seenAt: string | null;
+  seenLocationId: string | null;
+  via: CountVia | null;
 }
 
 export type CountTotals = Record<CountClass, number>;
@@ -55,48 +60,64 @@ export type CountTotals = Record<CountClass, number>;
 export function countLines(f: CountFacts): CountLine[] {
   const lines: CountLine[] = [];
   const accounted = new Set<string>();
+  const iso = isoOf();
   for (const item of f.expected) {
-    const seen = item.epc !== null ? f.sightings.get(item.epc) : undefined;
+    const seen = item.epc !== null ? f.sightings.get(item.epc) ?? f.elsewhere.get(item.epc) : undefined;
     if (item.epc !== null) accounted.add(item.epc);
-    lines.push(line(classOf(item, seen, f), item, seen, f));
+    lines.push(line(classOf(item, seen, f), item, seen, f, iso));
   }
   // Read in scope, expected nowhere in it: another location's item (misplaced) or a tag that should not be on a shelf.
   for (const [epc, seen] of f.sightings) {
-    if (accounted.has(epc) || !f.scope.has(seen.locationId)) continue;
+    if (accounted.has(epc) || f.ignored.has(epc) || !f.scope.has(seen.locationId)) continue;
     const item = f.others.get(epc);
     // The other chain's item is named only in its own chain's counts: here it is a tag, no more.
     const known = item && item.restricted === f.restricted ? item : undefined;
     const cls: CountClass = known && known.state === 'stored' ? 'misplaced' : 'unexpected';
-    lines.push(line(cls, known ?? null, seen, f, epc));
+    lines.push(line(cls, known ?? null, seen, f, iso, epc));
   }
-  return lines.sort(byClassThenPlace);
+  return sortLines(lines);
 }
 
 function classOf(item: CountItem, seen: Sighting | undefined, f: CountFacts): CountClass {
   if (item.state === 'out') return 'checked_out';
-  if (!seen) return item.locationId && f.covered.has(item.locationId) ? 'missing' : 'not_counted';
-  if (seen.locationId !== item.locationId) return 'misplaced';
-  const w = item.weightGrams !== null ? f.weights.get(seen.locationId) : undefined;
-  return w && Math.abs(w.measuredGrams - w.expectedGrams) > w.toleranceGrams ? 'weight_mismatch' : 'found';
+  if (seen && seen.locationId !== item.locationId) return 'misplaced';
+  const home = item.locationId;
+  // Its location was read and it was not there: a weight cannot say which item is gone.
+  if (!seen && home && f.covered.has(home)) return 'missing';
+  // A bulk item on a load cell that weighs wrong, read in place or on a cabinet no antenna reads.
+  if (item.weightGrams !== null && home && weighsWrong(f.weights.get(home))) return 'weight_mismatch';
+  return seen ? 'found' : 'not_counted';
 }
 
-function line(cls: CountClass, item: CountItem | null, seen: Sighting | undefined, f: CountFacts, epc?: string): CountLine {
-  const w = cls === 'weight_mismatch' && seen ? f.weights.get(seen.locationId) : undefined;
+const weighsWrong = (w: CountWeight | undefined) => !!w && Math.abs(w.measuredGrams - w.expectedGrams) > w.toleranceGrams;
+
+/** A round's items share its time: each instant written once, not once per line. */
+function isoOf(): (at: number) => string {
+  const memo = new Map<number, string>();
+  return (at) => {
+    let s = memo.get(at);
+    if (s === undefined) memo.set(at, (s = new Date(at).toISOString()));
+    return s;
+  };
+}
+
+function line(cls: CountClass, item: CountItem | null, seen: Sighting | undefined, f: CountFacts, iso: (at: number) => string, epc?: string): CountLine {
+  const w = cls === 'weight_mismatch' && item?.locationId ? f.weights.get(item.locationId) : undefined;
+  // Keys in canonical order (the interface's): the report's serialiser relies on it.
   return {
-    class: cls, itemId: item?.id ?? null, epc: item?.epc ?? epc ?? null, itemName: item?.name ?? null, caseNumber: item?.caseNumber ?? null,
-    expectedLocationId: item?.locationId ?? null, seenLocationId: seen?.locationId ?? null,
-    seenAt: seen ? new Date(seen.at).toISOString() : null, via: seen?.via ?? null,
-    measuredGrams: w?.measuredGrams ?? null, expectedGrams: w?.expectedGrams ?? null,
+    caseNumber: item?.caseNumber ?? null, class: cls, epc: item?.epc ?? epc ?? null, expectedGrams: w?.expectedGrams ?? null,
+    expectedLocationId: item?.locationId ?? null, itemId: item?.id ?? null, itemName: item?.name ?? null, measuredGrams: w?.measuredGrams ?? null,
+    seenAt: seen ? iso(seen.at) : null, seenLocationId: seen?.locationId ?? null, via: seen?.via ?? null,
   };
 }
 
 const RANK = new Map(COUNT_CLASSES.map((c, i) => [c, i]));
-const key = (l: CountLine) => `${l.expectedLocationId ?? l.seenLocationId ?? ''}\u0000${l.itemId ?? ''}\u0000${l.epc ?? ''}`;
-function byClassThenPlace(a: CountLine, b: CountLine): number {
-  const r = RANK.get(a.class)! - RANK.get(b.class)!;
-  if (r) return r;
-  const ka = key(a), kb = key(b);
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
+
+/** By class (the order to act on), then place, item and EPC; the keys computed once per line, not per comparison. */
+function sortLines(lines: CountLine[]): CountLine[] {
+  const keyed = lines.map((l) => ({ l, r: RANK.get(l.class)!, k: `${l.expectedLocationId ?? l.seenLocationId ?? ''}\u0000${l.itemId ?? ''}\u0000${l.epc ?? ''}` }));
+  keyed.sort((a, b) => a.r - b.r || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  return keyed.map((x) => x.l);
 }
 
 export function countTotals(lines: readonly CountLine[]): CountTotals {

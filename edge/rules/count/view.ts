@@ -94,15 +94,16 @@ export const countApi = z.object({
 }).meta({ id: 'Count' });
 export type CountApi = z.infer<typeof countApi>;
 
-export function countToApi(r: CountRow, extra: { progress?: CountProgress; withReport?: boolean } = {}): CountApi {
-  const report = r.report ? (JSON.parse(r.report) as CountReport) : null;
+/** `report`: the closed count's, for one count's answer (a list has only the totals). */
+export function countToApi(r: CountRow, extra: { progress?: CountProgress; report?: CountReport | null } = {}): CountApi {
+  const report = extra.report ?? null;
   return {
     id: r.id, scope: { zoneId: r.zone_id, locationIds: JSON.parse(r.location_ids) as string[] }, restricted: r.restricted === 1, note: r.note,
     state: r.state, openedAt: r.opened_at, openedBy: { by: r.opened_by, name: r.opened_by_name }, closedAt: r.closed_at,
     closedBy: r.closed_by ? { by: r.closed_by, name: r.closed_by_name ?? r.closed_by } : null,
     totals: report?.totals ?? null, reportSha256: r.report_sha256,
     event: r.event_chain && r.event_seq !== null ? { chain: r.event_chain, seq: r.event_seq } : null,
-    progress: extra.progress ?? null, report: extra.withReport ? report : null,
+    progress: extra.progress ?? null, report,
   };
 }
 
