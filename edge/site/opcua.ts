@@ -6,8 +6,8 @@ import { z } from 'zod';
 /** The metrics the custody rules know; a monitor may report others (a lowercase name with its unit). */
 export const ENV_METRICS = ['temperature', 'humidity', 'smoke', 'water', 'door'] as const;
 export type EnvMetric = (typeof ENV_METRICS)[number];
-/** The unit of each known metric's reading; smoke, water and door are booleans, read as 1 (yes) or 0. */
-export const ENV_UNITS: Record<EnvMetric, string> = { temperature: '°C', humidity: '%', smoke: 'bool', water: 'bool', door: 'bool' };
+/** The unit of each known metric's reading, as the environment rules show it (edge/rules/environment.ts); smoke, water and door are switches, read as 1 (yes, open) or 0, with no unit. */
+export const ENV_UNITS: Record<EnvMetric, string> = { temperature: '°C', humidity: '%RH', smoke: '', water: '', door: '' };
 
 export const OPCUA_SECURITY_MODES = ['None', 'Sign', 'SignAndEncrypt'] as const;
 /**
@@ -30,13 +30,14 @@ export const opcuaValueSchema = z.object({
   nodeId,
   zoneId: id,
   metric: z.string().regex(/^[a-z][a-z0-9_]*$/, `a lowercase name: ${ENV_METRICS.join(', ')} or one of your own with its unit`),
-  /** Required for a metric of your own; the known metrics have theirs (°C, %, and 1/0 for smoke, water and door). */
+  /** Required for a metric of your own; the known metrics have theirs (°C, %RH, and 1/0 for smoke, water and door). */
   unit: z.string().min(1).optional(),
 }).strict().superRefine((v, ctx) => {
   const known = (ENV_METRICS as readonly string[]).includes(v.metric);
   if (!known && !v.unit) ctx.addIssue({ code: 'custom', path: ['unit'], message: `a metric of your own ("${v.metric}") needs its unit` });
   if (known && v.unit && v.unit !== ENV_UNITS[v.metric as EnvMetric]) {
-    ctx.addIssue({ code: 'custom', path: ['unit'], message: `${v.metric} is read in ${ENV_UNITS[v.metric as EnvMetric]}; leave the unit out` });
+    const unit = ENV_UNITS[v.metric as EnvMetric];
+    ctx.addIssue({ code: 'custom', path: ['unit'], message: `${v.metric} is ${unit ? `read in ${unit}` : '1 or 0, with no unit'}; leave the unit out` });
   }
 });
 

@@ -29,6 +29,7 @@ export type Judgement =
 
 export function judge(spec: Pick<OpcuaValueConfig, 'nodeId' | 'zoneId' | 'metric' | 'unit'>, s: Sample): Judgement {
   const unit = isKnown(spec.metric) ? ENV_UNITS[spec.metric] : spec.unit ?? '';
+  const shown = unit ? ` ${unit}` : '';
   // Uncertain is refused with Bad: a value the server itself doubts decides nothing here.
   if (!s.good) return { ok: false, reason: 'bad_status', detail: `${spec.nodeId}: ${s.status}` };
   let value: number;
@@ -46,7 +47,7 @@ export function judge(spec: Pick<OpcuaValueConfig, 'nodeId' | 'zoneId' | 'metric
   }
   const range = PHYSICAL_RANGE[spec.metric];
   if (range && (value < range.min || value > range.max)) {
-    return { ok: false, reason: 'impossible_value', detail: `${spec.nodeId}: ${value} ${unit} is outside what a ${spec.metric} sensor can read (${range.min} to ${range.max})` };
+    return { ok: false, reason: 'impossible_value', detail: `${spec.nodeId}: ${value}${shown} is outside what a ${spec.metric} sensor can read (${range.min} to ${range.max})` };
   }
   return { ok: true, reading: { name: spec.metric, value, unit, zoneId: spec.zoneId } };
 }

@@ -1,8 +1,8 @@
 // An OPC UA monitor in a real gateway (SQLite, API, embedded broker on ephemeral ports): the gateway
 // starts while the monitor's server is absent (an offline device, not a failed start); once the
-// server is up the monitor is online on /api/v1/devices with its link, its readings reach the edge
-// as env observations (refused as no_rule until the environment rules land), and a server that goes
-// away opens device_offline, which resolves itself when it is back.
+// server is up the monitor is online on /api/v1/devices with its link, its readings are the zones'
+// current values on /api/v1/environment, and a server that goes away opens device_offline, which
+// resolves itself when it is back.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -66,14 +66,20 @@ describe('an OPC UA monitor in the gateway', () => {
     expect((await api('/devices')).data.some((d: any) => d.id === 'env-cold')).toBe(true);
   });
 
-  it('the server comes up: the monitor is online with its OPC UA link, and its readings reach the edge as env observations', async () => {
+  it('the server comes up: the monitor is online with its OPC UA link, and its readings are the zones\' current values', async () => {
     await sim.start();
     await waitForAsync(async () => (await device())?.state === 'online', 20_000, 'the monitor online');
     expect(cache.device.link).toMatchObject({ transport: 'opcua', target: sim.endpoint, state: 'open' });
+    sim.set('Temperature', 19.25);
     sim.set('Door', true);
-    // No rule decides env observations yet: the edge refuses them as no_rule, and counts them.
-    await waitForAsync(async () => (gw.custody.refused.get('env:no_rule') ?? 0) >= 3, 10_000, 'env observations at the edge');
-    expect(gw.custody.refused.get('env:invalid')).toBeUndefined();
+    const value = async (zoneId: string, metric: string) => {
+      const zone = (await api('/environment')).zones.find((z: any) => z.id === zoneId);
+      return zone?.readings.find((r: any) => r.metric === metric);
+    };
+    await waitForAsync(async () => (await value('general', 'temperature'))?.value === 19.25, 10_000, 'the temperature of the general store');
+    await waitForAsync(async () => (await value('valuables', 'door'))?.value === 1, 10_000, 'the door of the valuables store open');
+    expect(await value('general', 'temperature')).toMatchObject({ unit: '°C', deviceId: 'env-cold' });
+    expect([...gw.custody.refused.keys()].filter((k) => k.startsWith('env:'))).toEqual([]);
   });
 
   it('the server goes away: device_offline opens, and resolves itself when the server is back', async () => {

@@ -37,8 +37,8 @@ describe('OPC UA monitor link: values, faults, restart, watchdog', () => {
     await waitFor(() => t.heard.lastState() === 'connected', 10_000, 'connected');
     await waitFor(() => LAYOUT.every((l) => t.heard.readings(l.metric).length > 0), 5_000, 'a first reading of every value');
     expect(t.heard.readings('temperature')[0]).toEqual({ name: 'temperature', value: 21.5, unit: '°C', zoneId: 'cold' });
-    expect(t.heard.readings('humidity')[0]).toEqual({ name: 'humidity', value: 48, unit: '%', zoneId: 'cold' });
-    expect(t.heard.readings('door')[0]).toEqual({ name: 'door', value: 0, unit: 'bool', zoneId: 'store' });
+    expect(t.heard.readings('humidity')[0]).toEqual({ name: 'humidity', value: 48, unit: '%RH', zoneId: 'cold' });
+    expect(t.heard.readings('door')[0]).toEqual({ name: 'door', value: 0, unit: '', zoneId: 'store' });
     sim.set('Door', true);
     sim.set('Temperature', 4.25);
     await waitFor(() => t.heard.readings('door').some((r) => r.value === 1), 5_000, 'the door open, as 1');

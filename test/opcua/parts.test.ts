@@ -12,8 +12,8 @@ const spec = (metric: string, unit?: string) => ({ nodeId: `ns=1;s=${metric}`, z
 describe('a data change: a reading or a fault', () => {
   it('numbers and booleans of the known metrics, with their zone and unit', () => {
     expect(judge(spec('temperature'), good(-18.5))).toEqual({ ok: true, reading: { name: 'temperature', value: -18.5, unit: '°C', zoneId: 'cold' } });
-    expect(judge(spec('humidity'), good(0))).toMatchObject({ ok: true, reading: { value: 0, unit: '%' } });
-    expect(judge(spec('smoke'), good(true))).toMatchObject({ ok: true, reading: { value: 1, unit: 'bool' } });
+    expect(judge(spec('humidity'), good(0))).toMatchObject({ ok: true, reading: { value: 0, unit: '%RH' } });
+    expect(judge(spec('smoke'), good(true))).toMatchObject({ ok: true, reading: { value: 1, unit: '' } });
     expect(judge(spec('door'), good(false))).toMatchObject({ ok: true, reading: { value: 0 } });
     expect(judge(spec('water'), good(1))).toMatchObject({ ok: true, reading: { value: 1 } });
     expect(judge(spec('co2', 'ppm'), good(612))).toEqual({ ok: true, reading: { name: 'co2', value: 612, unit: 'ppm', zoneId: 'cold' } });

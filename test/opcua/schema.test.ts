@@ -67,7 +67,7 @@ describe('site file: OPC UA environment monitors', () => {
   it('the Modbus monitor on a serial port stays valid', () => {
     const s = site();
     s.serialPorts = [{ id: 'com1', path: '/dev/ttyUSB0' }];
-    s.devices.push({ id: 'th-1', kind: 'env_monitor', protocol: 'modbus', port: 'com1', address: 3, profile: 'xy-md02' });
+    s.devices.push({ id: 'th-1', kind: 'env_monitor', protocol: 'modbus', port: 'com1', address: 3, profile: 'xy-md02', zoneId: 'general' });
     expect(parseSite(s).devices.find((d) => d.id === 'th-1')).toMatchObject({ protocol: 'modbus', port: 'com1' });
   });
 
@@ -126,7 +126,7 @@ describe('site file: OPC UA environment monitors', () => {
     const s = site();
     s.serialPorts = [{ id: 'com1', path: '/dev/ttyUSB0' }];
     const { opcua } = monitor();
-    s.devices.push({ id: 'th-1', kind: 'env_monitor', protocol: 'modbus', port: 'com1', address: 3, profile: 'xy-md02', opcua });
+    s.devices.push({ id: 'th-1', kind: 'env_monitor', protocol: 'modbus', port: 'com1', address: 3, profile: 'xy-md02', zoneId: 'general', opcua });
     expect(problemsOf(s)).toEqual([`devices[${s.devices.length - 1}].opcua: an opcua block belongs to a device with protocol: opcua`]);
   });
 });
