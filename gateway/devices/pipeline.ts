@@ -197,7 +197,8 @@ export class DevicePipeline {
     if (weight && device.locationId) this.toEdge({ type: 'shelf', deviceId: rep.deviceId, locationId: device.locationId, weightGrams: weight.value, at });
     if (rep.desk) this.toEdge({ type: 'desk', deviceId: rep.deviceId, epcs: rep.desk.epcs, at });
     // An environment monitor's readings of a zone: the zone the reading says (an OPC UA monitor's
-    // values, each configured with one), else the device's (a Modbus transmitter's zoneId).
+    // values, each configured with one), else the zone the device hangs in (a Modbus
+    // temperature/humidity transmitter's zoneId).
     // Booleans (smoke, water, door) are already 1 or 0 in a reading.
     if (device.kind === 'env_monitor') {
       for (const r of rep.readings ?? []) {
