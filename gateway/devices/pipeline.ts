@@ -3,9 +3,10 @@
 // gate reads go into the gate's portal and closed tracks into the edge as crossings, a shelf
 // antenna's completed round (an MQTT shelf reader's is made on the gateway's clock, ./inventory.ts)
 // and a load cell's weight into the edge as shelf observations, an intake desk's poll and a
-// handheld's reads as theirs, an environment monitor's readings of a zone as env observations. Counts what it accepts and refuses per device. The edge hears
-// everything as observations through its one entry: crossings, shelves, the desk, handhelds,
-// each device's state and counters, each gate's portal.
+// handheld's reads as theirs, an environment monitor's readings of a zone as env observations.
+// Counts what it accepts and refuses per device. The edge hears everything as observations through
+// its one entry: crossings, shelves, the desk, handhelds, the zones' environment, each device's
+// state and counters, each gate's portal.
 import type { Logger } from '../log.ts';
 import type { DecodeResult } from '../decoders/index.ts';
 import type { DeviceLink, DeviceReport } from '../links/link.ts';
