@@ -102,7 +102,7 @@ export function deviceLinkContract(name: string, make: () => Promise<LinkHarness
       const appeared = await h.showSomething();
       await waitFor(() => reports.slice(n).find((x) => appeared(x)), 10_000, 'a good report after garbage');
       expect(reports.slice(sinceGarbage).flatMap((x) => h.invented(x))).toEqual([]);
-    });
+    }, 30_000);
 
     it('tells its device disconnected when it goes away, and reports again once it is back', async () => {
       await h.unplug();
