@@ -18,6 +18,7 @@ import { opcuaMonitors } from './opcua/link.ts';
 import type { DeviceLink } from './links/link.ts';
 import { startDemoDevices } from './demo/devices.ts';
 import { startDemoSerial } from './demo/serial.ts';
+import { startDemoOpcua } from './demo/opcua.ts';
 import { createMetrics } from './metrics.ts';
 import { writeBrokerFiles } from './broker-files.ts';
 import { AlarmPublisher } from './outputs/alarm-publisher.ts';
@@ -60,6 +61,7 @@ export class Gateway {
   gateSignals!: GateSignals;
   private sim: ChildProcess | null = null;
   private serialSim: ChildProcess | null = null;
+  private opcuaSim: ChildProcess | null = null;
   private metrics: ReturnType<typeof createMetrics> | null = null;
   private stopJournal: (() => void) | null = null;
 
@@ -122,6 +124,7 @@ export class Gateway {
       // Where the broker really listens: loopback for the demo, or the one address it was told.
       this.sim = startDemoDevices(this.custody, `mqtt://${hostPort(connectHost(listening.mqtt.host), mqttPort)}`, logger);
       if (site.serialPorts.length) this.serialSim = startDemoSerial(this.custody, logger);
+      if (site.devices.some((d) => d.protocol === 'opcua')) this.opcuaSim = startDemoOpcua(site.dataDir, logger);
     }
     return { url, mqttPort, listening };
   }
@@ -150,6 +153,7 @@ export class Gateway {
     this.pipeline?.stop();
     this.sim?.kill('SIGTERM');
     this.serialSim?.kill('SIGTERM');
+    this.opcuaSim?.kill('SIGTERM');
     this.alarmPublisher?.stop();
     this.gateSignals?.stop();
     this.bus?.off('gate-signals');
