@@ -8,6 +8,7 @@ import { prepared } from '../../store/db.ts';
 import { calendarOf } from '../../time/calendar.ts';
 import { RESOLUTIONS, type EnvironmentHistory, type Resolution } from '../../history/environment.ts';
 import { METRIC_UNITS, type EnvironmentWatch } from '../environment.ts';
+import { csvText, type Cell } from '../../csv.ts';
 
 /** More points than this in one series, and the answer goes one resolution coarser. */
 export const POINT_CAP = 50_000;
@@ -103,13 +104,6 @@ function zoneSeriesParts(ctx: CustodyContext, history: EnvironmentHistory, zone:
   };
 }
 
-/** RFC 4180 quoting, a leading = + - @ defused. */
-const cell = (v: string | number | null) => {
-  if (v === null) return '';
-  let s = typeof v === 'number' ? String(Math.round(v * 10) / 10) : v;
-  if (typeof v === 'string' && /^[=+\-@]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
 
 /**
  * The monthly 温湿度 log: each day's temperature and humidity at 09:00 and 15:00 in the site's time
@@ -127,7 +121,7 @@ export function monthlyLog(ctx: CustodyContext, history: EnvironmentHistory, zon
     const l = zone.limits[metric];
     return l ? [l.min !== undefined ? `≥${l.min}` : '', l.max !== undefined ? `≤${l.max}` : ''].filter(Boolean).join(' ') : '';
   };
-  const rows: (string | number | null)[][] = [
+  const rows: Cell[][] = [
     ['温湿度记录', zone.name, `${y}年${m}月`], ['限值', `温度 ${lim('temperature') || '—'} °C`, `湿度 ${lim('humidity') || '—'} %RH`], [],
     ['日期', '09:00 温度(°C)', '09:00 湿度(%RH)', '15:00 温度(°C)', '15:00 湿度(%RH)'],
   ];
@@ -150,5 +144,6 @@ export function monthlyLog(ctx: CustodyContext, history: EnvironmentHistory, zon
       d.worst ?? null, a.severity === 'critical' ? '严重' : '警告', a.message, a.acknowledged_by, a.resolve_note ?? a.acknowledge_note, a.id]);
   }
   if (!alarms.length) rows.push(['本月无超限']);
-  return `\uFEFF${rows.map((r) => r.map(cell).join(',')).join('\r\n')}\r\n`;
+  // Readings to one decimal, as the transmitters give them.
+  return csvText(rows, 1);
 }
