@@ -29,6 +29,19 @@ const rtuException = (unit: number, fn: number, code: number) => withCrc([unit, 
 const tcpReply = (tid: number, unit: number, fn: number, regs: number[]) => [tid >>> 8, tid & 0xff, 0, 0, 0, 3 + regs.length * 2, unit, fn, regs.length * 2, ...words(regs)];
 const tcpException = (tid: number, unit: number, fn: number, code: number) => [tid >>> 8, tid & 0xff, 0, 0, 0, 3, unit, fn | 0x80, code];
 
+/** Whether a frame with a good CRC (a register reply or an exception) starts at one of the first `within` bytes. */
+function posesAsFrame(s: number[], within: number): boolean {
+  for (let i = 0; i < within; i++) {
+    const fn = s[i + 1];
+    if (fn === undefined) break;
+    const len = fn & 0x80 ? 3 : fn === 3 || fn === 4 ? 3 + (s[i + 2] ?? 0) : 0;
+    if (!len || i + len + 2 > s.length) continue;
+    const c = crc(s.slice(i, i + len));
+    if (s[i + len] === (c & 0xff) && s[i + len + 1] === c >>> 8) return true;
+  }
+  return false;
+}
+
 function cut(stream: ArrayLike<number>, sizes: number[]): Uint8Array[] {
   const s = Uint8Array.from(stream);
   const chunks: Uint8Array[] = [];
@@ -146,6 +159,9 @@ describe('Modbus RTU replies', () => {
       sizes: fc.oneof(fc.constant<number[]>([1]), fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1 })),
     });
     fc.assert(fc.property(fc.array(round, { minLength: 1, maxLength: 6 }), (rounds) => {
+      // A span starting in the garbage and running into the reply may pose as a whole frame with a
+      // good CRC (1 in 65,536 per span): RTU cannot tell it from a real one, so that case is not this test's.
+      fc.pre(rounds.every(({ unit, fn, regs, garbage }) => !posesAsFrame([...garbage, ...rtuReply(unit, fn, regs)], garbage.length)));
       const d = new RtuReplyDeframer();
       for (const { unit, fn, regs, garbage, sizes } of rounds) {
         expect(d.expect({ unit, fn, count: regs.length })).toBeNull();

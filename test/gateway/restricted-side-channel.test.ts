@@ -13,6 +13,7 @@ import { createLogger } from '../../gateway/log.ts';
 import { demoToken } from '../../gateway/demo/site.ts';
 import { crossingObservation } from '../../edge/observations.ts';
 import { openStream, type SseClient } from '../stream/fixtures.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 let gw: Gateway;
 let url: string;
@@ -23,6 +24,24 @@ beforeAll(async () => {
   const resolved = await resolveSite([], { ...process.env, GATEWAY_DATA_DIR: dataDir });
   gw = new Gateway({ resolved, logger: createLogger('warn'), httpPort: 0, httpHost: '127.0.0.1', mqttPort: 0, simulate: false });
   ({ url } = await gw.start());
+  // With no simulator, the serial devices and the OPC UA monitors go offline once their links give
+  // up (the monitors last, a few seconds on): only then is what outsiders read still, so that the
+  // commission's work alone may change it.
+  await waitFor(async () => {
+    const r = await fetch(`${url}/api/v1/devices`, { headers: { authorization: `Bearer ${demoToken('supervisor')}` } });
+    return ((await r.json()) as { data: { state: string; link?: { transport: string } | null }[] }).data
+      .filter((d) => d.link && d.link.transport !== 'mqtt').every((d) => d.state === 'offline');
+  }, 60_000);
+  // And their device_offline alarms opened: the count of live alarms still for two seconds.
+  let last = -1;
+  await waitFor(async () => {
+    await new Promise((r) => setTimeout(r, 1_000));
+    const r = await fetch(`${url}/api/v1/alarms?state=open&limit=500`, { headers: { authorization: `Bearer ${demoToken('supervisor')}` } });
+    const n = ((await r.json()) as { data: unknown[] }).data.length;
+    const still = n === last;
+    last = n;
+    return still;
+  }, 60_000);
 }, 120_000);
 
 afterAll(async () => {
