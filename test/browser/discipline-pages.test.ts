@@ -104,10 +104,9 @@ describe.skipIf(!ready)('the discipline user\'s pages', () => {
     await page.click('[data-testid=lang-switch]');
     await settle(page);
 
-    // The dashboards ask only for what this gateway serves: /me names it (no environment readings yet).
+    // The dashboards ask only for what this gateway serves: /me names it.
     const me = await apiGet(h, TOKEN, '/me');
-    expect(me.endpoints).toEqual(expect.arrayContaining(['items', 'orders', 'alarms', 'gates', 'crossings', 'devices', 'events', 'ledger']));
-    expect(me.endpoints).not.toContain('environment');
+    expect(me.endpoints).toEqual(expect.arrayContaining(['items', 'orders', 'alarms', 'gates', 'crossings', 'devices', 'events', 'ledger', 'environment']));
     expect(visited.length).toBeGreaterThan(10);
     expect(bad, `failed requests on ${visited.join(', ')}`).toEqual([]);
     await page.context().close();
