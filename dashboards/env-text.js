@@ -59,7 +59,8 @@ function placeOf(link) {
  * for the causes a person on site can fix.
  */
 const HINTS = [
-  [/ENOENT|No such file|cannot open|not found/i, 'missing'],
+  // serialport says "Error: <why>, cannot open <path>" for every open failure: the why decides.
+  [/ENOENT|No such file/i, 'missing'],
   [/EACCES|EPERM|Permission denied/i, 'permission'],
   [/EBUSY|Resource busy|Cannot lock|locked/i, 'busy'],
   [/ECONNREFUSED/i, 'refused'],
@@ -90,6 +91,7 @@ export function monitorState(device) {
   if (link) {
     const fault = link.state !== 'open' ? linkFault(link) : null;
     if (fault) { parts.push(fault.text); raw = fault.raw; }
+    else if (link.state !== 'open') parts.push(t('envLink.notOpen', { place: placeOf(link) }));
     else if (state === 'offline') parts.push(t('envLink.deviceSilent', { place: placeOf(link) }));
     else parts.push(placeOf(link));
     if (link.reconnects > 0) parts.push(t('envLink.reconnects', { n: fmtNumber(link.reconnects) }));

@@ -92,7 +92,7 @@ export function zoneView(el, { zone, ref, range: asked }) {
     const res = [...new Set(series.map((s) => s.resolution))];
     served.dataset.resolution = res.join(',');
     const coarser = series.some((s) => !s.requested && s.resolution !== 'raw');
-    clear(served, res.length ? [t('env.served', { res: res.map((r) => label('envRes', r)).join('、') }),
+    clear(served, res.length ? [t('env.served', { res: res.map((r) => label('envRes', r)).join(' / ') }),
       coarser ? ` ${t('env.coarser', { cap: fmtNumber(series[0].pointCap) })}` : ''] : null);
   }
 

@@ -224,6 +224,26 @@ describe.skipIf(!ready)('the Environment page in a real browser', () => {
     await page.context().close();
   }, 90_000);
 
+  it('says each kind of link fault in words a field engineer acts on', async () => {
+    const page = await openPage(h, { token: 'demo-supervisor', path: '/environment' });
+    await page.waitForSelector('[data-testid=env-tiles]');
+    const link = (lastError: string | null, extra = {}) => ({ transport: 'serial', target: '/dev/ttyUSB0', state: 'down', reconnects: 0, lastError, ...extra });
+    const cases = [
+      [{ state: 'offline', link: link('open_failed: Error: Permission denied, cannot open /dev/ttyUSB0') }, '离线 · 无法打开串口 /dev/ttyUSB0：没有权限，网关的运行用户需加入 dialout 组'],
+      [{ state: 'offline', link: link('open_failed: connect ECONNREFUSED 10.0.0.5:4001', { transport: 'tcp', target: 'tcp://10.0.0.5:4001' }) }, '离线 · 无法打开串口服务器 10.0.0.5:4001：串口服务器拒绝连接，请检查其 IP 地址、端口和 TCP 服务器模式'],
+      [{ state: 'offline', link: link('read_error: Error: EIO: i/o error, read', { reconnects: 3 }) }, '离线 · 串口 /dev/ttyUSB0 读取出错：读写出错，USB 转换器可能已被拔出 · 已重连 3 次'],
+      [{ state: 'offline', link: link('silence: no byte for 12 s while asking') }, '离线 · 串口 /dev/ttyUSB0 上的设备没有应答：请检查设备电源、RS-485 接线（A/B）和设备地址'],
+      [{ state: 'offline', link: link(null, { state: 'open' }) }, '离线 · 设备没有应答（串口 /dev/ttyUSB0 正常），请检查设备电源、接线和地址'],
+      [{ state: 'online', link: link(null, { state: 'open' }) }, '在线 · 串口 /dev/ttyUSB0'],
+    ] as const;
+    const said = await page.evaluate(`(async () => {
+      const { monitorState } = await import('/env-text.js');
+      return ${JSON.stringify(cases.map((c) => c[0]))}.map((d) => monitorState(d).text);
+    })()`) as string[];
+    expect(said).toEqual(cases.map((c) => c[1]));
+    await page.context().close();
+  });
+
   it('shows the commission\'s zone to the discipline role only', async () => {
     const page = await openPage(h, { token: 'demo-discipline', path: '/environment' });
     await page.waitForSelector('[data-testid=env-tile-restricted]');
