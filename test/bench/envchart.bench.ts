@@ -3,7 +3,8 @@
 // screen, temperature and humidity, with the page's own code (components/trend.js: the columns,
 // the gaps, uPlot, the limit band and lines). 48 hours of raw values, one every 10 s (17,280 points
 // a metric, what the API serves for 48 h), and one a second (172,800: what a 1 Hz monitor would
-// give, past the API's point cap, so the chart's own limit). Two raw limits, each the same points
+// give, past the API's point cap, so the chart's own limit); the temperature has one excursion,
+// so that its line is drawn red outside its limit, as when someone looks. Two raw limits, each the same points
 // drawn in the same page on canvases of the same size as one bare 2D path per metric, one stroke:
 // every point (moveTo, then lineTo per point), as the issue proposed; and one vertical min-max
 // segment per pixel column, the least a canvas must draw for the same picture (uPlot draws dense
@@ -34,8 +35,9 @@ const IN_PAGE = `async ({ stepMs, runs, width, height, span }) => {
   const to = Date.now();
   const from = to - span;
   const series = [
-    { metric: 'temperature', unit: '°C', limit: { min: 10, max: 28, hysteresis: 0 }, base: 21, swing: 2.5 },
-    { metric: 'humidity', unit: '%RH', limit: { min: 30, max: 65, hysteresis: 0 }, base: 50, swing: 6 },
+    // The temperature with one excursion (40 minutes at 8 °C more, past its 28 °C limit), so that its line takes the red-outside path.
+    { metric: 'temperature', unit: '°C', limit: { min: 10, max: 28, hysteresis: 0 }, base: 21, swing: 2.5, spike: 8 },
+    { metric: 'humidity', unit: '%RH', limit: { min: 30, max: 65, hysteresis: 0 }, base: 50, swing: 6, spike: 0 },
   ].map((s) => {
     const n = Math.floor(span / stepMs);
     const points = new Array(n);
@@ -43,7 +45,8 @@ const IN_PAGE = `async ({ stepMs, runs, width, height, span }) => {
     for (let i = 0; i < n; i++) {
       const t = from + (i + 1) * stepMs;
       seed = (seed * 16807) % 2147483647;
-      const v = Math.round((s.base + s.swing * Math.sin((2 * Math.PI * t) / 86400000) + (seed / 2147483647 - 0.5) * 0.4) * 10) / 10;
+      const spike = Math.abs(t - (to - 20 * 3600000)) < 20 * 60000 ? s.spike : 0;
+      const v = Math.round((s.base + s.swing * Math.sin((2 * Math.PI * t) / 86400000) + spike + (seed / 2147483647 - 0.5) * 0.4) * 10) / 10;
       points[i] = [t, v, v, v];
     }
     return { metric: s.metric, unit: s.unit, limit: s.limit, points };
