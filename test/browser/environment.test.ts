@@ -221,6 +221,14 @@ describe.skipIf(!ready)('the Environment page in a real browser', () => {
     expect(alarm).toContain('环境异常');
     expect(alarm).toContain('温度：最高 31.4 °C（上限 28 °C）');
     await shot(page, '18g-environment-alarm');
+
+    // The language switch redraws the zone in English where it is, charts and all.
+    await page.goBack();
+    await page.locator('figure.env-chart[data-metric=temperature] canvas').first().waitFor();
+    await page.click('[data-testid=lang-switch]');
+    await page.locator('[data-testid=env-trend] h2:text("General store: trend")').waitFor();
+    await page.locator('figure.env-chart[data-metric=temperature] canvas').first().waitFor();
+    expect(await page.textContent('figure.env-chart[data-metric=temperature] figcaption')).toContain('Temperature (°C) · limit 10–28 °C');
     await page.context().close();
   }, 90_000);
 
