@@ -14,9 +14,11 @@ import { createBrokerLink, type BrokerLink } from './mqtt/index.ts';
 import { DevicePipeline } from './devices/pipeline.ts';
 import { MqttDevices } from './links/mqtt.ts';
 import { serialLinks } from './serial/link.ts';
+import { opcuaMonitors } from './opcua/link.ts';
 import type { DeviceLink } from './links/link.ts';
 import { startDemoDevices } from './demo/devices.ts';
 import { startDemoSerial } from './demo/serial.ts';
+import { startDemoOpcua } from './demo/opcua.ts';
 import { createMetrics } from './metrics.ts';
 import { writeBrokerFiles } from './broker-files.ts';
 import { AlarmPublisher } from './outputs/alarm-publisher.ts';
@@ -50,7 +52,7 @@ export class Gateway {
   api!: FastifyInstance;
   /** The MQTT broker (embedded or external): readers' payloads in, commands and alarms out. */
   link!: BrokerLink;
-  /** Every device link on the seam (gateway/links/link.ts): the MQTT readers, each serial port. */
+  /** Every device link on the seam (gateway/links/link.ts): the MQTT readers, each serial port, each OPC UA monitor. */
   deviceLinks: DeviceLink[] = [];
   pipeline!: DevicePipeline;
   /** The gateway's own parts' events (a reader's answer, a device back online). */
@@ -59,6 +61,7 @@ export class Gateway {
   gateSignals!: GateSignals;
   private sim: ChildProcess | null = null;
   private serialSim: ChildProcess | null = null;
+  private opcuaSim: ChildProcess | null = null;
   private metrics: ReturnType<typeof createMetrics> | null = null;
   private stopJournal: (() => void) | null = null;
 
@@ -84,7 +87,11 @@ export class Gateway {
       site, logger: logger.child({ part: 'mqtt' }), listen: { port: this.opts.mqttPort ?? site.mqtt.port, host: site.mqtt.host },
       ...(site.mqtt.rateLimit ? { rateLimit: site.mqtt.rateLimit } : {}),
     });
-    this.deviceLinks = [new MqttDevices(this.link, site, logger.child({ part: 'mqtt' })), ...serialLinks(site, logger.child({ part: 'serial' }))];
+    // An OPC UA monitor's start returns at once: one not there yet is offline, never a failed start.
+    this.deviceLinks = [
+      new MqttDevices(this.link, site, logger.child({ part: 'mqtt' })), ...serialLinks(site, logger.child({ part: 'serial' })),
+      ...opcuaMonitors(site, logger.child({ part: 'opcua' })),
+    ];
     this.pipeline = new DevicePipeline(site, this.deviceLinks, this.custody, this.bus, logger.child({ part: 'devices' }));
     if (site.mqtt.mode === 'external') await writeBrokerFiles(site, logger);
     await this.link.start();
@@ -117,6 +124,7 @@ export class Gateway {
       // Where the broker really listens: loopback for the demo, or the one address it was told.
       this.sim = startDemoDevices(this.custody, `mqtt://${hostPort(connectHost(listening.mqtt.host), mqttPort)}`, logger);
       if (site.serialPorts.length) this.serialSim = startDemoSerial(this.custody, logger);
+      if (site.devices.some((d) => d.protocol === 'opcua')) this.opcuaSim = startDemoOpcua(site.dataDir, logger);
     }
     return { url, mqttPort, listening };
   }
@@ -145,6 +153,7 @@ export class Gateway {
     this.pipeline?.stop();
     this.sim?.kill('SIGTERM');
     this.serialSim?.kill('SIGTERM');
+    this.opcuaSim?.kill('SIGTERM');
     this.alarmPublisher?.stop();
     this.gateSignals?.stop();
     this.bus?.off('gate-signals');

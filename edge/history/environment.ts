@@ -103,15 +103,32 @@ export class EnvironmentHistory {
   }
 
   series(zone: string, metric: string, from: number, to: number, resolution: Resolution): Point[] {
+    return JSON.parse(this.seriesJson(zone, metric, from, to, resolution)) as Point[];
+  }
+
+  /**
+   * The same points as JSON, written by SQLite's JSON functions: 30 days of minutes are 43,200
+   * points a metric, and building them as JavaScript arrays costs twice as long as this. Values are
+   * rounded to 4 decimals (far below any sensor's resolution), so that SQLite's number format and
+   * JavaScript's agree on every digit.
+   */
+  seriesJson(zone: string, metric: string, from: number, to: number, resolution: Resolution): string {
+    // A whole number as an integer: SQLite writes the REAL 22 as 22.0, JavaScript as 22.
+    const num = (x: string) => `iif(round(${x}, 4) = cast(round(${x}, 4) AS INTEGER), cast(round(${x}, 4) AS INTEGER), round(${x}, 4))`;
+    const point = (t: string, min: string, avg: string, max: string) => `json_group_array(json_array(${t}, ${num(min)}, ${num(avg)}, ${num(max)}))`;
     if (resolution === 'raw') {
-      return (this.db.prepare('SELECT at, value FROM raw WHERE zone_id = ? AND metric = ? AND at >= ? AND at < ? ORDER BY at').raw().all(zone, metric, from, to) as [number, number][])
-        .map(([t, v]) => [t, v, v, v]);
+      return this.db.prepare(`SELECT ${point('at', 'value', 'value', 'value')} FROM (SELECT at, value FROM raw WHERE zone_id = ? AND metric = ? AND at >= ? AND at < ? ORDER BY at)`)
+        .pluck().get(zone, metric, from, to) as string;
+    }
+    if (resolution === '1m') {
+      return this.db.prepare(`SELECT ${point('minute', 'min', 'sum / n', 'max')} FROM (SELECT * FROM minute WHERE zone_id = ? AND metric = ? AND minute >= ? AND minute < ? ORDER BY minute)`)
+        .pluck().get(zone, metric, from, to) as string;
     }
     // The step written into the SQL, from the fixed table above: bound, it would be a REAL and divide without flooring.
     const step = STEP[resolution];
-    return this.db.prepare(`SELECT (minute / ${step}) * ${step} AS t, min(min), sum(sum) / sum(n), max(max) FROM minute
-      WHERE zone_id = ? AND metric = ? AND minute >= ? AND minute < ? GROUP BY minute / ${step} ORDER BY t`).raw()
-      .all(zone, metric, from, to) as Point[];
+    return this.db.prepare(`SELECT ${point('t', 'lo', 'mean', 'hi')} FROM (SELECT (minute / ${step}) * ${step} AS t, min(min) AS lo, sum(sum) / sum(n) AS mean,
+      max(max) AS hi FROM minute WHERE zone_id = ? AND metric = ? AND minute >= ? AND minute < ? GROUP BY minute / ${step} ORDER BY t)`)
+      .pluck().get(zone, metric, from, to) as string;
   }
 
   /** The one-minute average at each instant asked (null where the minute has no value): the 温湿度 log's 09:00 and 15:00 readings. */

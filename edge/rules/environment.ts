@@ -13,11 +13,12 @@ import type { Zone } from '../site/schema.ts';
 import { autoResolve, raiseAlarm } from '../alarms/alarm.ts';
 import { prepared } from '../store/db.ts';
 import { calendarOf, type SiteCalendar } from '../time/calendar.ts';
+import { ENV_UNITS } from '../site/opcua.ts';
 import type { EnvironmentHistory } from '../history/environment.ts';
 import { calm, step, type BreachAction, type BreachState, type Limit } from './env/breach.ts';
 
 /** The metrics the rules know, with their units; a monitor may report others by name, kept and charted, never alarmed on without a limit. */
-export const METRIC_UNITS: Record<string, string> = { temperature: '°C', humidity: '%RH', smoke: '', water: '', door: '' };
+export const METRIC_UNITS: Record<string, string> = ENV_UNITS;
 const METRIC_ZH: Record<string, string> = { temperature: '温度', humidity: '湿度', smoke: '烟感', water: '水浸', door: '门' };
 /** On or off (1 or 0): smoke and water alarm at once; a door only outside working hours. */
 const SWITCHES = new Set(['smoke', 'water', 'door']);

@@ -3,6 +3,7 @@
 // gateway/config.ts only reads the file from disk and reports what this schema says.
 import { z } from 'zod';
 import { profileSchema } from './modbus-profile.ts';
+import { opcuaMonitorSchema } from './opcua.ts';
 import { canonicalTimeZone, DEFAULT_TIME_ZONE, isTimeZone } from '../time/calendar.ts';
 
 export const ZONE_KINDS = [
@@ -18,7 +19,8 @@ export const ROLES = ['operator', 'supervisor', 'agency', 'discipline', 'auditor
  * `rfid_reader`: a gate's portal reader (MQTT); `shelf_reader`: watches shelf locations, one per
  * antenna (a serial R2000 module, or an MQTT reader in Zebra INVENTORY mode); `desk_reader`: the
  * intake desk's reader that binds a tag to an item (一物一码); `load_cell`: a weighing transmitter
- * under a shelf (Modbus); `env_monitor`: environment sensors.
+ * under a shelf (Modbus); `env_monitor`: environment sensors (a Modbus transmitter on a serial
+ * port, or an OPC UA server: a monitor or the building system).
  */
 /** `handheld`: an MQTT reader in INVENTORY mode that staff carry through a cycle count (盘点), reading a location's tag before its items. */
 export const DEVICE_KINDS = ['rfid_reader', 'shelf_reader', 'desk_reader', 'load_cell', 'env_monitor', 'handheld'] as const;
@@ -26,7 +28,11 @@ export const READER_FORMATS = ['zebra', 'impinj'] as const;
 /** Protocols of devices on a serial port (PROTOCOLS.md, serial section). */
 export const SERIAL_PROTOCOLS = ['r2000', 'uhfreader18', 'modbus'] as const;
 /** A serial port's usual speed by the protocol of its devices, when the site file gives none. */
-export const DEFAULT_BAUD: Record<(typeof SERIAL_PROTOCOLS)[number], number> = { r2000: 115_200, uhfreader18: 57_600, modbus: 9_600 };
+export type SerialProtocol = (typeof SERIAL_PROTOCOLS)[number];
+export const DEFAULT_BAUD: Record<SerialProtocol, number> = { r2000: 115_200, uhfreader18: 57_600, modbus: 9_600 };
+/** Every device protocol: the serial ones, and OPC UA (an environment monitor that is a server the gateway subscribes to). */
+export const DEVICE_PROTOCOLS = [...SERIAL_PROTOCOLS, 'opcua'] as const;
+export const isSerialProtocol = (p: string | undefined): p is SerialProtocol => (SERIAL_PROTOCOLS as readonly (string | undefined)[]).includes(p);
 export const AGENCY_KINDS = ['operator', 'police', 'procuratorate', 'court', 'discipline'] as const;
 /** The outside of the center, for a gate whose outer side is the street or the yard. */
 export const OUTSIDE = 'outside';
@@ -115,8 +121,8 @@ export const deviceSchema = z.object({
   kind: z.enum(DEVICE_KINDS),
   /** An MQTT reader's payload format. */
   format: z.enum(READER_FORMATS).optional(),
-  /** A serial device's protocol, and the port (serialPorts[].id) and bus address it answers on. */
-  protocol: z.enum(SERIAL_PROTOCOLS).optional(),
+  /** A serial device's protocol, and the port (serialPorts[].id) and bus address it answers on; `opcua` for a monitor that is an OPC UA server. */
+  protocol: z.enum(DEVICE_PROTOCOLS).optional(),
   port: id.optional(),
   address: z.number().int().min(0).max(255).optional(),
   /** How often the gateway polls it: an inventory round of each antenna, a desk inventory, a register read. */
@@ -134,6 +140,8 @@ export const deviceSchema = z.object({
   /** The MQTT password in Mosquitto's PBKDF2-SHA512 form (`$7$iterations$salt$hash`), so that one
    *  hash serves the embedded broker and the password_file written for an external Mosquitto. */
   passwordHash: z.string().regex(/^\$7\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, 'Mosquitto\'s $7$<iterations>$<salt>$<hash>, as mosquitto_passwd or `npm run hash-password` writes it').optional(),
+  /** An OPC UA environment monitor (protocol: opcua): its endpoint, security, and the nodes it reports (edge/site/opcua.ts). */
+  opcua: opcuaMonitorSchema.optional(),
   /** Silence longer than this marks the device offline. */
   heartbeatSeconds: z.number().int().min(1).max(86_400).default(30),
   topics: z.object({
@@ -397,6 +405,7 @@ function checkReferences(s: z.output<typeof siteShape>, ctx: z.RefinementCtx): v
   });
   s.devices.forEach((d, i) => d.clearances.forEach((z, j) => zone(['devices', i, 'clearances', j], z)));
   checkSerialDevices(s, issue);
+  checkOpcuaDevices(s, issue, zone);
   s.staff.forEach((p, i) => {
     if (!agencies.has(p.agencyId)) issue(['staff', i, 'agencyId'], `agency "${p.agencyId}" is not defined`);
     p.clearances.forEach((z, j) => zone(['staff', i, 'clearances', j], z));
@@ -427,11 +436,11 @@ function checkSerialDevices(s: z.output<typeof siteShape>, issue: (path: (string
   const onBus = new Map<string, string>();
   s.devices.forEach((d, i) => {
     const at = (k: string) => ['devices', i, k];
-    if (d.protocol && !d.port) issue(at('port'), `a ${d.protocol} device needs the serial port it is on (serialPorts[].id)`);
-    if (d.port && !ports.has(d.port)) issue(at('port'), `serial port "${d.port}" is not defined in serialPorts[]`);
+    if (isSerialProtocol(d.protocol) && !d.port) issue(at('port'), `a ${d.protocol} device needs the serial port it is on (serialPorts[].id)`);
+    if (d.port && !ports.has(d.port) && d.protocol !== 'opcua') issue(at('port'), `serial port "${d.port}" is not defined in serialPorts[]`);
     if (d.port && !d.protocol) issue(at('protocol'), `a device on a serial port needs its protocol (${SERIAL_PROTOCOLS.join(', ')})`);
     if (d.port && d.format) issue(at('format'), 'a serial device has a protocol, not an MQTT format');
-    if (d.port && d.protocol) {
+    if (d.port && isSerialProtocol(d.protocol)) {
       const first = s.devices.find((x) => x.port === d.port && x.protocol);
       if (first && first.protocol !== d.protocol) issue(at('protocol'), `port "${d.port}" carries ${first.protocol} (device "${first.id}"): every device on one port speaks one protocol`);
       const key = `${d.port}/${d.address ?? 0}`;
@@ -439,7 +448,7 @@ function checkSerialDevices(s: z.output<typeof siteShape>, issue: (path: (string
       if (other) issue(at('address'), `address ${d.address ?? 0} on port "${d.port}" is already device "${other}"'s`);
       onBus.set(key, d.id);
     }
-    const want: Record<string, string[]> = { shelf_reader: ['r2000'], desk_reader: ['uhfreader18'], load_cell: ['modbus'], env_monitor: ['modbus'], rfid_reader: [], handheld: [] };
+    const want: Record<string, string[]> = { shelf_reader: ['r2000'], desk_reader: ['uhfreader18'], load_cell: ['modbus'], env_monitor: ['modbus', 'opcua'], rfid_reader: [], handheld: [] };
     if (d.protocol && !want[d.kind]!.includes(d.protocol)) issue(at('protocol'), `a ${d.kind} does not speak ${d.protocol}`);
     if (d.kind === 'shelf_reader') {
       if (!d.protocol && d.format !== 'zebra') issue(at('protocol'), 'a shelf reader is an R2000 module on a serial port (protocol: r2000) or a Zebra reader in INVENTORY mode (format: zebra)');
@@ -475,6 +484,28 @@ function checkSerialDevices(s: z.output<typeof siteShape>, issue: (path: (string
     const other = tagOf.get(l.tagEpc) ?? (s.staff.some((x) => x.badgeEpc === l.tagEpc) ? 'a staff badge' : undefined);
     if (other) issue(['locations', i, 'tagEpc'], `tag ${l.tagEpc} is already ${other.startsWith('a ') ? other : `location "${other}"`}'s`);
     tagOf.set(l.tagEpc, l.id);
+  });
+}
+
+/** OPC UA monitors: the block goes with the protocol, no serial port or Modbus field, and every value's zone exists. */
+function checkOpcuaDevices(s: z.output<typeof siteShape>, issue: (path: (string | number)[], message: string) => void,
+  zone: (path: (string | number)[], z: string) => void): void {
+  s.devices.forEach((d, i) => {
+    const at = (k: string) => ['devices', i, k];
+    if (d.protocol !== 'opcua') {
+      if (d.opcua) issue(at('opcua'), 'an opcua block belongs to a device with protocol: opcua');
+      return;
+    }
+    if (!d.opcua) {
+      issue(at('opcua'), 'an OPC UA monitor needs its opcua block (endpoint, values)');
+      return;
+    }
+    // The port check of a serial device is in checkSerialDevices; an OPC UA monitor is reached by its endpoint.
+    if (d.port) issue(at('port'), `an OPC UA monitor is reached at its endpoint (${d.opcua.endpoint}), not on a serial port`);
+    if (d.address !== undefined) issue(at('address'), 'an OPC UA monitor has no Modbus address: its values are named by node id');
+    if (d.profile) issue(at('profile'), 'an OPC UA monitor has no Modbus profile: its values are named by node id');
+    if (d.format) issue(at('format'), 'an OPC UA monitor has no MQTT format: the gateway subscribes to it');
+    d.opcua.values.forEach((v, j) => zone(['devices', i, 'opcua', 'values', j, 'zoneId'], v.zoneId));
   });
 }
 

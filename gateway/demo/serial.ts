@@ -31,6 +31,12 @@ const SCALES = [
   { id: 'scale-vl', unit: 1, name: '现金柜称重', locationId: 'VL-02-01', tareGrams: 5_000 },
   { id: 'scale-hz', unit: 2, name: '毒品柜称重', locationId: 'HZ-01-01', tareGrams: 8_000 },
 ];
+/** Temperature/humidity transmitters (XY-MD02) on the same RS-485 bus as the scales, each in its zone. */
+const CLIMATE = [
+  { id: 'th-gn', unit: 11, name: '一般物品库温湿度传感器', zoneId: 'general', temperatureC: 21, humidityPct: 48 },
+  { id: 'th-vl', unit: 12, name: '贵重物品库温湿度传感器', zoneId: 'valuables', temperatureC: 20, humidityPct: 45 },
+  { id: 'th-cd', unit: 13, name: '冷藏库温度传感器', zoneId: 'cold', temperatureC: -19, humidityPct: 70 },
+];
 const PORTS = [...SHELVES.map((s) => ({ id: `com-${s.id}`, protocol: 'r2000' as const })), { id: 'com-desk', protocol: 'uhfreader18' as const }, { id: 'com-scales', protocol: 'modbus' as const }];
 
 export const useTcp = () => !findProgram('socat');
@@ -52,6 +58,10 @@ export function demoSerialSite(dataDir: string, tcp = useTcp()): Pick<SiteInput,
       id: s.id, kind: 'load_cell' as const, name: s.name, protocol: 'modbus' as const, port: 'com-scales', address: s.unit, profile: 'weighing-int32',
       locationId: s.locationId, tareGrams: s.tareGrams, toleranceGrams: 200, pollMs: 2_000, heartbeatSeconds: 20,
     })),
+    ...CLIMATE.map((c) => ({
+      id: c.id, kind: 'env_monitor' as const, name: c.name, protocol: 'modbus' as const, port: 'com-scales', address: c.unit, profile: 'xy-md02',
+      zoneId: c.zoneId, pollMs: 10_000, heartbeatSeconds: 60,
+    })),
   ];
   return { serialPorts, devices };
 }
@@ -71,7 +81,10 @@ export function demoSerialPlan(custody: Custody, tcp: boolean) {
         return { id: s.id, kind: 'r2000', address: 1, ports: 8, rssiJitterDb: 3, antennas, transport: transport(i, `com-${s.id}`) };
       }),
       { id: 'desk-intake', kind: 'uhfreader18', address: 0, transport: transport(SHELVES.length, 'com-desk') },
-      { id: 'scales', kind: 'modbus', slaves: SCALES.map((s) => ({ unit: s.unit, model: 'weight-int32-be', grams: s.tareGrams + load(s.locationId), noiseGrams: 15 })), transport: transport(SHELVES.length + 1, 'com-scales') },
+      { id: 'scales', kind: 'modbus', transport: transport(SHELVES.length + 1, 'com-scales'), slaves: [
+        ...SCALES.map((s) => ({ unit: s.unit, model: 'weight-int32-be', grams: s.tareGrams + load(s.locationId), noiseGrams: 15 })),
+        ...CLIMATE.map((c) => ({ unit: c.unit, model: 'xy-md02', temperatureC: c.temperatureC, humidityPct: c.humidityPct })),
+      ] },
     ],
   };
 }
@@ -95,7 +108,8 @@ export function startDemoSerial(custody: Custody, logger: Logger): ChildProcess 
   wander(child, plan, log);
   followLedger(child, custody, log);
   const desk = tagTheDesk(child, custody, log);
-  child.on('exit', () => { custody.ctx.bus.off('demo-serial'); clearInterval(desk); });
+  const air = weather(child, log);
+  child.on('exit', () => { custody.ctx.bus.off('demo-serial'); clearInterval(desk); clearInterval(air); });
   return child;
 }
 
@@ -162,6 +176,37 @@ function followLedger(child: ChildProcess, custody: Custody, log: Logger): void 
     if (to && (from?.device !== to.device || from?.antenna !== to.antenna)) send({ cmd: 'place', device: to.device, epc, antenna: to.antenna });
     log.debug({ itemId: e.itemId, kind: e.kind, from, to }, 'demo: the simulated shelves follow the ledger');
   });
+}
+
+/**
+ * The rooms' air drifts slowly around where it was, and about every two hours the cold store's
+ * door is left ajar for a quarter of an hour: it warms past its limit (an `environment` alarm after
+ * the zone's delay) and cools back (the alarm resolves itself).
+ */
+function weather(child: ChildProcess, log: Logger): NodeJS.Timeout {
+  const rng = seededRandom(Date.now() % 100_000 + 1);
+  const send = (cmd: Record<string, unknown>) => { if (child.stdin?.writable) child.stdin.write(`${JSON.stringify(cmd)}\n`); };
+  const air = CLIMATE.map((c) => ({ ...c, t: c.temperatureC, h: c.humidityPct, warmFor: 0 }));
+  let ticks = 0;
+  const t = setInterval(() => {
+    ticks++;
+    for (const a of air) {
+      const home = a.warmFor > 0 ? a.temperatureC + 7 : a.temperatureC;
+      if (a.warmFor > 0) a.warmFor--;
+      // A walk pulled back towards where the room should be.
+      a.t += (home - a.t) * 0.08 + (rng() - 0.5) * 0.3;
+      a.h = Math.min(95, Math.max(5, a.h + (a.humidityPct - a.h) * 0.05 + (rng() - 0.5) * 0.8));
+      send({ cmd: 'climate', device: 'scales', unit: a.unit, temperatureC: Math.round(a.t * 10) / 10, humidityPct: Math.round(a.h * 10) / 10 });
+    }
+    // Every 2 hours (360 ticks of 20 s), once: the cold store's door ajar for 15 minutes.
+    if (ticks % 360 === 90) {
+      const cold = air.find((a) => a.zoneId === 'cold')!;
+      cold.warmFor = 45;
+      log.debug('demo: the cold store\'s door is left ajar');
+    }
+  }, 20_000);
+  t.unref();
+  return t;
 }
 
 /**

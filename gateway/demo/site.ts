@@ -6,6 +6,7 @@ import type { SiteInput } from '../../edge/site/schema.ts';
 import { encodeGsrn96 } from '../../edge/epc/encode.ts';
 import { hashPassword } from '../mqtt/password.ts';
 import { demoSerialSite } from './serial.ts';
+import { demoOpcuaDevices } from './opcua.ts';
 
 export const DEMO_SITE_ID = 'ta-center';
 /** The demo's GS1 company prefix (690… is China's GS1 range; this one is made up). */
@@ -46,14 +47,14 @@ export const CATEGORIES = [
 
 export const ZONES = [
   { id: 'intake', name: '移交待检区', nameEn: 'Intake', kind: 'intake', limits: {} },
-  { id: 'general', name: '一般物品库', nameEn: 'General store', kind: 'general', limits: { temperature: { min: 10, max: 28 }, humidity: { min: 30, max: 65 } } },
-  { id: 'valuables', name: '贵重物品库', nameEn: 'Valuables vault', kind: 'valuables', limits: { temperature: { min: 10, max: 28 }, humidity: { min: 30, max: 60 } } },
-  { id: 'firearms', name: '枪支弹药库', nameEn: 'Firearms store', kind: 'firearms', limits: { temperature: { min: 10, max: 25 }, humidity: { min: 30, max: 55 } } },
-  { id: 'hazardous', name: '危险品及毒品库', nameEn: 'Hazardous and narcotics store', kind: 'hazardous', limits: { temperature: { min: 5, max: 25 }, humidity: { min: 30, max: 60 } } },
-  { id: 'cold', name: '冷藏库', nameEn: 'Cold store', kind: 'cold', limits: { temperature: { min: -25, max: -15 } } },
+  { id: 'general', name: '一般物品库', nameEn: 'General store', kind: 'general', limits: { temperature: { min: 10, max: 28, hysteresis: 0.5 }, humidity: { min: 30, max: 65, hysteresis: 2 } } },
+  { id: 'valuables', name: '贵重物品库', nameEn: 'Valuables vault', kind: 'valuables', limits: { temperature: { min: 10, max: 28, hysteresis: 0.5 }, humidity: { min: 30, max: 60, hysteresis: 2 } } },
+  { id: 'firearms', name: '枪支弹药库', nameEn: 'Firearms store', kind: 'firearms', limits: { temperature: { min: 10, max: 25, hysteresis: 0.5 }, humidity: { min: 30, max: 55, hysteresis: 2 } } },
+  { id: 'hazardous', name: '危险品及毒品库', nameEn: 'Hazardous and narcotics store', kind: 'hazardous', limits: { temperature: { min: 5, max: 25, hysteresis: 0.5 }, humidity: { min: 30, max: 60, hysteresis: 2 } } },
+  { id: 'cold', name: '冷藏库', nameEn: 'Cold store', kind: 'cold', limits: { temperature: { min: -25, max: -15, hysteresis: 0.5 } } },
   { id: 'vehicle', name: '车辆停放区', nameEn: 'Vehicle yard', kind: 'vehicle', limits: {} },
   { id: 'display', name: '示证室', nameEn: 'Display room', kind: 'display', limits: {} },
-  { id: 'restricted', name: '纪委监委专区', nameEn: 'Commission restricted zone', kind: 'restricted', limits: { temperature: { min: 10, max: 28 }, humidity: { min: 30, max: 60 } } },
+  { id: 'restricted', name: '纪委监委专区', nameEn: 'Commission restricted zone', kind: 'restricted', limits: { temperature: { min: 10, max: 28, hysteresis: 0.5 }, humidity: { min: 30, max: 60, hysteresis: 2 } } },
 ] as const;
 
 /** Location layout per zone: a prefix, a kind, and how many rows × slots. */
@@ -128,7 +129,8 @@ export async function demoSite(dataDir = 'data'): Promise<SiteInput> {
     // GATEWAY_MQTT_HOST open it up on purpose.
     http: { host: '127.0.0.1', port: 8080 },
     mqtt: { mode: 'embedded', host: '127.0.0.1', port: 1883 },
-    zones: ZONES.map((z) => ({ ...z, limits: { ...z.limits } })),
+    // Doors may stand open in office hours; the rooms' limits count after five minutes, critical after thirty.
+    zones: ZONES.map((z) => ({ ...z, limits: { ...z.limits }, environment: { delaySeconds: 300, criticalAfterSeconds: 1_800, workingHours: { days: [1, 2, 3, 4, 5], from: '08:30', to: '17:30' } } })),
     locations: demoLocations(),
     gates: GATES.map((g) => ({
       id: g.id, name: g.name, nameEn: g.nameEn, innerZone: g.innerZone, outerZone: g.outerZone,
@@ -136,7 +138,7 @@ export async function demoSite(dataDir = 'data'): Promise<SiteInput> {
       readers: [{ deviceId: g.reader, antennas: { outer: [1, 2], inner: [3, 4] }, ...(g.format === 'zebra' ? { gpo: { light: 1, buzzer: 2 } } : {}) }],
     })),
     serialPorts: serial.serialPorts,
-    devices: [...devices, ...(serial.devices ?? [])],
+    devices: [...devices, ...(serial.devices ?? []), ...demoOpcuaDevices()],
     agencies: AGENCIES.map((a) => ({ ...a })),
     categories: CATEGORIES.map((c) => ({ ...c, storageKinds: [...c.storageKinds] })),
     staff: STAFF.map((s, i) => ({ ...s, badgeEpc: badgeEpc(i) })),

@@ -3,16 +3,17 @@
 // gate reads go into the gate's portal and closed tracks into the edge as crossings, a shelf
 // antenna's completed round (an MQTT shelf reader's is made on the gateway's clock, ./inventory.ts)
 // and a load cell's weight into the edge as shelf observations, an intake desk's poll and a
-// handheld's reads as theirs. Counts what it accepts and refuses per device. The edge hears
-// everything as observations through its one entry: crossings, shelves, the desk, handhelds,
-// each device's state and counters, each gate's portal.
+// handheld's reads as theirs, an environment monitor's readings of a zone as env observations.
+// Counts what it accepts and refuses per device. The edge hears everything as observations through
+// its one entry: crossings, shelves, the desk, handhelds, the zones' environment, each device's
+// state and counters, each gate's portal.
 import type { Logger } from '../log.ts';
 import type { DecodeResult } from '../decoders/index.ts';
 import type { DeviceLink, DeviceReport } from '../links/link.ts';
 import { Portals, portalOptions } from '../portal/index.ts';
 import type { Site } from '../../edge/site/schema.ts';
 import type { ObserveOutcome } from '../../edge/custody.ts';
-import type { DeskObservation, DeviceObservation, GateObservation, HandheldObservation, ShelfObservation } from '../../edge/observations.ts';
+import type { DeskObservation, DeviceObservation, EnvObservation, GateObservation, HandheldObservation, ShelfObservation } from '../../edge/observations.ts';
 import type { GatewayBus } from '../events.ts';
 import { DeviceClocks } from './clock.ts';
 import { handheldOrder, InventoryRounds } from './inventory.ts';
@@ -92,9 +93,11 @@ export class DevicePipeline {
       this.offs.push(link.onReport((r) => this.handle(r)));
       this.offs.push(link.onDeviceState((id, state, at) => {
         // A serial port that opens says nothing of the devices on it: they are heard when they answer.
+        // A reader's MQTT session, or an OPC UA monitor's session and subscription, is the device itself answering.
         if (state === 'connected') {
           this.clocks.of(id).connected(at);
-          if (link.status().transport === 'mqtt') this.heard(id, at, 'connect');
+          const transport = link.status().transport;
+          if (transport === 'mqtt' || transport === 'opcua') this.heard(id, at, 'connect');
         }
         else this.report(id, 'offline', state === 'will' ? 'will' : 'disconnect', at);
       }));
@@ -175,7 +178,11 @@ export class DevicePipeline {
       return;
     }
     const said = !!(rep.rounds?.length || rep.desk || rep.readings?.length);
-    if (!said) return;
+    if (!said) {
+      // A keep-alive: the device is there with nothing new (an OPC UA monitor whose values hold still).
+      if (rep.keepAlive) this.heard(rep.deviceId, at, 'heartbeat');
+      return;
+    }
     l.accepted++;
     this.heard(rep.deviceId, at, 'reads');
     for (const round of rep.rounds ?? []) {
@@ -190,10 +197,20 @@ export class DevicePipeline {
     const weight = rep.readings?.find((r) => r.name === 'weight');
     if (weight && device.locationId) this.toEdge({ type: 'shelf', deviceId: rep.deviceId, locationId: device.locationId, weightGrams: weight.value, at });
     if (rep.desk) this.toEdge({ type: 'desk', deviceId: rep.deviceId, epcs: rep.desk.epcs, at });
+    // An environment monitor's readings of a zone: the zone the reading says (an OPC UA monitor's
+    // values, each configured with one), else the zone the device hangs in (a Modbus
+    // temperature/humidity transmitter's zoneId).
+    // Booleans (smoke, water, door) are already 1 or 0 in a reading.
+    if (device.kind === 'env_monitor') {
+      for (const r of rep.readings ?? []) {
+        const zoneId = r.zoneId ?? device.zoneId;
+        if (zoneId) this.toEdge({ type: 'env', deviceId: rep.deviceId, zoneId, metric: r.name, value: r.value, unit: r.unit, at });
+      }
+    }
   }
 
-  /** A shelf, desk or handheld observation: the edge counts and logs what it refuses; a store fault is logged here once a minute. */
-  private toEdge(o: ShelfObservation | DeskObservation | HandheldObservation): void {
+  /** A shelf, desk, handheld or env observation: the edge counts and logs what it refuses; a store fault is logged here once a minute. */
+  private toEdge(o: ShelfObservation | DeskObservation | HandheldObservation | EnvObservation): void {
     const r = this.edge.observe(o);
     if (!r.ok && r.reason === 'failed') this.logRefusal(o.deviceId, 'edge_failed', r.detail, o.at);
   }

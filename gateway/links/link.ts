@@ -1,5 +1,5 @@
 // The device-link seam: one interface every transport implements (MQTT readers, serial and
-// serial-over-TCP devices, later OPC UA monitors), so that liveness, counters, /api/v1/devices and
+// serial-over-TCP devices, OPC UA environment monitors), so that liveness, counters, /api/v1/devices and
 // /metrics treat every device alike. A link turns its transport's bytes or messages into reports
 // of what each device said, already decoded by that device's pure codec; the pipeline
 // (gateway/devices/pipeline.ts) turns reports into observations, the only thing the edge sees.
@@ -8,8 +8,17 @@ import type { DecodeResult } from '../decoders/result.ts';
 /** One complete inventory round of one shelf antenna: every EPC it saw, none invented. */
 export interface ShelfRound { antenna: number; epcs: string[] }
 
-/** A value read from a sensor or transmitter by its profile (a load cell's `weight` in grams). */
-export interface DeviceReading { name: string; value: number; unit: string }
+/**
+ * A value read from a sensor or transmitter (a load cell's `weight` in grams, an environment
+ * monitor's `temperature`). A boolean sensor (smoke, water, door) reads 1 (yes) or 0 (no).
+ */
+export interface DeviceReading {
+  name: string;
+  value: number;
+  unit: string;
+  /** The zone the value measures, when the device says it per value (an OPC UA monitor's values, each configured with its zone). */
+  zoneId?: string;
+}
 
 /** A device's message or frame the link or codec refused, by a stable reason. */
 export interface LinkRejection { reason: string; detail?: string; count?: number }
@@ -25,6 +34,11 @@ export interface DeviceReport {
   /** The intake desk reader's inventory: every tag on the desk now (empty: none). */
   desk?: { epcs: string[] };
   readings?: DeviceReading[];
+  /**
+   * The device is there and has nothing new to say (an OPC UA subscription's keep-alive): it is
+   * heard, and nothing is observed.
+   */
+  keepAlive?: boolean;
   /** A reading the device reported as impossible (NaN, a fault code): a device fault, never a value. */
   faults?: { name: string; detail: string }[];
   rejected?: LinkRejection[];

@@ -3,7 +3,7 @@
 // the line goes down, every device on it is told disconnected at once; they are heard again only
 // when they answer, not when the port reopens.
 import type { Site } from '../../edge/site/schema.ts';
-import { DEFAULT_BAUD } from '../../edge/site/schema.ts';
+import { DEFAULT_BAUD, isSerialProtocol } from '../../edge/site/schema.ts';
 import type { Logger } from '../log.ts';
 import { Handlers, type DeviceLink, type DeviceReport, type DeviceState, type DeviceStateHandler, type LinkStatus, type ReportHandler } from '../links/link.ts';
 import { BUILTIN_PROFILES, type Profile } from '../modbus/profiles.ts';
@@ -28,7 +28,8 @@ export class SerialLink implements DeviceLink {
   constructor(private readonly port: Port, private readonly devices: readonly Device[], site: Pick<Site, 'modbusProfiles'>,
     private readonly logger: Logger, private readonly now: () => number = Date.now) {
     this.id = port.id;
-    const protocol = devices[0]?.protocol ?? 'modbus';
+    const first = devices[0]?.protocol;
+    const protocol = isSerialProtocol(first) ? first : 'modbus';
     this.line = new ByteLine({
       path: port.path, baudRate: port.baudRate ?? DEFAULT_BAUD[protocol], dataBits: port.dataBits, parity: port.parity, stopBits: port.stopBits,
       silenceMs: port.silenceSeconds * 1000, reopenMaxMs: port.reopenMaxSeconds * 1000,

@@ -31,20 +31,28 @@ export async function run(): Promise<Figure[]> {
     antennas: locations.slice(r * 8, r * 8 + 8).map((locationId, a) => ({ port: a + 1, locationId })),
   }))];
   const site = parseSite(input);
-  const custody = new Custody({ site, dataDir: dir, siteKey: randomBytes(32) });
-  try {
-    const db = custody.db;
+  const key = randomBytes(32);
+  const first = new Custody({ site, dataDir: dir, siteKey: key });
+  const byLocation: string[][] = locations.map(() => []);
+  {
+    const db = first.db;
     const now = new Date().toISOString();
     db.prepare(`INSERT INTO cases (id, number, agency_id, title, opened_at) VALUES ('CS-C', '泰公(刑)字[2026]2号', 'psb-taishan', NULL, ?)`).run(now);
     const insert = db.prepare(`INSERT INTO items (id, epc, name, category_id, quantity, unit, case_id, agency_id, zone_id, location_id, state, restricted, created_at, updated_at)
       VALUES (?, ?, ?, 'electronics', 1, '件', 'CS-C', 'psb-taishan', 'general', ?, 'stored', 0, ?, ?)`);
-    const byLocation: string[][] = locations.map(() => []);
     db.transaction(() => {
       for (let i = 0; i < ITEMS; i++) {
         insert.run(`IT-C${i}`, epcOf(i), `物品 ${i}`, locations[i % LOCATIONS], now, now);
         byLocation[i % LOCATIONS]!.push(epcOf(i));
       }
     })();
+    first.close();
+  }
+  // Reopened, the shelves know the items as at any start.
+  const custody = new Custody({ site, dataDir: dir, siteKey: key });
+  try {
+    const db = custody.db;
+    for (const deviceId of readers) custody.observe({ type: 'device', deviceId, state: 'online', reason: 'reads', at: Date.now(), accepted: 1, rejected: {}, readsPerSecond: 0 });
     const sup = principal('supervisor');
     const count = custody.counts.open(sup, { zoneId: 'general' });
     // Every location read once; one item in a thousand left out (missing), one in a thousand read a shelf over (misplaced).
@@ -61,7 +69,7 @@ export async function run(): Promise<Figure[]> {
     const rssAfter = mb();
     const t2 = performance.now();
     const rows = db.prepare(`SELECT i.id, i.epc, i.name, c.number, i.state, i.location_id, i.weight_grams, i.restricted FROM items i JOIN cases c ON c.id = i.case_id
-      WHERE i.location_id IN (SELECT value FROM json_each(?)) AND i.state IN ('stored', 'out')`).all(JSON.stringify(locations)).length;
+      WHERE i.location_id IN (SELECT value FROM json_each(?)) AND i.state IN ('stored', 'out')`).raw().all(JSON.stringify(locations)).length;
     const rawMs = performance.now() - t2;
     const size = (db.prepare('SELECT length(report) AS n FROM counts WHERE id = ?').get(count.id) as { n: number }).n;
     rec.log(`report of ${closed.report!.lines.length.toLocaleString('en-US')} lines (${JSON.stringify(closed.totals)}), ${(size / 1e6).toFixed(1)} MB of canonical JSON; ` +

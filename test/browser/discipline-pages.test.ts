@@ -106,7 +106,7 @@ describe.skipIf(!ready)('the discipline user\'s pages', () => {
 
     // The dashboards ask only for what this gateway serves: /me names it.
     const me = await apiGet(h, TOKEN, '/me');
-    expect(me.endpoints).toEqual(expect.arrayContaining(['items', 'orders', 'alarms', 'gates', 'crossings', 'devices', 'events', 'ledger', 'environment']));
+    expect(me.endpoints).toEqual(expect.arrayContaining(['items', 'orders', 'alarms', 'gates', 'crossings', 'devices', 'events', 'ledger', 'environment', 'counts']));
     expect(visited.length).toBeGreaterThan(10);
     expect(bad, `failed requests on ${visited.join(', ')}`).toEqual([]);
     await page.context().close();

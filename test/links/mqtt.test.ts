@@ -6,7 +6,7 @@ import { MqttDevices } from '../../gateway/links/mqtt.ts';
 import type { DeviceReport } from '../../gateway/links/link.ts';
 import { connectDevice, makeSite, memoryLogger } from '../mqtt/fixtures.ts';
 import { read, zebraEvent } from '../decoders/fixtures.ts';
-import { deviceLinkContract } from './contract.ts';
+import { deviceLinkContract, tagsShown } from './contract.ts';
 
 deviceLinkContract('Zebra reader over the embedded MQTT broker', async () => {
   const site = await makeSite();
@@ -25,8 +25,7 @@ deviceLinkContract('Zebra reader over the embedded MQTT broker', async () => {
   };
   return {
     link, deviceId,
-    showTag: async (epc) => { inView.add(epc); await publishReads(); },
-    hideTag: async (epc) => { inView.delete(epc); },
+    ...tagsShown(async (epc) => { inView.add(epc); await publishReads(); }, async (epc) => { inView.delete(epc); }),
     sendGarbage: async () => { await client?.publishAsync(`rfid/${deviceId}/tevents`, '{"type":"SIMPLE","data":{"idHex":', { qos: 1 }); },
     rejections: () => rejected,
     unplug: async () => { await client?.endAsync(true); client = null; },

@@ -6,7 +6,7 @@ import { SerialLink } from '../../gateway/serial/link.ts';
 import { SerialSim } from '../../firmware-sim/serial/sim.ts';
 import { memoryLogger } from '../mqtt/fixtures.ts';
 import { requireProgram } from '../helpers/programs.ts';
-import { deviceLinkContract, type LinkHarness } from './contract.ts';
+import { deviceLinkContract, tagsShown, type LinkHarness } from './contract.ts';
 
 function shelfSite(path: string) {
   return siteSchema.parse({
@@ -29,8 +29,10 @@ async function r2000Harness(transport: { type: 'tcp' } | { type: 'pty' }): Promi
   const link = new SerialLink(site.serialPorts[0]!, site.devices, site, memoryLogger().logger);
   return {
     link, deviceId: 'shelf-1',
-    showTag: async (epc) => { await sim.apply({ cmd: 'place', device: 'shelf', epc, antenna: 1 }); },
-    hideTag: async (epc) => { await sim.apply({ cmd: 'remove', device: 'shelf', epc }); },
+    ...tagsShown(
+      async (epc) => { await sim.apply({ cmd: 'place', device: 'shelf', epc, antenna: 1 }); },
+      async (epc) => { await sim.apply({ cmd: 'remove', device: 'shelf', epc }); },
+    ),
     sendGarbage: async () => { await sim.apply({ cmd: 'fault', device: 'shelf', fault: 'garbage', n: 40 }); },
     rejections: () => Object.values(link.status().errors).reduce((a, b) => a + b, 0),
     unplug: async () => { await sim.apply({ cmd: 'unplug', device: 'shelf' }); },

@@ -4,6 +4,7 @@
 import type { CountClass, CountVia } from './report.ts';
 import type { CountReport } from './view.ts';
 import { calendarOf } from '../../time/calendar.ts';
+import { csvText } from '../../csv.ts';
 
 const CLASS_ZH: Record<CountClass, string> = {
   found: '找到', missing: '缺失', misplaced: '错位', unexpected: '多出', weight_mismatch: '重量不符', not_counted: '未盘到', checked_out: '已调出',
@@ -11,13 +12,6 @@ const CLASS_ZH: Record<CountClass, string> = {
 const VIA_ZH: Record<CountVia, string> = { shelf: '货架读写器', handheld: '手持机' };
 const HEAD = ['结果', '物品编号', '物品名称', '案件编号', '标签EPC', '应在货位', '读到货位', '读到时间', '读取方式', '称得重量(克)', '应有重量(克)'];
 
-/** RFC 4180 quoting; a leading =, +, - or @ is defused so that a spreadsheet never runs a typed name as a formula. */
-function cell(v: string | number | null): string {
-  if (v === null) return '';
-  let s = String(v);
-  if (typeof v === 'string' && /^[=+\-@]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 export function countReportCsv(r: CountReport, locationName: (id: string) => string, sha256: string, timeZone: string): string {
   const place = (id: string | null) => (id ? locationName(id) : null);
@@ -29,5 +23,5 @@ export function countReportCsv(r: CountReport, locationName: (id: string) => str
     ...r.lines.map((l) => [CLASS_ZH[l.class], l.itemId, l.itemName, l.caseNumber, l.epc, place(l.expectedLocationId), place(l.seenLocationId),
       when(l.seenAt), l.via ? VIA_ZH[l.via] : null, l.measuredGrams, l.expectedGrams]),
   ];
-  return `\uFEFF${rows.map((row) => row.map(cell).join(',')).join('\r\n')}\r\n`;
+  return csvText(rows);
 }

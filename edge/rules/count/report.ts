@@ -29,6 +29,10 @@ export interface CountFacts {
   /** Items whose place is in scope, stored there or checked out from there. */
   expected: readonly CountItem[];
   sightings: ReadonlyMap<string, Sighting>;
+  /** Where the shelves read an expected item outside the count's scope while it ran (misplaced there, not missing). */
+  elsewhere: ReadonlyMap<string, Sighting>;
+  /** Tags read in scope that are no stray: staff badges, locations' own tags. */
+  ignored: ReadonlySet<string>;
   covered: ReadonlySet<string>;
   /** The items carrying EPCs read in scope that are not expected there (looked up by the caller). */
   others: ReadonlyMap<string, CountItem>;
@@ -56,19 +60,20 @@ export type CountTotals = Record<CountClass, number>;
 export function countLines(f: CountFacts): CountLine[] {
   const lines: CountLine[] = [];
   const accounted = new Set<string>();
+  const iso = isoOf();
   for (const item of f.expected) {
-    const seen = item.epc !== null ? f.sightings.get(item.epc) : undefined;
+    const seen = item.epc !== null ? f.sightings.get(item.epc) ?? f.elsewhere.get(item.epc) : undefined;
     if (item.epc !== null) accounted.add(item.epc);
-    lines.push(line(classOf(item, seen, f), item, seen, f));
+    lines.push(line(classOf(item, seen, f), item, seen, f, iso));
   }
   // Read in scope, expected nowhere in it: another location's item (misplaced) or a tag that should not be on a shelf.
   for (const [epc, seen] of f.sightings) {
-    if (accounted.has(epc) || !f.scope.has(seen.locationId)) continue;
+    if (accounted.has(epc) || f.ignored.has(epc) || !f.scope.has(seen.locationId)) continue;
     const item = f.others.get(epc);
     // The other chain's item is named only in its own chain's counts: here it is a tag, no more.
     const known = item && item.restricted === f.restricted ? item : undefined;
     const cls: CountClass = known && known.state === 'stored' ? 'misplaced' : 'unexpected';
-    lines.push(line(cls, known ?? null, seen, f, epc));
+    lines.push(line(cls, known ?? null, seen, f, iso, epc));
   }
   return sortLines(lines);
 }
@@ -86,13 +91,23 @@ function classOf(item: CountItem, seen: Sighting | undefined, f: CountFacts): Co
 
 const weighsWrong = (w: CountWeight | undefined) => !!w && Math.abs(w.measuredGrams - w.expectedGrams) > w.toleranceGrams;
 
-function line(cls: CountClass, item: CountItem | null, seen: Sighting | undefined, f: CountFacts, epc?: string): CountLine {
+/** A round's items share its time: each instant written once, not once per line. */
+function isoOf(): (at: number) => string {
+  const memo = new Map<number, string>();
+  return (at) => {
+    let s = memo.get(at);
+    if (s === undefined) memo.set(at, (s = new Date(at).toISOString()));
+    return s;
+  };
+}
+
+function line(cls: CountClass, item: CountItem | null, seen: Sighting | undefined, f: CountFacts, iso: (at: number) => string, epc?: string): CountLine {
   const w = cls === 'weight_mismatch' && item?.locationId ? f.weights.get(item.locationId) : undefined;
   // Keys in canonical order (the interface's): the report's serialiser relies on it.
   return {
     caseNumber: item?.caseNumber ?? null, class: cls, epc: item?.epc ?? epc ?? null, expectedGrams: w?.expectedGrams ?? null,
     expectedLocationId: item?.locationId ?? null, itemId: item?.id ?? null, itemName: item?.name ?? null, measuredGrams: w?.measuredGrams ?? null,
-    seenAt: seen ? new Date(seen.at).toISOString() : null, seenLocationId: seen?.locationId ?? null, via: seen?.via ?? null,
+    seenAt: seen ? iso(seen.at) : null, seenLocationId: seen?.locationId ?? null, via: seen?.via ?? null,
   };
 }
 

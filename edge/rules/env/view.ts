@@ -6,8 +6,9 @@ import type { CustodyContext } from '../../context.ts';
 import type { Zone } from '../../site/schema.ts';
 import { prepared } from '../../store/db.ts';
 import { calendarOf } from '../../time/calendar.ts';
-import { RESOLUTIONS, type EnvironmentHistory, type Point, type Resolution } from '../../history/environment.ts';
+import { RESOLUTIONS, type EnvironmentHistory, type Resolution } from '../../history/environment.ts';
 import { METRIC_UNITS, type EnvironmentWatch } from '../environment.ts';
+import { csvText, type Cell } from '../../csv.ts';
 
 /** More points than this in one series, and the answer goes one resolution coarser. */
 export const POINT_CAP = 50_000;
@@ -67,7 +68,21 @@ function metricsOf(history: EnvironmentHistory, zone: Zone): string[] {
   return [...new Set([...Object.keys(zone.limits), ...seen])].sort();
 }
 
+/**
+ * The series answer as JSON text, in the key order of seriesApi: the points come as SQLite wrote
+ * them (EnvironmentHistory.seriesJson), spliced in rather than parsed and written again.
+ */
+export function zoneSeriesJson(ctx: CustodyContext, history: EnvironmentHistory, zone: Zone, q: z.infer<typeof seriesQuery>): string {
+  const { series, excursions, ...head } = zoneSeriesParts(ctx, history, zone, q);
+  const parts = series.map((s) => `{"metric":${JSON.stringify(s.metric)},"unit":${JSON.stringify(s.unit)},"limit":${JSON.stringify(s.limit)},"points":${s.points()}}`);
+  return `${JSON.stringify(head).slice(0, -1)},"series":[${parts.join(',')}],"excursions":${JSON.stringify(excursions)}}`;
+}
+
 export function zoneSeries(ctx: CustodyContext, history: EnvironmentHistory, zone: Zone, q: z.infer<typeof seriesQuery>): z.infer<typeof seriesApi> {
+  return JSON.parse(zoneSeriesJson(ctx, history, zone, q)) as z.infer<typeof seriesApi>;
+}
+
+function zoneSeriesParts(ctx: CustodyContext, history: EnvironmentHistory, zone: Zone, q: z.infer<typeof seriesQuery>) {
   history.flush();
   const to = q.to ? Date.parse(q.to) : ctx.clock.now();
   const from = q.from ? Date.parse(q.from) : to - DAY;
@@ -84,18 +99,11 @@ export function zoneSeries(ctx: CustodyContext, history: EnvironmentHistory, zon
     });
   return {
     zoneId: zone.id, from: new Date(from).toISOString(), to: new Date(to).toISOString(), resolution: resolution as Resolution, requested: q.resolution ?? null, pointCap: POINT_CAP,
-    series: metrics.map((m) => ({ metric: m, unit: METRIC_UNITS[m] ?? '', limit: limitOf(zone, m), points: history.series(zone.id, m, from, to, resolution as Resolution) as Point[] })),
+    series: metrics.map((m) => ({ metric: m, unit: METRIC_UNITS[m] ?? '', limit: limitOf(zone, m), points: () => history.seriesJson(zone.id, m, from, to, resolution as Resolution) })),
     excursions: excursions.filter((e) => !q.metric || e.metric === q.metric),
   };
 }
 
-/** RFC 4180 quoting, a leading = + - @ defused. */
-const cell = (v: string | number | null) => {
-  if (v === null) return '';
-  let s = typeof v === 'number' ? String(Math.round(v * 10) / 10) : v;
-  if (typeof v === 'string' && /^[=+\-@]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
 
 /**
  * The monthly 温湿度 log: each day's temperature and humidity at 09:00 and 15:00 in the site's time
@@ -113,7 +121,7 @@ export function monthlyLog(ctx: CustodyContext, history: EnvironmentHistory, zon
     const l = zone.limits[metric];
     return l ? [l.min !== undefined ? `≥${l.min}` : '', l.max !== undefined ? `≤${l.max}` : ''].filter(Boolean).join(' ') : '';
   };
-  const rows: (string | number | null)[][] = [
+  const rows: Cell[][] = [
     ['温湿度记录', zone.name, `${y}年${m}月`], ['限值', `温度 ${lim('temperature') || '—'} °C`, `湿度 ${lim('humidity') || '—'} %RH`], [],
     ['日期', '09:00 温度(°C)', '09:00 湿度(%RH)', '15:00 温度(°C)', '15:00 湿度(%RH)'],
   ];
@@ -136,5 +144,6 @@ export function monthlyLog(ctx: CustodyContext, history: EnvironmentHistory, zon
       d.worst ?? null, a.severity === 'critical' ? '严重' : '警告', a.message, a.acknowledged_by, a.resolve_note ?? a.acknowledge_note, a.id]);
   }
   if (!alarms.length) rows.push(['本月无超限']);
-  return `\uFEFF${rows.map((r) => r.map(cell).join(',')).join('\r\n')}\r\n`;
+  // Readings to one decimal, as the transmitters give them.
+  return csvText(rows, 1);
 }
