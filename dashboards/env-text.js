@@ -47,18 +47,17 @@ export function envAlarmText(a) {
 
 // ---- the monitor's link, for a field engineer ----------------------------------------------------
 
-/** Where the device hangs: "串口 /dev/ttyUSB3", "串口服务器 10.0.0.5:4001", "MQTT 代理". */
+/** Where the device hangs: "串口 /dev/ttyUSB3", "串口服务器 10.0.0.5:4001", "OPC UA 服务器 10.0.0.9:4840/…", "MQTT 代理". */
 function placeOf(link) {
-  const target = String(link.target ?? '').replace(/^[a-z]+:\/\//i, '');
+  const target = String(link.target ?? '').replace(/^[a-z][a-z.+-]*:\/\//i, '');
   return t(`envLink.at.${link.transport}`, { target });
 }
 
 /**
- * Plain words for what the link last failed with. The gateway's `lastError` is "<kind>: <message>"
- * (gateway/serial/line.ts); the kind says what failed, the system's message says why, read here
- * for the causes a person on site can fix.
+ * A serial link's `lastError` is "<kind>: <message>" (gateway/serial/line.ts): the kind says what
+ * failed, the system's message why; read here for the causes a person on site can fix.
  */
-const HINTS = [
+const SERIAL_HINTS = [
   // serialport says "Error: <why>, cannot open <path>" for every open failure: the why decides.
   [/ENOENT|No such file/i, 'missing'],
   [/EACCES|EPERM|Permission denied/i, 'permission'],
@@ -68,13 +67,31 @@ const HINTS = [
   [/EIO\b|Input\/output error/i, 'io'],
   [/ECONNRESET|EPIPE|closed/i, 'reset'],
 ];
+/** An OPC UA monitor's `lastError` is an engineer's sentence (gateway/opcua/link.ts): its cause, by the words it begins with. */
+const OPCUA_FAULTS = [
+  [/^cannot reach|did not list its endpoints/i, 'unreachable'],
+  [/offers no .* endpoint/i, 'noEndpoint'],
+  [/refused the gateway's certificate/i, 'ourCertificate'],
+  [/certificate/i, 'theirCertificate'],
+  [/refused (user|an anonymous)/i, 'login'],
+  [/password .* is missing/i, 'password'],
+  [/certificate folder/i, 'pki'],
+  [/no data change and no keep-alive|subscription/i, 'silent'],
+  [/lost|closed/i, 'reset'],
+];
+
 export function linkFault(link) {
   if (!link?.lastError) return null;
+  const place = placeOf(link);
+  if (link.transport === 'opcua') {
+    const cause = OPCUA_FAULTS.find(([re]) => re.test(link.lastError))?.[1] ?? 'other';
+    return { text: t(`envLink.opcua.${cause}`, { place }), raw: link.lastError };
+  }
   const m = /^(\w+):\s*([\s\S]*)$/.exec(link.lastError);
   const kind = m?.[1] ?? 'other';
   const why = m?.[2] ?? link.lastError;
-  const what = t(`envLink.fail.${['open_failed', 'read_error', 'write_error', 'silence', 'closed'].includes(kind) ? kind : 'other'}`, { place: placeOf(link) });
-  const hint = kind === 'silence' ? 'silence' : HINTS.find(([re]) => re.test(why))?.[1];
+  const what = t(`envLink.fail.${['open_failed', 'read_error', 'write_error', 'silence', 'closed'].includes(kind) ? kind : 'other'}`, { place });
+  const hint = kind === 'silence' ? 'silence' : SERIAL_HINTS.find(([re]) => re.test(why))?.[1];
   return { text: hint ? t('envLink.faultWhy', { what, why: t(`envHint.${hint}`) }) : what, raw: link.lastError };
 }
 

@@ -1,22 +1,25 @@
-// The Environment page in headless Chromium against a real demo gateway with three environment
-// monitors added to its site: two on the demo's Modbus bus, one on a serial port that does not
-// exist (its link's error must read in plain words). Values go in through custody.observe, two
-// days of raw history and a month of minutes through the history; the general store's delay is
-// two seconds, so that its temperature out of limits becomes an alarm (an excursion) in the test.
+// The Environment page in headless Chromium against a real demo gateway. The demo's cold-store
+// transmitter answers on the simulated Modbus bus, so its values come the whole real way; its OPC
+// UA monitoring cabinets have no server in this test, so their link is down with a real error.
+// The general store and the vault get monitors of the test's own instead of the demo's (whose values
+// drift with the simulated weather), fed through custody.observe, with two days of raw history and
+// a month of minutes; the general store's delay is two seconds, so that its temperature out of
+// limits becomes an alarm (an excursion) in the test.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { deviceSchema, serialPortSchema } from '../../edge/site/schema.ts';
+import { deviceSchema } from '../../edge/site/schema.ts';
 import { apiGet, browserTestsCanRun, openPage, shot, startHarness, SCREENSHOTS, type Harness } from './harness.ts';
 
 const ready = browserTestsCanRun();
-const MISSING_PORT = '/dev/ttyUSB-env-missing';
 const MONITORS = [
-  { id: 'th-gn', name: '一般物品库温湿度', zoneId: 'general', port: 'com-scales', address: 10 },
-  { id: 'th-vl', name: '贵重物品库温湿度', zoneId: 'valuables', port: 'com-scales', address: 11 },
-  { id: 'th-hz', name: '危险品库温湿度烟感', zoneId: 'hazardous', port: 'com-env', address: 1 },
+  { id: 'env-gn', name: '一般物品库温湿度', zoneId: 'general', address: 20 },
+  { id: 'env-vl', name: '贵重物品库温湿度', zoneId: 'valuables', address: 21 },
 ];
+/** The demo's transmitters these replace. */
+const REPLACED = ['th-gn', 'th-vl'];
+const OPCUA_SERVER = '127.0.0.1:47201/demo-monitors';
 const HOUR = 3_600_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A panel at the top of the window, under the sticky header, as a click on a tile puts it (without the smooth scroll's wait). */
@@ -30,6 +33,16 @@ const fullShot = async (p: Page, name: string) => {
 };
 /** The page never scrolls sideways. */
 const fitsWidth = (p: Page) => p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+/** Polls `f` until it returns something, or fails with `what`. */
+async function until<T>(what: string, f: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await sleep(250);
+  }
+}
 
 describe.skipIf(!ready)('the Environment page in a real browser', () => {
   let h: Harness;
@@ -41,8 +54,12 @@ describe.skipIf(!ready)('the Environment page in a real browser', () => {
   beforeAll(async () => {
     h = await startHarness({
       site: ({ site }) => {
-        site.serialPorts.push(serialPortSchema.parse({ id: 'com-env', path: MISSING_PORT, silenceSeconds: 5, reopenMaxSeconds: 5 }));
-        for (const m of MONITORS) site.devices.push(deviceSchema.parse({ ...m, kind: 'env_monitor', protocol: 'modbus', profile: 'xy-md02', heartbeatSeconds: 30 }));
+        for (const id of REPLACED) {
+          const at = site.devices.findIndex((d) => d.id === id);
+          if (at < 0) throw new Error(`the demo has no ${id} any more: see what this test replaces`);
+          site.devices.splice(at, 1);
+        }
+        for (const m of MONITORS) site.devices.push(deviceSchema.parse({ ...m, kind: 'env_monitor', protocol: 'modbus', port: 'com-scales', profile: 'xy-md02', heartbeatSeconds: 30 }));
         // Seconds, not the five minutes of the demo: the test waits for the alarm.
         for (const z of site.zones) if (z.id === 'general' || z.id === 'hazardous') z.environment.delaySeconds = 2;
       },
@@ -63,38 +80,39 @@ describe.skipIf(!ready)('the Environment page in a real browser', () => {
     }
     custody.history.flush();
 
-    // The two monitors on the live bus are online on its link (the simulated bus has no such units:
-    // their state is told here, as the gateway tells it of a monitor that answers).
-    let scale: any = null;
-    for (const until = Date.now() + 15_000; !scale?.link && Date.now() < until; await sleep(250)) scale = (await apiGet(h, 'demo-admin', '/devices')).data.find((d: any) => d.id === 'scale-vl');
-    for (const id of ['th-gn', 'th-vl']) {
-      const r = custody.observe({ type: 'device', deviceId: id, state: 'online', reason: 'reads', at: Date.now(), accepted: 1, rejected: {}, readsPerSecond: 0.5, lastHeard: Date.now(), ...(scale?.link ? { link: scale.link } : {}) });
+    // The demo's own: the cold store's transmitter heard over the bus, the hazardous store's cabinet told unreachable.
+    const devices = async () => (await apiGet(h, 'demo-admin', '/devices')).data as any[];
+    const cold = await until('the cold store\'s transmitter online with a reading', async () => {
+      const d = (await devices()).find((x) => x.id === 'th-cd');
+      const zone = (await apiGet(h, 'demo-admin', '/environment')).zones.find((z: any) => z.id === 'cold');
+      return d?.state === 'online' && d.link && zone.readings.length ? d : null;
+    });
+    await until('the hazardous store\'s OPC UA cabinet offline with its error', async () => {
+      const d = (await devices()).find((x) => x.id === 'opcua-hz');
+      return d?.state === 'offline' && d.link?.lastError ? d : null;
+    });
+    // The test's monitors on the same bus are online on its link (no such units answer on the
+    // simulated bus: their state is told here, as the gateway tells it of a monitor that answers).
+    for (const m of MONITORS) {
+      const r = custody.observe({ type: 'device', deviceId: m.id, state: 'online', reason: 'reads', at: Date.now(), accepted: 1, rejected: {}, readsPerSecond: 0.5, lastHeard: Date.now(), link: cold.link });
       expect(r.ok).toBe(true);
     }
     // An excursion that ended (opened, then back inside for the delay), then one that goes on.
-    observe('th-gn', 'general', 'humidity', 52);
-    observe('th-gn', 'general', 'temperature', 30.2);
+    observe('env-gn', 'general', 'humidity', 52);
+    observe('env-gn', 'general', 'temperature', 30.2);
     await sleep(2_300);
-    observe('th-gn', 'general', 'temperature', 31.6);
-    observe('th-gn', 'general', 'temperature', 22.4);
+    observe('env-gn', 'general', 'temperature', 31.6);
+    observe('env-gn', 'general', 'temperature', 22.4);
     await sleep(2_300);
-    observe('th-gn', 'general', 'temperature', 22.1);
-    observe('th-gn', 'general', 'temperature', 31.0);
+    observe('env-gn', 'general', 'temperature', 22.1);
+    observe('env-gn', 'general', 'temperature', 31.0);
     await sleep(2_300);
-    observe('th-gn', 'general', 'temperature', 31.4);
+    observe('env-gn', 'general', 'temperature', 31.4);
     // Humid but not for the delay yet (five minutes here): out of limits, no alarm.
-    observe('th-vl', 'valuables', 'temperature', 22.5);
-    observe('th-vl', 'valuables', 'humidity', 63);
-    // Smoke alarms at once; the door is shut, no water.
-    for (const [metric, value] of [['temperature', 19.8], ['humidity', 44], ['smoke', 1], ['water', 0], ['door', 0]] as const) observe('th-hz', 'hazardous', metric, value);
-    // The monitor on the missing port: the gateway tells it offline, with the port's error, once the start grace is over.
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const d = (await apiGet(h, 'demo-admin', '/devices')).data.find((x: any) => x.id === 'th-hz');
-      if (d?.state === 'offline' && d.link?.lastError) break;
-      if (Date.now() > deadline) throw new Error(`th-hz was not told offline with an error: ${JSON.stringify(d)}`);
-      await sleep(250);
-    }
+    observe('env-vl', 'valuables', 'temperature', 22.5);
+    observe('env-vl', 'valuables', 'humidity', 63);
+    // The hazardous store's cabinet said these before its server went away: smoke (an alarm at once), the door shut, no water.
+    for (const [metric, value] of [['temperature', 19.8], ['humidity', 44], ['smoke', 1], ['water', 0], ['door', 0]] as const) observe('opcua-hz', 'hazardous', metric, value);
   }, 180_000);
   afterAll(async () => { await h?.close(); });
 
@@ -125,6 +143,7 @@ describe.skipIf(!ready)('the Environment page in a real browser', () => {
     expect(levels.general).toEqual(['warning', 'rgb(217, 72, 15)']);
     expect(levels.valuables).toEqual(['out', 'rgb(242, 182, 0)']);
     expect(levels.hazardous).toEqual(['critical', 'rgb(198, 40, 40)']);
+    expect(levels.cold).toEqual(['ok', 'rgb(30, 123, 58)']);
     expect(levels.firearms?.[0]).toBe('none'); // limits but no monitor: grey, "no reading yet"
     expect(levels.restricted, 'the commission\'s zone is not the supervisor\'s to see').toBeUndefined();
 
@@ -136,6 +155,11 @@ describe.skipIf(!ready)('the Environment page in a real browser', () => {
     expect(gn).toContain('52 %RH');
     expect(gn).toMatch(/最新读数 (现在|\d+\s*秒钟?前)/);
     expect(gn).toContain('一般物品库温湿度 · 在线');
+    // The cold store's values came over the simulated RS-485 bus: its transmitter is online on its port.
+    const cd = (await page.locator('[data-testid=env-tile-cold]').textContent())!;
+    expect(cd).toMatch(/温度-\d+(\.\d)? °C限值 -25 – -15 °C/);
+    expect(cd).toContain('正常');
+    expect(cd).toMatch(/冷藏库温度传感器 · 在线 · 串口 \S+gw-com-scales/);
     const vl = (await page.locator('[data-testid=env-tile-valuables]').textContent())!;
     expect(vl).toContain('超出限值');
     expect(vl).toContain('63 %RH');
@@ -144,16 +168,16 @@ describe.skipIf(!ready)('the Environment page in a real browser', () => {
     expect(hz).toMatch(/烟感\s*报警/);
     expect(hz).toMatch(/水浸\s*正常/);
     expect(hz).toMatch(/库门\s*关闭/);
-    // The link's error in words a field engineer acts on; the system's own message only on hover.
-    const monitor = page.locator('[data-testid=env-monitor-th-hz]');
+    // The link's error in words a field engineer acts on; the gateway's own sentence only on hover.
+    const monitor = page.locator('[data-testid=env-monitor-opcua-hz]');
     expect(await monitor.getAttribute('data-state')).toBe('offline');
-    expect(await monitor.textContent()).toContain(`离线 · 无法打开串口 ${MISSING_PORT}：找不到该端口`);
-    expect(await monitor.getAttribute('title')).toMatch(/^open_failed: /);
-    expect(await page.locator('[data-testid=env-tiles]').textContent()).not.toMatch(/temperature|humidity|smoke|warning|critical|open_failed|ENOENT|th-gn|\d{4}-\d{2}-\d{2}T/);
+    expect(await monitor.textContent()).toContain(`危险品库环境监控柜 · 离线 · 连不上 OPC UA 服务器 ${OPCUA_SERVER}：请检查监控柜是否通电`);
+    expect(await monitor.getAttribute('title')).toMatch(/^cannot reach opc\.tcp:/);
+    expect(await page.locator('[data-testid=env-tiles]').textContent()).not.toMatch(/temperature|humidity|smoke|warning|critical|open_failed|cannot reach|opc\.tcp|env-gn|th-cd|\d{4}-\d{2}-\d{2}T/);
     await shot(page, '18-environment');
 
     // Live: a new value shows within the 5 s refresh, without a reload.
-    observe('th-vl', 'valuables', 'temperature', 23.7);
+    observe('env-vl', 'valuables', 'temperature', 23.7);
     await page.locator('[data-testid=env-tile-valuables]:has-text("23.7 °C")').waitFor({ timeout: 8_000 });
     await page.context().close();
   }, 60_000);
@@ -243,6 +267,10 @@ describe.skipIf(!ready)('the Environment page in a real browser', () => {
       [{ state: 'offline', link: link('silence: no byte for 12 s while asking') }, '离线 · 串口 /dev/ttyUSB0 上的设备没有应答：请检查设备电源、RS-485 接线（A/B）和设备地址'],
       [{ state: 'offline', link: link(null, { state: 'open' }) }, '离线 · 设备没有应答（串口 /dev/ttyUSB0 正常），请检查设备电源、接线和地址'],
       [{ state: 'online', link: link(null, { state: 'open' }) }, '在线 · 串口 /dev/ttyUSB0'],
+      [{ state: 'offline', link: link('cannot reach opc.tcp://10.0.0.9:4840/ua (attempt 3, next in 4000 ms)', { transport: 'opcua', target: 'opc.tcp://10.0.0.9:4840/ua' }) },
+        '离线 · 连不上 OPC UA 服务器 10.0.0.9:4840/ua：请检查监控柜是否通电、网线和站点文件中的端点地址'],
+      [{ state: 'offline', link: link('the server refused the gateway\'s certificate (BadCertificateUntrusted): have it trust /data/opcua/pki/own/certs/gw.pem', { transport: 'opcua', target: 'opc.tcp://10.0.0.9:4840/ua' }) },
+        '离线 · OPC UA 服务器 10.0.0.9:4840/ua 不信任网关的证书：请在服务器上信任网关的证书'],
     ] as const;
     const said = await page.evaluate(`(async () => {
       const { monitorState } = await import('/env-text.js');
@@ -268,10 +296,11 @@ describe.skipIf(!ready)('the Environment page in a real browser', () => {
     expect(tiles).toMatch(/Smoke\s*Alarm/);
     expect(tiles).toMatch(/Door\s*Closed/);
     expect(tiles).toContain('Critical');
-    expect(tiles).toContain(`Offline · cannot open serial port ${MISSING_PORT}: no such port`);
+    expect(tiles).toContain(`Offline · cannot reach OPC UA server ${OPCUA_SERVER}: check that the cabinet has power`);
     expect(tiles).toMatch(/Last value (now|\d+ seconds? ago)/);
     // The monitors' names are the site file's, in Chinese only; every other word is English.
-    const words = MONITORS.reduce((text, m) => text.replaceAll(m.name, ''), tiles);
+    const names = (await apiGet(h, 'demo-admin', '/devices')).data.map((d: any) => d.name).filter(Boolean) as string[];
+    const words = names.reduce((text, n) => text.replaceAll(n, ''), tiles);
     expect(words).not.toMatch(/\p{Script=Han}|smoke\b|open_failed/u);
     await en.locator('figure.env-chart[data-metric=temperature] canvas').first().waitFor();
     const zone = (await en.textContent('[data-testid=env-zone]'))!;
