@@ -64,7 +64,15 @@ export async function startHarness(opts: { site?: (resolved: ResolvedSite) => vo
     async close() {
       await browser.close().catch(() => {});
       await readers.stop().catch(() => {});
+      // The demo's serial side clears its timers (which read the store) when it sees its child exit:
+      // wait for that before the store closes, or a timer fires on a closed database.
+      const exited = new Promise<void>((res) => {
+        if (serial.exitCode !== null || serial.signalCode !== null) { res(); return; }
+        serial.once('exit', () => res());
+        setTimeout(res, 5_000).unref();
+      });
       serial.kill('SIGTERM');
+      await exited;
       await gw.stop().catch(() => {});
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
