@@ -201,8 +201,8 @@ describe.skipIf(!ready)('dashboards in a real browser', () => {
     await page.waitForSelector('[data-testid=devices] .status, [data-testid=device-table]');
     await shot(page, '13-devices');
     await page.goto(`${h.url}/environment`);
-    // The demo has no environment monitor: each zone with limits is a grey tile saying so, with its limits (environment.test.ts has the rest).
-    await page.waitForSelector('[data-testid=env-tiles] .env-tile[data-level=none]');
+    // The firearms store has limits and no monitor: a grey tile that says so (environment.test.ts has the rest).
+    await page.waitForSelector('[data-testid=env-tile-firearms][data-level=none]');
     expect(await page.textContent('[data-testid=env-tiles]')).toContain('暂无读数');
     await shot(page, '14-environment');
     await page.goto(`${h.url}/sync`);
