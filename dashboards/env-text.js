@@ -39,9 +39,10 @@ export function excursionText(e, limit) {
   return e.worst === null ? t('env.outOfLimits') : v;
 }
 
-/** An environment alarm from its evidence (details: metric, worst, unit, limit), in the reader's language: "温度：最高 31.4 °C（上限 28 °C）". */
+/** An environment alarm from its evidence (details: metric, worst, unit, limit), in the reader's language: "温度：最高 31.4 °C（上限 28 °C）", "检测到烟雾". */
 export function envAlarmText(a) {
   const d = a.details ?? {};
+  if (SWITCHES.has(d.metric)) return t(`envAlarm.${d.metric}`); // "检测到烟雾" names its metric already
   return t('alarmPage.envWhat', { metric: metricName(d.metric), what: excursionText({ metric: d.metric, worst: d.worst ?? d.value ?? null, unit: d.unit ?? '' }, d.limit) });
 }
 

@@ -97,7 +97,8 @@ function reading(x) {
   const lim = limitText(x.metric, x.limit, x.unit);
   return h('div.env-reading', { 'data-metric': x.metric, 'data-level': x.level, class: `level-${x.level}` },
     h('span.env-metric', metricName(x.metric)),
-    h('span.env-value', fmtValue(x.metric, x.value, x.unit)),
+    // The unit smaller than the number: "70.2 %RH" fits a phone's half-tile, and the number is what is read from afar.
+    sw ? h('span.env-value', fmtValue(x.metric, x.value, x.unit)) : h('span.env-value', fmtValue(x.metric, x.value, ''), x.unit ? h('span.env-unit', ` ${x.unit}`) : null),
     // A switch's value is already its word (正常/报警); a measure says its limit, and its state when it is not fine.
     sw ? null : h('span.env-limit', x.level !== 'ok' ? h('strong', levelWord(x.level)) : null, lim ? h('span', t('env.limit', { range: lim })) : null));
 }

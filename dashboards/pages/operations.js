@@ -16,7 +16,7 @@ function alarmText(a, ref) {
   const d = a.details ?? {};
   if (a.kind === 'overdue_return' && d.dueAt) return t('ops.msg.overdue', { due: fmtDateTime(d.dueAt), who: staffName(ref, d.takenBy) });
   if (a.kind === 'unauthorized_movement' && a.gateId) return t('ops.msg.unauthorized', { gate: gateName(ref, a.gateId), dir: label('dir', d.direction ?? 'any') });
-  if (a.kind === 'environment' && d.metric) return `${zoneName(ref, a.zoneId)} · ${envAlarmText(a)}`;
+  if (a.kind === 'environment' && d.metric) return envAlarmText(a); // its zone is named below it
   return a.message;
 }
 
