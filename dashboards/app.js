@@ -19,7 +19,7 @@ const NAV = [
   { path: '/orders', key: 'nav.orders', page: () => import('./pages/orders.js') },
   { path: '/confirmations', key: 'nav.confirmations', page: () => import('./pages/confirmations.js'), hide: (role) => role === 'admin' },
   { path: '/devices', key: 'nav.devices', page: () => import('./pages/devices.js'), hide: (role) => role === 'agency' },
-  { path: '/environment', key: 'nav.environment', page: () => import('./pages/environment.js'), later: true },
+  { path: '/environment', key: 'nav.environment', page: () => import('./pages/environment.js') },
   { path: '/shelves', key: 'nav.shelves', page: () => import('./pages/shelves.js') },
   { path: '/intake', key: 'nav.intake', page: () => import('./pages/intake.js'), hide: (role) => ['agency', 'auditor', 'admin'].includes(role) },
   { path: '/counts', key: 'nav.counts', page: () => import('./pages/counts.js'), hide: (role) => ['agency', 'admin'].includes(role) },
@@ -37,6 +37,8 @@ route('/orders/new', () => import('./pages/order-form.js'));
 route('/confirmations', () => import('./pages/confirmations.js'));
 route('/devices', () => import('./pages/devices.js'));
 route('/environment', () => import('./pages/environment.js'));
+route('/environment/:zone', () => import('./pages/environment.js'));
+route('/alarms/:id', () => import('./pages/alarm.js'));
 route('/shelves', () => import('./pages/shelves.js'));
 route('/shelves/:location', () => import('./pages/shelves.js'));
 route('/intake', () => import('./pages/intake.js'));

@@ -4,6 +4,7 @@ import { api } from '../api.js';
 import { h, clear } from '../dom.js';
 import { t, label, fmtDateTime, fmtNumber, fmtRelative } from '../i18n.js';
 import { session } from '../session.js';
+import { download } from '../download.js';
 import { navigate } from '../router.js';
 import { panel, table, badge, empty, errorBox, link, refresher } from '../ui.js';
 import { refData, zoneName } from '../refdata.js';
@@ -136,14 +137,3 @@ async function nameLocations(c) {
 }
 const locName = (_c, id) => names.get(id) ?? id;
 
-/** A download needs the token in its header, so it goes through fetch and a blob, not a bare link. */
-async function download(path, filename) {
-  const res = await fetch(path, { headers: { authorization: `Bearer ${session.token}` } });
-  if (!res.ok) return;
-  const url = URL.createObjectURL(await res.blob());
-  const a = h('a', { href: url, download: filename });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}

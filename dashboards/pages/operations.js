@@ -9,12 +9,14 @@ import { on as onStream, streamMode } from '../stream.js';
 import { beep } from '../sound.js';
 import { panel, table, sevBadge, badge, empty, notAvailable, errorBox, loading, link } from '../ui.js';
 import { zoneName, gateName, staffName } from '../refdata.js';
+import { envAlarmText } from '../env-text.js';
 
 /** A sentence in the user's language for the kinds we know the details of; the gateway's own message otherwise. */
 function alarmText(a, ref) {
   const d = a.details ?? {};
   if (a.kind === 'overdue_return' && d.dueAt) return t('ops.msg.overdue', { due: fmtDateTime(d.dueAt), who: staffName(ref, d.takenBy) });
   if (a.kind === 'unauthorized_movement' && a.gateId) return t('ops.msg.unauthorized', { gate: gateName(ref, a.gateId), dir: label('dir', d.direction ?? 'any') });
+  if (a.kind === 'environment' && d.metric) return envAlarmText(a); // its zone is named below it
   return a.message;
 }
 

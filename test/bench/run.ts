@@ -17,9 +17,10 @@ import * as counts from './counts.bench.ts';
 import * as environment from './environment.bench.ts';
 import * as rss from './rss.bench.ts';
 import * as opcua from './opcua.bench.ts';
+import * as envchart from './envchart.bench.ts';
 
 interface Bench { name: string; description: string; run(): Promise<Figure[]> }
-const BENCHES: Bench[] = [ledger, api, verify, portal, storm, codecs, shelves, counts, environment, rss, opcua];
+const BENCHES: Bench[] = [ledger, api, verify, portal, storm, codecs, shelves, counts, environment, rss, opcua, envchart];
 
 async function main() {
   const filters = process.argv.slice(2).filter((a) => a !== '--');

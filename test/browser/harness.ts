@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Gateway } from '../../gateway/gateway.ts';
-import { resolveSite } from '../../gateway/site.ts';
+import { resolveSite, type ResolvedSite } from '../../gateway/site.ts';
 import { createLogger } from '../../gateway/log.ts';
 import type { Alarm } from '../../edge/alarms/alarm.ts';
 import { demoDevicePlan } from '../../gateway/demo/devices.ts';
@@ -40,9 +40,11 @@ import { startDemoSerial } from '../../gateway/demo/serial.ts';
 
 export interface Harness { gw: Gateway; url: string; browser: Browser; dataDir: string; readers: Scenario; close(): Promise<void> }
 
-export async function startHarness(): Promise<Harness> {
+/** `site` changes the resolved demo site before the gateway starts (more devices, shorter delays). */
+export async function startHarness(opts: { site?: (resolved: ResolvedSite) => void } = {}): Promise<Harness> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dash-test-'));
   const resolved = await resolveSite([], { ...process.env, GATEWAY_DATA_DIR: dataDir });
+  opts.site?.(resolved);
   const gw = new Gateway({ resolved, logger: createLogger('warn'), httpPort: 0, httpHost: '127.0.0.1', mqttPort: 0, simulate: false });
   const { url, mqttPort } = await gw.start();
   // The demo's simulated readers, signed in to the gateway's broker: online, and walking on demand.
@@ -62,7 +64,15 @@ export async function startHarness(): Promise<Harness> {
     async close() {
       await browser.close().catch(() => {});
       await readers.stop().catch(() => {});
+      // The demo's serial side clears its timers (which read the store) when it sees its child exit:
+      // wait for that before the store closes, or a timer fires on a closed database.
+      const exited = new Promise<void>((res) => {
+        if (serial.exitCode !== null || serial.signalCode !== null) { res(); return; }
+        serial.once('exit', () => res());
+        setTimeout(res, 5_000).unref();
+      });
       serial.kill('SIGTERM');
+      await exited;
       await gw.stop().catch(() => {});
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
