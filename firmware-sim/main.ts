@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { createScenario, planRandomWalk, type ScenarioDescription, type WalkPlan } from './portal/scenario.ts';
 import { seededRandom } from './portal/walk.ts';
-import { exitWithParent } from './parent.ts';
+import { stopOnce } from './parent.ts';
 
 interface DemoPlan {
   url: string;
@@ -22,21 +22,11 @@ async function main() {
   if (!file || file.startsWith('--')) throw new Error('usage: tsx firmware-sim/main.ts PLAN.json [--exit-with-parent]');
   const plan = JSON.parse(fs.readFileSync(file, 'utf8')) as DemoPlan;
   const scenario = createScenario(plan.url, plan.description, { seed: plan.seed });
-  let stopped = false;
   const log = (msg: string) => process.stdout.write(`[firmware-sim] ${msg}\n`);
-  const stop = async (why: string) => {
-    if (stopped) return;
-    stopped = true;
-    log(`stopping: ${why}`);
-    // Signing the readers out is a courtesy; exiting is not: a broker that does not answer must not keep us.
-    setTimeout(() => process.exit(0), 2_000).unref();
-    await scenario.stop().catch(() => undefined);
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  // Signing the readers out is a courtesy; exiting is not: a broker that does not answer must not keep us.
   // Watched from the first moment: a gateway that dies while our readers sign in must not leave us behind.
-  if (process.argv.includes('--exit-with-parent')) exitWithParent(stop);
+  let stopped = false;
+  stopOnce(log, () => { stopped = true; return scenario.stop(); }, 2_000);
   await scenario.start();
   const rng = seededRandom(plan.seed);
   const errands = [...plan.errands];

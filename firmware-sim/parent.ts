@@ -1,4 +1,4 @@
-// Shared by the simulators the gateway starts as child processes (firmware-sim/main.ts, serial/main.ts).
+// Shared by the simulators the gateway starts as child processes (firmware-sim/main.ts, serial/main.ts, opcua/main.ts).
 
 /**
  * Started by a gateway: go when it goes, however it went. Its ends of our stdin pipe and of the IPC
@@ -23,4 +23,25 @@ export function exitWithParent(stop: (why: string) => Promise<void>) {
     }
   };
   setInterval(() => { if (!alive()) void stop(`the gateway (pid ${parent}) is gone`); }, 1_000).unref();
+}
+
+/**
+ * A simulator's one way out: on SIGTERM, SIGINT and (with --exit-with-parent, watched from the first
+ * moment) its gateway gone, `halt` once, then exit; a halt that hangs (a broker or a socat child that
+ * does not answer) must not keep the process, so it exits after `graceMs` all the same.
+ */
+export function stopOnce(log: (msg: string) => void, halt: () => Promise<unknown>, graceMs: number): (why: string) => Promise<void> {
+  let stopped = false;
+  const stop = async (why: string) => {
+    if (stopped) return;
+    stopped = true;
+    log(`stopping: ${why}`);
+    setTimeout(() => process.exit(0), graceMs).unref();
+    await halt().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  if (process.argv.includes('--exit-with-parent')) exitWithParent(stop);
+  return stop;
 }

@@ -5,7 +5,7 @@
 // (value one of Temperature, Humidity, Smoke, Water, Door). Logs go to stderr.
 import fs from 'node:fs';
 import readline from 'node:readline';
-import { exitWithParent } from '../parent.ts';
+import { stopOnce } from '../parent.ts';
 import { MONITOR_VALUES, OpcuaMonitorSim, type MonitorValue } from './server.ts';
 
 const emit = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
@@ -16,18 +16,7 @@ async function main() {
   if (!file || file.startsWith('--')) throw new Error('usage: tsx firmware-sim/opcua/main.ts PLAN.json [--exit-with-parent]');
   const plan = JSON.parse(fs.readFileSync(file, 'utf8')) as { pkiDir: string; port: number; resourcePath?: string; monitors: string[]; walkMs?: number; seed?: number };
   const sim = new OpcuaMonitorSim({ pkiDir: plan.pkiDir, port: plan.port, resourcePath: plan.resourcePath, monitors: plan.monitors, walkMs: plan.walkMs ?? 5_000, seed: plan.seed, security: ['None'] });
-  let stopped = false;
-  const stop = async (why: string) => {
-    if (stopped) return;
-    stopped = true;
-    log(`stopping: ${why}`);
-    setTimeout(() => process.exit(0), 3_000).unref();
-    await sim.stop().catch(() => undefined);
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
-  if (process.argv.includes('--exit-with-parent')) exitWithParent(stop);
+  stopOnce(log, () => sim.stop(), 3_000);
   await sim.start();
   emit({ ready: { endpoint: sim.endpoint, monitors: plan.monitors } });
   readline.createInterface({ input: process.stdin }).on('line', (text) => {

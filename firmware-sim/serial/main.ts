@@ -6,7 +6,7 @@
 // with the command's `seq` if it had one) and line events (`{"event":"down",…}`). Logs go to stderr.
 import fs from 'node:fs';
 import readline from 'node:readline';
-import { exitWithParent } from '../parent.ts';
+import { stopOnce } from '../parent.ts';
 import { SerialSim } from './sim.ts';
 
 const log = (msg: string) => process.stderr.write(`[serial-sim] ${msg}\n`);
@@ -16,19 +16,8 @@ async function main() {
   const file = process.argv[2];
   if (!file || file.startsWith('--')) throw new Error('usage: tsx firmware-sim/serial/main.ts PLAN.json [--exit-with-parent]');
   const sim = new SerialSim(JSON.parse(fs.readFileSync(file, 'utf8')), emit);
-  let stopped = false;
-  const stop = async (why: string) => {
-    if (stopped) return;
-    stopped = true;
-    log(`stopping: ${why}`);
-    // socat children are killed on stop; a stop that hangs must still end the process.
-    setTimeout(() => process.exit(0), 3_000).unref();
-    await sim.stop().catch(() => undefined);
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
-  if (process.argv.includes('--exit-with-parent')) exitWithParent(stop);
+  // socat children are killed on stop; a stop that hangs must still end the process.
+  stopOnce(log, () => sim.stop(), 3_000);
 
   const ready = await sim.start();
   emit({ ready });

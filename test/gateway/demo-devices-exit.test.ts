@@ -44,7 +44,7 @@ async function startWithDevices(): Promise<{ gw: GatewayProcess; simPid: number 
   expect(childrenOf(gw.child.pid!)).toContain(simPid);
   // Steady state: every demo reader has signed in through the broker before the gateway is killed.
   const online = async () => ((await (await fetch(`${gw.http}/api/v1/devices`, { headers: { authorization: 'Bearer demo-discipline' } })).json()) as any)
-    .data.filter((d: any) => d.state === 'online').length;
+    .data.filter((d: any) => d.kind === 'rfid_reader' && d.state === 'online').length;
   await waitFor(async () => (await online()) === 4, 45_000);
   return { gw, simPid };
 }
