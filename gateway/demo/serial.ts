@@ -125,6 +125,8 @@ function tagTheDesk(child: ChildProcess, custody: Custody, log: Logger): NodeJS.
   let serving: string | null = null;
   let serial = 5_000_000 + Math.floor(Date.now() / 1000) % 1_000_000;
   const timer = setInterval(() => {
+    // The gateway may close its store before the simulator has exited (and this timer with it).
+    if (!custody.db.open) { clearInterval(timer); return; }
     const open = (waiting.get() as { id: string } | undefined)?.id ?? null;
     if (open === serving) return;
     if (serving && !open) later(2_000, () => send({ cmd: 'present', device: 'desk-intake', epcs: [] }));
