@@ -19,8 +19,6 @@ export const RESOLUTIONS = ['raw', '1m', '1h', '1d'] as const;
 export type Resolution = (typeof RESOLUTIONS)[number];
 const STEP: Record<Exclude<Resolution, 'raw'>, number> = { '1m': MINUTE, '1h': 3_600_000, '1d': 86_400_000 };
 
-/** [t, min, avg, max]: a raw value has all three equal. */
-export type Point = [number, number, number, number];
 
 interface Fold { zone: string; metric: string; minute: number; min: number; max: number; sum: number; n: number }
 
@@ -102,12 +100,8 @@ export class EnvironmentHistory {
     return Math.ceil((to - from) / STEP[resolution]);
   }
 
-  series(zone: string, metric: string, from: number, to: number, resolution: Resolution): Point[] {
-    return JSON.parse(this.seriesJson(zone, metric, from, to, resolution)) as Point[];
-  }
-
   /**
-   * The same points as JSON, written by SQLite's JSON functions: 30 days of minutes are 43,200
+   * A series' points [t, min, avg, max] (a raw value has all three equal) as JSON, written by SQLite's JSON functions: 30 days of minutes are 43,200
    * points a metric, and building them as JavaScript arrays costs twice as long as this. Values are
    * rounded to 4 decimals (far below any sensor's resolution), so that SQLite's number format and
    * JavaScript's agree on every digit.

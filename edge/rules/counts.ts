@@ -38,14 +38,10 @@ interface OpenCount {
 
 export interface CountRefusal { reason: 'unknown_device' | 'unknown_location' | 'no_rule'; detail: string }
 
-interface ItemRow { id: string; epc: string | null; name: string; case_number: string; state: string; location_id: string | null; weight_grams: number | null; restricted: number }
 const ITEM_COLUMNS = 'i.id, i.epc, i.name, c.number AS case_number, i.state, i.location_id, i.weight_grams, i.restricted';
 type ItemTuple = [string, string | null, string, string, string, string | null, number | null, number];
 const fromTuple = ([id, epc, name, caseNumber, state, locationId, weightGrams, restricted]: ItemTuple): CountItem => ({
   id, epc, name, caseNumber, state, locationId, weightGrams, restricted: restricted === 1,
-});
-const toItem = (r: ItemRow): CountItem => ({
-  id: r.id, epc: r.epc, name: r.name, caseNumber: r.case_number, state: r.state, locationId: r.location_id, weightGrams: r.weight_grams, restricted: r.restricted === 1,
 });
 
 export class Counts {
@@ -140,7 +136,7 @@ export class Counts {
     requireAllowed(p, 'count', stored.restricted === 1);
     if (!c) fail('COUNT_CLOSED', `Count ${id} is already closed`, { countId: id });
     const closedAt = ctx.nowIso();
-    const lines = this.lines(c);
+    const lines = countLines(this.facts(c));
     const report: CountReport = {
       countId: c.row.id, siteId: ctx.site.site.id, scope: { zoneId: c.row.zone_id, locationIds: [...c.scope] }, restricted: c.row.restricted === 1,
       note: c.row.note, openedAt: c.row.opened_at, openedBy: { by: c.row.opened_by, name: c.row.opened_by_name }, closedAt,
@@ -285,10 +281,6 @@ export class Counts {
 
   // --- the verdict ---
 
-  private lines(c: OpenCount): CountLine[] {
-    return countLines(this.facts(c));
-  }
-
   /** What the ledger says should be in scope now, and what the readers saw there since the count opened. */
   private facts(c: OpenCount): CountFacts {
     const db = this.ctx.db;
@@ -307,13 +299,13 @@ export class Counts {
     const strays = [...c.sightings.keys()].filter((e) => !expectedEpcs.has(e));
     const others = new Map<string, CountItem>();
     const ignored = new Set<string>();
-    const itemByEpc = prepared(db, `SELECT ${ITEM_COLUMNS} FROM items i JOIN cases c ON c.id = i.case_id WHERE i.epc = ?`);
+    const itemByEpc = prepared(db, `SELECT ${ITEM_COLUMNS} FROM items i JOIN cases c ON c.id = i.case_id WHERE i.epc = ?`).raw();
     const isBadge = prepared(db, 'SELECT 1 FROM staff WHERE badge_epc = ?');
     for (const epc of strays) {
       // A badge or a location's own tag on a shelf is not a stray: staff and shelves carry them.
       if (this.locationTags.has(epc) || isBadge.get(epc)) { ignored.add(epc); continue; }
-      const r = itemByEpc.get(epc) as ItemRow | undefined;
-      if (r) others.set(epc, toItem(r));
+      const r = itemByEpc.get(epc) as ItemTuple | undefined;
+      if (r) others.set(epc, fromTuple(r));
     }
     const weights = new Map<string, CountWeight>();
     for (const l of scope) {
@@ -324,7 +316,7 @@ export class Counts {
   }
 
   private progress(c: OpenCount): CountProgress {
-    const lines = this.lines(c);
+    const lines = countLines(this.facts(c));
     const names = new Map(this.ctx.site.locations.map((l) => [l.id, l.name]));
     const per = new Map([...c.scope].map((l) => [l, { expected: 0, found: 0 }]));
     let expected = 0;

@@ -78,10 +78,6 @@ export function zoneSeriesJson(ctx: CustodyContext, history: EnvironmentHistory,
   return `${JSON.stringify(head).slice(0, -1)},"series":[${parts.join(',')}],"excursions":${JSON.stringify(excursions)}}`;
 }
 
-export function zoneSeries(ctx: CustodyContext, history: EnvironmentHistory, zone: Zone, q: z.infer<typeof seriesQuery>): z.infer<typeof seriesApi> {
-  return JSON.parse(zoneSeriesJson(ctx, history, zone, q)) as z.infer<typeof seriesApi>;
-}
-
 function zoneSeriesParts(ctx: CustodyContext, history: EnvironmentHistory, zone: Zone, q: z.infer<typeof seriesQuery>) {
   history.flush();
   const to = q.to ? Date.parse(q.to) : ctx.clock.now();
