@@ -14,8 +14,8 @@ export const DEFAULT_ROUND_MS = 5_000;
 type Device = Site['devices'][number];
 export interface InventoryRound { deviceId: string; antenna: number; locationId: string; epcs: string[] }
 
-/** One MQTT shelf reader's open window: per antenna port, the EPCs reported since it opened. */
-interface Window { opened: number; byAntenna: Map<number, Set<string>> }
+/** One MQTT shelf reader's open window: per antenna port, the EPCs reported since it opened, and whether the reader said anything in it. */
+interface Window { opened: number; byAntenna: Map<number, Set<string>>; heard: boolean }
 
 export class InventoryRounds {
   private readonly windows = new Map<string, Window>();
@@ -32,6 +32,7 @@ export class InventoryRounds {
     const d = this.readers.get(deviceId);
     if (!d) return 0;
     const w = this.windowOf(deviceId, at);
+    w.heard = true;
     let unmapped = 0;
     for (const t of tags) {
       if (!d.antennas.some((a) => a.port === t.antenna)) {
@@ -45,17 +46,23 @@ export class InventoryRounds {
     return unmapped;
   }
 
+  /** The reader said something (a heartbeat, any message): its window is one it was heard in. */
+  heard(deviceId: string, at: number): void {
+    if (this.readers.has(deviceId)) this.windowOf(deviceId, at).heard = true;
+  }
+
   /**
    * The rounds whose window has ended by `now`, one per mapped antenna of each reader heard in it
-   * (`heard(deviceId)`): empty where the antenna saw nothing. A window then reopens at once.
+   * and still online (`online(deviceId)`): empty where the antenna saw nothing. A reader that fell
+   * silent in the window makes none, even before its heartbeat runs out. A window then reopens at once.
    */
-  due(now: number, heard: (deviceId: string) => boolean): InventoryRound[] {
+  due(now: number, online: (deviceId: string) => boolean): InventoryRound[] {
     const out: InventoryRound[] = [];
     for (const [deviceId, d] of this.readers) {
       const w = this.windowOf(deviceId, now);
       if (now - w.opened < (d.pollMs ?? DEFAULT_ROUND_MS)) continue;
-      this.windows.set(deviceId, { opened: now, byAntenna: new Map() });
-      if (!heard(deviceId)) continue;
+      this.windows.set(deviceId, { opened: now, byAntenna: new Map(), heard: false });
+      if (!w.heard || !online(deviceId)) continue;
       for (const a of d.antennas) out.push({ deviceId, antenna: a.port, locationId: a.locationId, epcs: [...(w.byAntenna.get(a.port) ?? [])] });
     }
     return out;
@@ -63,7 +70,7 @@ export class InventoryRounds {
 
   private windowOf(deviceId: string, at: number): Window {
     let w = this.windows.get(deviceId);
-    if (!w) this.windows.set(deviceId, (w = { opened: at, byAntenna: new Map() }));
+    if (!w) this.windows.set(deviceId, (w = { opened: at, byAntenna: new Map(), heard: false }));
     return w;
   }
 }

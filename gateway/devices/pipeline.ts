@@ -329,6 +329,7 @@ export class DevicePipeline {
     const l = this.live.get(id);
     if (!l) return;
     l.lastHeard = at;
+    this.inventory.heard(id, at);
     if (!l.online) {
       l.online = true;
       this.report(id, 'online', reason, at);
