@@ -67,21 +67,31 @@ describe.skipIf(!socat)('shelves over serial pseudo-terminals, end to end', () =
   }, 40_000);
 
   it('an item taken off its shelf with no order opens unexpected_removal; one on the wrong shelf opens misplaced and resolves itself when it is back', async () => {
-    const [gone, wandering] = (await api('/shelves/GN-01-02')).items as any[];
+    // The demo's ledger has open retrieve, move and dispose orders on some stored items, and their
+    // absence is expected: the test takes two items no open order names.
+    const unordered = [];
+    for (const i of (await api('/shelves/GN-01-02')).items as any[]) {
+      const orders = (await api(`/orders?item=${i.id}`)).data as any[];
+      if (!orders.some((o) => o.state === 'open' || o.state === 'active')) unordered.push(i);
+    }
+    const [gone, wandering] = unordered;
+    expect(wandering).toBeDefined();
     const goneEpc = (await api(`/items/${gone.id}`)).epc;
     const wanderingEpc = (await api(`/items/${wandering.id}`)).epc;
     simSays({ cmd: 'remove', device: 'shelf-gn-1', epc: goneEpc });
     simSays({ cmd: 'move', device: 'shelf-gn-1', epc: wanderingEpc, toAntenna: 5 });
-    const removal = await waitFor(async () => (await alarmsOf('unexpected_removal')).find((a) => a.itemId === gone.id), 20_000);
+    // Under CI's load a reader's rounds come slower than here: the grace is 3 s, the wait is generous.
+    const shelfState = async () => ({ shelf: await api('/shelves/GN-01-02'), reader: await device('shelf-gn-1') });
+    const removal = await waitFor(async () => (await alarmsOf('unexpected_removal')).find((a) => a.itemId === gone.id), 45_000, shelfState);
     expect(removal).toMatchObject({ severity: 'critical', state: 'open' });
-    const misplaced = await waitFor(async () => (await alarmsOf('misplaced')).find((a) => a.itemId === wandering.id && a.state === 'open'), 20_000);
+    const misplaced = await waitFor(async () => (await alarmsOf('misplaced')).find((a) => a.itemId === wandering.id && a.state === 'open'), 45_000, shelfState);
     expect(misplaced.severity).toBe('warning');
     expect((await api('/shelves/GN-01-05')).items.some((i: any) => i.id === wandering.id && i.status === 'misplaced_here')).toBe(true);
     simSays({ cmd: 'move', device: 'shelf-gn-1', epc: wanderingEpc, toAntenna: 2 });
-    await waitFor(async () => (await api(`/alarms/${misplaced.id}`)).state === 'resolved', 20_000);
+    await waitFor(async () => (await api(`/alarms/${misplaced.id}`)).state === 'resolved', 45_000, shelfState);
     // The one that vanished stays open for a person: only they can say where it went.
     expect((await api(`/alarms/${removal.id}`)).state).toBe('open');
-  }, 60_000);
+  }, 150_000);
 
   it('shelves that go silent are not watched: device_offline, and no removal for their items', async () => {
     const before = (await alarmsOf('unexpected_removal')).length;
