@@ -18,6 +18,7 @@ import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { confirmationRoutes } from './routes/confirmations.ts';
 import { alarmRoutes } from './routes/alarms.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
+import { epcisRoutes } from './routes/epcis.ts';
 import { streamRoutes, ticketRoute, type StreamHub, type StreamRouteOptions } from './routes/stream.ts';
 import { gateRoutes } from './routes/gates.ts';
 import { shelfRoutes } from './routes/shelves.ts';
@@ -144,6 +145,7 @@ export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise
     confirmationRoutes(typed, custody);
     alarmRoutes(typed, custody);
     ledgerRoutes(typed, custody);
+    epcisRoutes(typed, custody);
     gateRoutes(typed, custody);
     shelfRoutes(typed, custody);
     enrolmentRoutes(typed, custody);
