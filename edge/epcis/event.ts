@@ -62,7 +62,9 @@ export function toObjectEvent(e: HashedEvent, facts: EventFacts): EpcisObjectEve
   const gateId = typeof e.details.gateId === 'string' ? e.details.gateId : null;
   // Where it was seen: the gate it crossed, else the location it was handled at, else the zone, else the site.
   const place = e.to?.locationId ?? e.from?.locationId ?? null;
-  const zone = e.to?.zoneId ?? e.from?.zoneId ?? null;
+  // A count names its zone in its scope (it has no item, so no snapshots).
+  const scope = e.details.scope as { zoneId?: unknown } | null | undefined;
+  const zone = e.to?.zoneId ?? e.from?.zoneId ?? (typeof scope?.zoneId === 'string' ? scope.zoneId : null);
   const readPoint = gateId ? partUrn(siteId, 'gate', gateId)
     : place ? partUrn(siteId, 'location', place) : zone ? partUrn(siteId, 'zone', zone) : siteUrn(siteId);
   // Where it is after: only while it is in the center (an item out, handed back or disposed of is not at its shelf).

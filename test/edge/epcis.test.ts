@@ -12,9 +12,9 @@ import { retrieve } from '../../edge/lifecycle/retrieve.ts';
 import { returnItem } from '../../edge/lifecycle/return.ts';
 import { dispose } from '../../edge/lifecycle/dispose.ts';
 import { GENESIS_HASH, hashEvent, type CustodyEvent } from '../../edge/ledger/event.ts';
-import { epcAt, epcUrn, timeZoneOffset } from '../../edge/epcis/event.ts';
+import { epcAt, epcUrn, timeZoneOffset, toObjectEvent } from '../../edge/epcis/event.ts';
 import { KIND_MAPPINGS, mappingOf } from '../../edge/epcis/vocabulary.ts';
-import { EPCIS_CONTEXT } from '../../edge/epcis/document.ts';
+import { EPCIS_CONTEXT, epcisDocument } from '../../edge/epcis/document.ts';
 import { DAY, intake, issue, openHarness, principal, tokenOf, type Harness, type UserKey } from '../helpers/custody-site.ts';
 
 // The package is CommonJS (`module.exports = fn`).
@@ -158,6 +158,18 @@ describe('the EPCIS 2.0 document', () => {
     expect(mappingOf('constructor', {}).bizStep).toBe('urn:custody:epcis:bizstep:constructor');
     for (const k of ['announced', 'received', 'rejected', 'withdrawn', 'putaway', 'moved', 'retrieved', 'returned', 'circulated', 'disposed',
       'crossed', 'tag_bound', 'tag_replaced', 'photo_added', 'count_closed', 'chain_split']) expect(KIND_MAPPINGS, k).toHaveProperty(k);
+  });
+
+  it('keeps events without an item: a count at its zone, the chains\' split at the site, with no EPC', () => {
+    const base = { seq: 7, id: '0b7c2f0e-3a1d-4a8e-9d55-1c7f7f1b2a10', at: '2025-03-03T08:00:00.000Z', itemId: null, orderId: null,
+      actors: { by: 'u-supervisor', role: 'supervisor' }, from: null, to: null, restricted: false, prevHash: GENESIS_HASH, chain: 'main' as const, hash: 'ab'.repeat(32) };
+    const count = toObjectEvent({ ...base, kind: 'count_closed', details: { countId: 'CNT-1', scope: { zoneId: 'general', locationIds: ['GN-01'] } } },
+      { siteId: 'test-center', epc: null, offsetMs: 8 * 3_600_000 });
+    expect(count).toMatchObject({ action: 'OBSERVE', bizStep: 'cycle_counting', epcList: [], readPoint: { id: 'urn:custody:test-center:zone:general' } });
+    const split = toObjectEvent({ ...base, kind: 'chain_split', details: { restrictedHead: { seq: 1, hash: 'cd'.repeat(32) } } },
+      { siteId: 'test-center', epc: null, offsetMs: 8 * 3_600_000 });
+    expect(split).toMatchObject({ bizStep: 'urn:custody:epcis:bizstep:chain_split', epcList: [], readPoint: { id: 'urn:custody:test-center' } });
+    expect(validate(epcisDocument([count, split], base.at)), JSON.stringify(validate.errors)).toBe(true);
   });
 
   it('names an SGTIN by its pure-identity URI and any other EPC as urn:epc:raw', async () => {
