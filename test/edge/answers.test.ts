@@ -78,6 +78,8 @@ describe('every GET answer matches its declared schema, for every role', () => {
       await check(u, `${PREFIX}/ledger/verify`, `${PREFIX}/ledger/verify?chain=${chain}`);
     }
     await check(u, `${PREFIX}/items/:id`, `${PREFIX}/items/${'x'.repeat(65)}`);
+    // The EPCIS export pages by EPCIS's own parameters (perPage, nextPageToken), not limit.
+    for (const q of ['perPage=1000', 'perPage=1', 'perPage=0', 'case=NO-SUCH-1']) await check(u, `${PREFIX}/events.epcis`, `${PREFIX}/events.epcis?${q}`);
     for (const zone of ['general', 'restricted']) {
       await check(u, `${PREFIX}/zones/:id/environment.csv`, `${PREFIX}/zones/${zone}/environment.csv?month=2025-03`);
       await check(u, `${PREFIX}/zones/:id/environment`, `${PREFIX}/zones/${zone}/environment?resolution=1m`);

@@ -2,6 +2,7 @@
 // schema, paged as EPCIS's REST binding pages, and visible exactly as GET /events.
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { announce } from '../../edge/lifecycle/announce.ts';
@@ -113,6 +114,11 @@ describe('the EPCIS 2.0 document', () => {
     expect(validate(r.body), JSON.stringify(validate.errors)).toBe(true);
     expect(r.body).toMatchObject({ type: 'EPCISDocument', schemaVersion: '2.0', '@context': [EPCIS_CONTEXT, { cpsc: 'urn:custody:epcis:' }] });
     expect(Date.parse(r.body.creationDate)).toBe(h.clock.t);
+    // And it is the document the route declares (its zod schema, the OpenAPI document's), nothing dropped or added.
+    const declared = (h.app.routeSchemas.get('GET /api/v1/events.epcis')!.response as Record<number, { content: Record<string, { schema: z.ZodType }> }>)[200];
+    const parsed = declared.content['application/ld+json'].schema.parse(r.body);
+    expect(parsed).toEqual(r.body);
+    expect(r.text).toBe(JSON.stringify(parsed));
     // The schema bites: a business step that is neither CBV nor a URI, a missing time zone offset.
     const broken = structuredClone(r.body);
     broken.epcisBody.eventList[0].bizStep = 'stashing';
