@@ -25,7 +25,9 @@ export const eventSchema = z.object({
 export const MAX_BATCH = 1000;
 export const eventsBody = z.object({ events: z.array(z.unknown()).min(1) });
 
-export const anchorBody = z.object({ seq: z.number().int().min(1), hash: hex64, at: z.string() });
+// seq 0 is the head of a chain that has nothing yet: its hash can only be the genesis.
+export const anchorBody = z.object({ seq: z.number().int().min(0), hash: hex64, at: z.string() })
+  .refine((a) => a.seq > 0 || a.hash === '0'.repeat(64), { message: 'the anchor of seq 0 is the genesis hash (64 zeros)', path: ['hash'] });
 
 export const alarmSchema = z.looseObject({
   id: z.string().min(1),

@@ -177,7 +177,11 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       const page = store.changesAfter(siteId, after, limit);
       const cursor = page.rows.length ? page.rows[page.rows.length - 1].no : after;
       let rows: ChangeRow[] = page.rows;
-      if (fault('duplicate_changes')) rows = [...store.changesUpTo(siteId, after, limit), ...rows];
+      if (fault('duplicate_changes')) {
+        // The previous page again before this one; from the start there is none, so this page twice.
+        const previous = after > 0 ? store.changesUpTo(siteId, after, limit) : rows;
+        rows = [...previous, ...rows];
+      }
       const pick = (t: ChangeRow['type']) => rows.filter((r) => r.type === t).map((r) => r.body);
       return ok({ cursor: String(cursor), more: page.more, orders: pick('orders'), staff: pick('staff'), items: pick('items') });
     },

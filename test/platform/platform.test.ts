@@ -207,6 +207,21 @@ describe('anchors', () => {
     const report = await adminCall('GET', '/admin/sites/S1/chains/restricted');
     expect(report.json).toMatchObject({ head: { seq: 9 }, source: 'anchor', events: 0, verified: true });
     expect(report.json.anchors.map((a: { seq: number }) => a.seq)).toEqual([5, 9]);
+    expect((await call('PUT', '/v1/sites/S2/chains/restricted/anchor', { seq: 0, hash: c[0].hash, at: '2026-03-01T00:00:00Z' }, { keyId: 'k2' })).status).toBe(400);
+  });
+
+  it('content sent later to an anchored chain must agree with its anchors; then the chain takes no more anchors', async () => {
+    const c = chainOf(9);
+    const other = chainOf(9, { seq: 0, hash: ZERO }, 'y');
+    let r = await post('restricted', other.slice(0, 6));
+    expect(r.status).toBe(422);
+    expect(r.json.error).toMatchObject({ code: 'CHAIN_BROKEN', seq: 5, reason: 'anchor_mismatch' });
+    expect(await head('restricted')).toMatchObject({ seq: 9, source: 'anchor' });
+    r = await post('restricted', c);
+    expect(r.json).toEqual({ ackedThrough: 9, hash: c[8].hash });
+    expect(await head('restricted')).toEqual({ seq: 9, hash: c[8].hash, source: 'events' });
+    r = await call('PUT', '/v1/sites/S1/chains/restricted/anchor', { seq: 9, hash: c[8].hash, at: '2026-03-01T00:00:00Z' });
+    expect(r.json.error.code).toBe('CONFLICT');
   });
 });
 
@@ -408,10 +423,12 @@ describe('faults', () => {
     expect(hmac(SECRET2, `200\n${headPath}\n${ts}\n${sha(r.raw)}`)).toBe(sig);
   });
 
-  it('duplicate_changes: the page repeats the previous one, the cursor moves as usual', async () => {
+  it('duplicate_changes: the page repeats the previous one (from the start, itself), the cursor moves as usual', async () => {
     for (const id of ['d1', 'd2', 'd3', 'd4']) await adminCall('POST', '/admin/sites/S2/orders', { id });
+    platform.faults.add({ kind: 'duplicate_changes' });
     const first = await call('GET', '/v1/sites/S2/changes?limit=2', undefined, k2);
-    expect(first.json.orders.map((o: any) => o.id)).toEqual(['d1', 'd2']);
+    expect(first.json.orders.map((o: any) => o.id)).toEqual(['d1', 'd2', 'd1', 'd2']);
+    expect(first.json).toMatchObject({ cursor: '2', more: true });
     platform.faults.add({ kind: 'duplicate_changes' });
     const second = await call('GET', `/v1/sites/S2/changes?cursor=${first.json.cursor}&limit=2`, undefined, k2);
     expect(second.json.orders.map((o: any) => o.id)).toEqual(['d1', 'd2', 'd3', 'd4']);
