@@ -1,5 +1,5 @@
 // The simulated city platform as a process of its own (the demo's, or a bench's):
-// `tsx firmware-sim/platform/main.ts --seed FILE --db FILE [--port N] [--host H] [--exit-with-parent]`.
+// `tsx firmware-sim/platform/main.ts --seed FILE --db FILE [--port N] [--exit-with-parent]`.
 // stdout carries one line once it listens: `[platform-sim] listening on http://127.0.0.1:PORT` (the
 // real port when --port 0). Refusals are logged to stderr, one short line each; secrets never are.
 import { stopOnce } from '../parent.ts';
