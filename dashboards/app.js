@@ -23,7 +23,7 @@ const NAV = [
   { path: '/shelves', key: 'nav.shelves', page: () => import('./pages/shelves.js') },
   { path: '/intake', key: 'nav.intake', page: () => import('./pages/intake.js'), hide: (role) => ['agency', 'auditor', 'admin'].includes(role) },
   { path: '/counts', key: 'nav.counts', page: () => import('./pages/counts.js'), hide: (role) => ['agency', 'admin'].includes(role) },
-  { path: '/sync', key: 'nav.sync', page: () => import('./pages/sync.js'), later: true, hide: (role) => role === 'agency' },
+  { path: '/sync', key: 'nav.sync', page: () => import('./pages/sync.js'), hide: (role) => role === 'agency' || role === 'operator' },
 ];
 
 route('/', null);

@@ -25,6 +25,7 @@ import { EnvironmentHistory } from './history/environment.ts';
 import { observation, type CrossingObservation, type Observation } from './observations.ts';
 import { CustodyBus } from './bus.ts';
 import { stderrLog, type EdgeLog } from './log.ts';
+import { PlatformSync, type SyncSecrets } from './sync/sync.ts';
 
 export interface CustodyOptions {
   site: Site;
@@ -33,6 +34,11 @@ export interface CustodyOptions {
   clock?: Clock;
   /** Where the edge logs what it refuses and a listener's failure; JSON lines on stderr without one. */
   log?: EdgeLog;
+  /**
+   * The platform link's secrets, read by the gateway from the environment variables the site file
+   * names (never from the site file itself). Without a `platform` section in the site file, no sync.
+   */
+  platformSecrets?: SyncSecrets;
 }
 
 /** What became of an observation: taken by its rule, or refused with a reason (counted, logged). */
@@ -61,6 +67,8 @@ export class Custody {
   /** The zones' environment: current readings, limits, alarms; and its history in a file of its own. */
   readonly environment: EnvironmentWatch;
   readonly history: EnvironmentHistory;
+  /** The city platform link (outbox, inbox, uploads), when the site file has a `platform` section. */
+  readonly sync: PlatformSync | null = null;
   /** Observations refused since start, by kind and reason (`crossing:invalid`), for the metrics. */
   readonly refused = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
@@ -87,6 +95,12 @@ export class Custody {
       this.counts = new Counts(this.ctx, this.shelves);
       this.environment = new EnvironmentWatch(this.ctx, this.history);
       ledger.annotate = (e) => this.environment.annotate(e);
+      if (opts.site.platform) {
+        this.sync = new PlatformSync({
+          ctx: this.ctx, history: this.history, config: opts.site.platform, log: this.log,
+          secrets: opts.platformSecrets ?? { platform: null, commission: null },
+        });
+      }
     } catch (e) {
       this.db.close();
       this.history.close();
@@ -229,6 +243,7 @@ export class Custody {
     // Readings reach the history once a second, in one transaction of their own file.
     this.historyTimer = setInterval(() => this.flushHistory(), 1_000);
     this.historyTimer.unref();
+    this.sync?.start();
   }
 
   private flushShelves(): void {
@@ -249,6 +264,7 @@ export class Custody {
   }
 
   close(): void {
+    this.sync?.stop();
     if (this.timer) clearInterval(this.timer);
     if (this.gateTimer) clearInterval(this.gateTimer);
     if (this.shelfTimer) clearInterval(this.shelfTimer);

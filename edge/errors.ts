@@ -23,6 +23,10 @@ export const ERRORS = {
   ORDER_ITEM_NOT_COVERED: { status: 409, message: 'The order does not cover this item' },
   ORDER_ITEM_DONE: { status: 409, message: 'This item is already done under the order' },
   ORDER_CANNOT_CANCEL: { status: 409, message: 'The order cannot be cancelled now' },
+  // Changes from the platform that the inbox refuses (edge/sync/inbox.ts); kept with the reason, never half-applied.
+  SITE_OWNED: { status: 409, message: 'This row belongs to the site file; the platform cannot change it' },
+  NOT_PLATFORM_ORDER: { status: 409, message: 'This order was issued on site, not by the platform' },
+  BADGE_IN_USE: { status: 409, message: 'This badge belongs to another person' },
   EPC_IN_USE: { status: 409, message: 'Another item already carries this EPC' },
   EPC_RETIRED: { status: 409, message: 'This EPC was retired by a re-tagging and is never bound again' },
   ITEM_UNTAGGED: { status: 409, message: 'The item has no tag yet: enrol it at the intake desk first' },

@@ -26,6 +26,9 @@ import { GateSignals } from './outputs/gate-signals.ts';
 import { GatewayBus } from './events.ts';
 import { startJournal } from './journal.ts';
 import { connectHost, hostPort } from './addresses.ts';
+import { platformSecrets } from './platform-secrets.ts';
+import { DEMO_SECRET_ENV, startDemoPlatform } from './demo/platform.ts';
+import type { SyncSecrets } from '../edge/sync/sync.ts';
 
 export interface GatewayOptions {
   resolved: ResolvedSite;
@@ -62,6 +65,7 @@ export class Gateway {
   private sim: ChildProcess | null = null;
   private serialSim: ChildProcess | null = null;
   private opcuaSim: ChildProcess | null = null;
+  private platformSim: ChildProcess | null = null;
   private metrics: ReturnType<typeof createMetrics> | null = null;
   private stopJournal: (() => void) | null = null;
 
@@ -71,8 +75,18 @@ export class Gateway {
   async start(): Promise<{ url: string; mqttPort: number; listening: Listening }> {
     const { resolved, logger } = this.opts;
     const { site } = resolved;
-    if (resolved.demo) this.seedDemoIfEmpty();
-    else this.custody = new Custody({ site, dataDir: site.dataDir, siteKey: resolved.siteKey, log: logger.child({ part: 'edge' }) });
+    let env = process.env;
+    if (resolved.demo && (this.opts.simulate ?? true)) {
+      // Before the custody core opens: the demo site is pointed at the simulated platform's real port.
+      const sim = await startDemoPlatform(site, logger);
+      if (sim) {
+        this.platformSim = sim.child;
+        env = { ...env, [DEMO_SECRET_ENV]: sim.secret };
+      }
+    }
+    const secrets = platformSecrets(site, env, logger.child({ part: 'sync' }));
+    if (resolved.demo) this.seedDemoIfEmpty(secrets);
+    else this.custody = new Custody({ site, dataDir: site.dataDir, siteKey: resolved.siteKey, log: logger.child({ part: 'edge' }), platformSecrets: secrets });
     this.custody.start();
     const ctx = this.custody.ctx;
     this.stopJournal = startJournal(ctx.bus, logger.child({ part: 'journal' }));
@@ -130,7 +144,7 @@ export class Gateway {
   }
 
   /** An empty demo store is filled through the lifecycle, then reopened on the real clock. */
-  private seedDemoIfEmpty(): void {
+  private seedDemoIfEmpty(platformSecrets: SyncSecrets): void {
     const { site, siteKey } = this.opts.resolved;
     const clock = new DemoClock(Date.now());
     let custody = new Custody({ site, dataDir: site.dataDir, siteKey, clock });
@@ -144,7 +158,7 @@ export class Gateway {
       this.opts.logger.info({ ...r, ms: Date.now() - started }, 'demo site populated through the custody operations');
     }
     custody.close();
-    this.custody = new Custody({ site, dataDir: site.dataDir, siteKey, log: this.opts.logger.child({ part: 'edge' }) });
+    this.custody = new Custody({ site, dataDir: site.dataDir, siteKey, log: this.opts.logger.child({ part: 'edge' }), platformSecrets });
   }
 
   async stop(): Promise<void> {
@@ -163,5 +177,7 @@ export class Gateway {
     for (const l of this.deviceLinks) await l.stop().catch((e: unknown) => this.opts.logger.error({ err: e, link: l.id }, 'a device link did not stop cleanly'));
     await this.link?.stop();
     this.custody?.close();
+    // After the custody core: its sync is stopped before the platform it talks to goes away.
+    this.platformSim?.kill('SIGTERM');
   }
 }

@@ -7,6 +7,7 @@ import { MIGRATIONS } from '../edge/store/migrations.ts';
 import { verifyLedger } from '../edge/ledger/verify.ts';
 import { resolveSite } from './site.ts';
 import { ConfigError } from './config.ts';
+import { platformAnchors } from './verify-platform.ts';
 
 async function main(): Promise<number> {
   const { site, siteKey } = await resolveSite(process.argv.slice(2), process.env);
@@ -34,7 +35,21 @@ async function main(): Promise<number> {
       }
       console.log(`${r.split.state === 'broken' ? 'FAULT' : 'OK'}  split: ${r.split.message}`);
     }
-    return r.ok ? 0 : 1;
+    // --platform: the platform's acknowledged heads anchor the chains (a tail cut with its checkpoint).
+    let anchored = true;
+    if (process.argv.includes('--platform')) {
+      const checks = await platformAnchors(db, site, process.env);
+      if (!checks.length) {
+        console.log('FAULT platform: this site has no platform to compare with (no platform section, no demo platform in the data folder)');
+        anchored = false;
+      }
+      for (const c of checks) {
+        if (process.argv.includes('--json')) console.log(JSON.stringify(c));
+        else console.log(`${c.ok ? 'OK' : 'FAULT'}  ${c.chain} chain against ${c.destination}: ${c.message}`);
+        anchored &&= c.ok;
+      }
+    }
+    return r.ok && anchored ? 0 : 1;
   } finally {
     db.close();
   }

@@ -10,6 +10,8 @@ import { prepared } from '../store/db.ts';
 export const ALARM_KINDS = [
   'unauthorized_movement', 'escort_missing', 'restricted_zone_breach', 'unexpected_removal', 'misplaced',
   'overdue_return', 'unknown_tag', 'environment', 'device_offline', 'manifest_discrepancy', 'decision_failed',
+  // The platform link (edge/sync/): an order cancelled upstream while its items are out under it; a platform that refuses our chain.
+  'order_cancelled_upstream', 'sync_refused',
 ] as const;
 export type AlarmKind = (typeof ALARM_KINDS)[number];
 export const SEVERITIES = ['warning', 'critical'] as const;

@@ -25,6 +25,7 @@ import { shelfRoutes } from './routes/shelves.ts';
 import { enrolmentRoutes } from './routes/enrolments.ts';
 import { countRoutes } from './routes/counts.ts';
 import { environmentRoutes } from './routes/environment.ts';
+import { syncRoutes } from './routes/sync.ts';
 import { logRequests } from './request-log.ts';
 import { StreamTickets } from '../stream/tickets.ts';
 import type { ApiApp } from './app.ts';
@@ -151,6 +152,7 @@ export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise
     enrolmentRoutes(typed, custody);
     countRoutes(typed, custody);
     environmentRoutes(typed, custody);
+    syncRoutes(typed, custody);
     ticketRoute(typed, tickets);
     for (const ext of opts.extensions ?? []) ext(typed);
   }, { prefix: '/api/v1' });

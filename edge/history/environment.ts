@@ -131,6 +131,13 @@ export class EnvironmentHistory {
     return instants.map((t) => (q.get(zone, metric, Math.floor(t / MINUTE) * MINUTE) as { v: number } | undefined)?.v ?? null);
   }
 
+  /** Per zone and metric, min/avg/max and the count of minutes over [from, to): what goes up to the platform. */
+  summaries(from: number, to: number): { zone: string; metric: string; min: number; avg: number; max: number; count: number }[] {
+    return this.db.prepare(`SELECT zone_id AS zone, metric, min(min) AS min, sum(sum) / sum(n) AS avg, max(max) AS max, count(*) AS count
+      FROM minute WHERE minute >= ? AND minute < ? GROUP BY zone_id, metric ORDER BY zone_id, metric`).all(from, to) as
+      { zone: string; metric: string; min: number; avg: number; max: number; count: number }[];
+  }
+
   /** The last value of each zone's metrics, newest first, for the readings held in memory at start. */
   latest(sinceMs: number): { zone: string; metric: string; at: number; value: number }[] {
     return this.db.prepare(`SELECT zone_id AS zone, metric, max(at) AS at, value FROM raw WHERE at >= ? GROUP BY zone_id, metric`).all(sinceMs) as

@@ -220,7 +220,7 @@ export function issueOrder(ctx: CustodyContext, input: OrderInput, issuer: Issue
   if (o.kind === 'dispose' && !o.disposal) fail('VALIDATION_FAILED', 'A dispose order names its disposal method and decision', { field: 'disposal' });
   if (o.kind !== 'dispose' && o.disposal) fail('VALIDATION_FAILED', 'Only a dispose order carries a disposal', { field: 'disposal' });
   if (o.kind === 'transfer_in' && o.itemIds.length) fail('VALIDATION_FAILED', 'A transfer_in order gets its items by announce', { field: 'itemIds' });
-  for (const s of o.escorts) if (!prepared(db, 'SELECT 1 FROM staff WHERE id = ?').get(s)) fail('UNKNOWN_STAFF', `No staff ${s}`, { staffId: s });
+  for (const s of o.escorts) if (!prepared(db, 'SELECT 1 FROM staff WHERE id = ? AND active = 1').get(s)) fail('UNKNOWN_STAFF', `No staff ${s}`, { staffId: s });
 
   const flags = new Set<number>();
   const seen = (id: string) => {
@@ -321,6 +321,23 @@ export function refreshOrderStates(ctx: CustodyContext): OrderRow[] {
   })();
   for (const o of expired) announceOrder(ctx, o, 'expired');
   return expired;
+}
+
+/**
+ * An order cancelled by the platform that issued it (edge/sync/inbox.ts). What was done under it
+ * stays done: the ledger is never rewritten. The order's items that are out under it right now are
+ * returned by the caller's alarm, not silently forgotten. Null when the order is already over.
+ */
+export function cancelPlatformOrder(ctx: CustodyContext, o: OrderRow, reason: string): { order: OrderRow; itemsOut: string[] } | null {
+  const state = effectiveState(o, ctx.clock.now());
+  if (state === 'completed' || state === 'cancelled' || state === 'expired') return null;
+  prepared(ctx.db, `UPDATE orders SET state = 'cancelled', cancelled_by = 'platform', cancel_reason = ?, updated_at = ? WHERE id = ?`)
+    .run(reason, ctx.nowIso(), o.id);
+  const itemsOut = (prepared(ctx.db, `SELECT i.id FROM order_items oi JOIN items i ON i.id = oi.item_id
+    WHERE oi.order_id = ? AND oi.done_seq IS NOT NULL AND i.state = 'out' ORDER BY i.id`).all(o.id) as { id: string }[]).map((r) => r.id);
+  const row = prepared(ctx.db, 'SELECT * FROM orders WHERE id = ?').get(o.id) as OrderRow;
+  announceOrder(ctx, row, 'cancelled');
+  return { order: row, itemsOut };
 }
 
 export function cancelOrder(ctx: CustodyContext, p: Principal, id: string, reason: string): OrderRow {

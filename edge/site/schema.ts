@@ -209,6 +209,37 @@ export const userSchema = z.object({
   tokenSha256: sha256Hex,
 }).strict();
 
+/** One end of the platform contract (PROTOCOLS.md): where, which key, and the variable that holds its secret. */
+const endpointSchema = z.object({
+  url: z.string().url().refine((u) => /^https?:\/\//.test(u), 'http:// or https:// (https in production)'),
+  keyId: z.string().min(1).max(200),
+  /** The shared secret is never in the site file: this names the environment variable that holds it. */
+  secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name'),
+}).strict();
+
+/** The city platform link (edge/sync/): the outbox, the inbox and what else goes up. */
+export const platformSchema = endpointSchema.extend({
+  secretEnv: endpointSchema.shape.secretEnv.default('GATEWAY_PLATFORM_SECRET'),
+  /**
+   * The discipline commission's own endpoint (same contract) for the restricted zone's chain. Without
+   * one, only that chain's signed head (seq and hash, no content) goes to the city platform, as an anchor.
+   */
+  commission: endpointSchema.extend({ secretEnv: endpointSchema.shape.secretEnv.default('GATEWAY_COMMISSION_SECRET') }).strict().optional(),
+  /** How often `changes` is polled (and at once after the link comes back). */
+  pollIntervalMs: z.number().int().min(1000).max(3_600_000).default(30_000),
+  /** A request not answered by then is a timeout (its batch is sent again: the platform is idempotent). */
+  timeoutMs: z.number().int().min(500).max(300_000).default(20_000),
+  /** A backlog drains at most this many events per second, so that gate decisions and the API stay fast. */
+  drainEventsPerSecond: z.number().int().min(1).max(10_000_000).default(5_000),
+  /** Retries after a failure wait 2^n × this, with jitter, up to retryMaxMs. */
+  retryBaseMs: z.number().int().min(10).max(600_000).default(1_000),
+  retryMaxMs: z.number().int().min(100).max(3_600_000).default(60_000),
+  /** The inventory snapshot and the environment summaries go up this often. */
+  inventoryIntervalMs: z.number().int().min(10_000).default(3_600_000),
+  environmentIntervalMs: z.number().int().min(10_000).default(900_000),
+}).strict();
+export type PlatformConfig = z.infer<typeof platformSchema>;
+
 export const siteShape = z.object({
   version: z.literal(1).default(1),
   site: z.object({
@@ -280,11 +311,7 @@ export const siteShape = z.object({
     significantDb: z.number().positive().default(20),
     photoEyeMarginMs: z.number().int().min(0).default(500),
   }).strict().default({ minReads: 2, minDwellMs: 150, closeAfterMs: 1500, residentAfterMs: 300_000, tickMs: 25, bleedMaxRssiDbm: -70, bleedMaxReads: 5, significantDb: 20, photoEyeMarginMs: 500 }),
-  platform: z.object({
-    url: z.string().url(),
-    keyId: z.string().min(1),
-    secretEnv: z.string().default('GATEWAY_PLATFORM_SECRET'),
-  }).strict().optional(),
+  platform: platformSchema.optional(),
   zones: z.array(zoneSchema).min(1),
   locations: z.array(locationSchema).default([]),
   gates: z.array(gateSchema).default([]),

@@ -26,12 +26,19 @@ export function syncSite(db: Db, site: Site): void {
     const category = db.prepare(`INSERT INTO categories (id, name, name_en, dual_control) VALUES (?, ?, ?, ?)
       ON CONFLICT(id) DO UPDATE SET name = excluded.name, name_en = excluded.name_en, dual_control = excluded.dual_control`);
     for (const c of site.categories) category.run(c.id, c.name, c.nameEn ?? null, c.dualControl ? 1 : 0);
-    // Badges move between people: clear them first so that a reassigned badge does not collide.
-    db.prepare('UPDATE staff SET badge_epc = NULL').run();
-    const staff = db.prepare(`INSERT INTO staff (id, name, agency_id, roles, badge_epc, clearances) VALUES (?, ?, ?, ?, ?, ?)
+    // Staff come from the site file or from the platform (edge/sync/inbox.ts); each source owns its
+    // rows. The site file's badges are cleared first so that a badge moved between two of its people
+    // does not collide; the platform's rows keep theirs across restarts and site-file changes, unless
+    // the site file now gives that badge, or that id, to one of its own: at start the site file decides.
+    db.prepare(`UPDATE staff SET badge_epc = NULL WHERE source = 'site'`).run();
+    const takeBadge = db.prepare(`UPDATE staff SET badge_epc = NULL WHERE badge_epc = ? AND source = 'platform'`);
+    const staff = db.prepare(`INSERT INTO staff (id, name, agency_id, roles, badge_epc, clearances, source, active) VALUES (?, ?, ?, ?, ?, ?, 'site', 1)
       ON CONFLICT(id) DO UPDATE SET name = excluded.name, agency_id = excluded.agency_id, roles = excluded.roles,
-      badge_epc = excluded.badge_epc, clearances = excluded.clearances`);
-    for (const s of site.staff) staff.run(s.id, s.name, s.agencyId, JSON.stringify(s.roles), s.badgeEpc ?? null, JSON.stringify(s.clearances));
+      badge_epc = excluded.badge_epc, clearances = excluded.clearances, source = 'site', active = 1`);
+    for (const s of site.staff) {
+      if (s.badgeEpc) takeBadge.run(s.badgeEpc);
+      staff.run(s.id, s.name, s.agencyId, JSON.stringify(s.roles), s.badgeEpc ?? null, JSON.stringify(s.clearances));
+    }
     // Users are exactly the site file's: a user removed there loses API access at once.
     db.prepare('DELETE FROM users').run();
     const user = db.prepare('INSERT INTO users (id, name, role, agency_id, staff_id, token_sha256) VALUES (?, ?, ?, ?, ?, ?)');

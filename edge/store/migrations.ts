@@ -519,4 +519,44 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (count_id, location_id)
   ) STRICT, WITHOUT ROWID;
   `,
+  // 11: the city platform link (edge/sync/). The ledger itself is the outbox: each destination keeps
+  // only how far the platform has acknowledged its chain (written in the transaction that records
+  // the acknowledgement). The inbox keeps its cursor with the changes it applied, and every change it
+  // could not apply, with the reason. Staff rows say who owns them: the site file or the platform.
+  `
+  CREATE TABLE sync_destinations (
+    id TEXT PRIMARY KEY,
+    chain TEXT NOT NULL CHECK (chain IN ('main', 'restricted')),
+    mode TEXT NOT NULL CHECK (mode IN ('events', 'anchor')),
+    acked_seq INTEGER NOT NULL DEFAULT 0,
+    acked_hash TEXT NOT NULL DEFAULT '${'0'.repeat(64)}',
+    acked_at TEXT,
+    last_success_at TEXT,
+    last_error TEXT,
+    last_error_at TEXT
+  ) STRICT;
+  CREATE TABLE sync_inbox (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    cursor TEXT,
+    last_poll_at TEXT,
+    last_success_at TEXT,
+    last_error TEXT
+  ) STRICT;
+  CREATE TABLE sync_refused (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    received_at TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('order', 'staff', 'item')),
+    ref TEXT,
+    code TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    change TEXT NOT NULL
+  ) STRICT;
+  -- The version of each alarm the platform has acknowledged (alarms go up idempotent by id and version).
+  CREATE TABLE sync_alarms (alarm_id TEXT PRIMARY KEY, destination TEXT NOT NULL, version INTEGER NOT NULL) STRICT;
+  -- How far the periodic uploads have gone (the environment summaries' last hour sent, the last inventory snapshot).
+  CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+  CREATE INDEX alarms_updated ON alarms(updated_at);
+  ALTER TABLE staff ADD COLUMN source TEXT NOT NULL DEFAULT 'site' CHECK (source IN ('site', 'platform'));
+  ALTER TABLE staff ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
+  `,
 ];

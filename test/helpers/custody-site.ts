@@ -14,6 +14,7 @@ import { buildApi } from '../../edge/api/server.ts';
 import type { Clock, CustodyContext } from '../../edge/context.ts';
 import type { Principal } from '../../edge/auth/principal.ts';
 import type { EdgeLog } from '../../edge/log.ts';
+import type { SyncSecrets } from '../../edge/sync/sync.ts';
 import { issueOrder, type OrderInput, type OrderRow } from '../../edge/orders/order.ts';
 import { announce } from '../../edge/lifecycle/announce.ts';
 import { receive } from '../../edge/lifecycle/receive.ts';
@@ -137,6 +138,8 @@ export interface HarnessOptions {
   dir?: string; key?: Buffer; clock?: TestClock; log?: EdgeLog; logger?: Logger;
   /** Changes to the fixture site file before it is parsed (badges, storage rules, …). */
   site?: (input: SiteInput) => void;
+  /** The platform link's secrets (the site file's `platform` section names where). */
+  platformSecrets?: SyncSecrets;
 }
 
 export async function openHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -146,7 +149,8 @@ export async function openHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const site = parseSite(input, '(test site)');
   const key = opts.key ?? randomBytes(32);
   const clock = opts.clock ?? new TestClock();
-  const custody = new Custody({ site, dataDir: dir, siteKey: key, clock, ...(opts.log ? { log: opts.log } : {}) });
+  const custody = new Custody({ site, dataDir: dir, siteKey: key, clock, ...(opts.log ? { log: opts.log } : {}),
+    ...(opts.platformSecrets ? { platformSecrets: opts.platformSecrets } : {}) });
   const app = await buildApi(custody, { logger: opts.logger ?? false });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const raw = async (method: string, urlPath: string, init: { body?: BodyInit; headers?: Record<string, string> } = {}) => {
