@@ -138,7 +138,8 @@ export class Gateway {
       // Where the broker really listens: loopback for the demo, or the one address it was told.
       this.sim = startDemoDevices(this.custody, `mqtt://${hostPort(connectHost(listening.mqtt.host), mqttPort)}`, logger);
       if (site.serialPorts.length) this.serialSim = startDemoSerial(this.custody, logger);
-      if (site.devices.some((d) => d.protocol === 'opcua')) this.opcuaSim = startDemoOpcua(site.dataDir, logger);
+      const monitor = site.devices.find((d) => d.protocol === 'opcua')?.opcua;
+      if (monitor) this.opcuaSim = startDemoOpcua(site.dataDir, monitor.endpoint, logger);
     }
     return { url, mqttPort, listening };
   }

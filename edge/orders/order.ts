@@ -325,19 +325,21 @@ export function refreshOrderStates(ctx: CustodyContext): OrderRow[] {
 
 /**
  * An order cancelled by the platform that issued it (edge/sync/inbox.ts). What was done under it
- * stays done: the ledger is never rewritten. The order's items that are out under it right now are
- * returned by the caller's alarm, not silently forgotten. Null when the order is already over.
+ * stays done: the ledger is never rewritten, and an order already over (a retrieve order whose
+ * items all went out is completed) keeps its state. `itemsOut` are the order's items out under it
+ * right now, for the caller's alarm: the platform withdrew what they left under.
  */
-export function cancelPlatformOrder(ctx: CustodyContext, o: OrderRow, reason: string): { order: OrderRow; itemsOut: string[] } | null {
+export function cancelPlatformOrder(ctx: CustodyContext, o: OrderRow, reason: string): { cancelled: boolean; itemsOut: string[] } {
   const state = effectiveState(o, ctx.clock.now());
-  if (state === 'completed' || state === 'cancelled' || state === 'expired') return null;
-  prepared(ctx.db, `UPDATE orders SET state = 'cancelled', cancelled_by = 'platform', cancel_reason = ?, updated_at = ? WHERE id = ?`)
-    .run(reason, ctx.nowIso(), o.id);
+  const open = state === 'open' || state === 'active';
+  if (open) {
+    prepared(ctx.db, `UPDATE orders SET state = 'cancelled', cancelled_by = 'platform', cancel_reason = ?, updated_at = ? WHERE id = ?`)
+      .run(reason, ctx.nowIso(), o.id);
+    announceOrder(ctx, prepared(ctx.db, 'SELECT * FROM orders WHERE id = ?').get(o.id) as OrderRow, 'cancelled');
+  }
   const itemsOut = (prepared(ctx.db, `SELECT i.id FROM order_items oi JOIN items i ON i.id = oi.item_id
     WHERE oi.order_id = ? AND oi.done_seq IS NOT NULL AND i.state = 'out' ORDER BY i.id`).all(o.id) as { id: string }[]).map((r) => r.id);
-  const row = prepared(ctx.db, 'SELECT * FROM orders WHERE id = ?').get(o.id) as OrderRow;
-  announceOrder(ctx, row, 'cancelled');
-  return { order: row, itemsOut };
+  return { cancelled: open, itemsOut };
 }
 
 export function cancelOrder(ctx: CustodyContext, p: Principal, id: string, reason: string): OrderRow {

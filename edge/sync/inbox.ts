@@ -145,14 +145,16 @@ export class Inbox {
     if (!o.active) {
       if (!existing) refuse('ORDER_NOT_FOUND', `No order ${o.id} to cancel`);
       const r = cancelPlatformOrder(this.ctx, existing, o.reason);
-      if (!r) return 'unchanged';
-      if (r.itemsOut.length) {
+      const cause = `order_cancelled_upstream:${o.id}`;
+      const told = r.itemsOut.length > 0 && !!prepared(this.ctx.db, 'SELECT 1 FROM alarms WHERE cause_key = ?').get(cause);
+      if (!r.cancelled && (!r.itemsOut.length || told)) return 'unchanged';
+      if (r.itemsOut.length && !told) {
         // History is not rewritten: what went out under the order went out. A person must see to it.
         raiseAlarm(this.ctx, {
           kind: 'order_cancelled_upstream', severity: 'critical', restricted: existing.restricted === 1, orderId: o.id,
-          itemId: r.itemsOut[0], causeKey: `order_cancelled_upstream:${o.id}`,
+          itemId: r.itemsOut[0], causeKey: cause,
           message: `Order ${o.id} was cancelled by the platform while ${r.itemsOut.length} item(s) are out under it`,
-          details: { itemIds: r.itemsOut, reason: o.reason },
+          details: { itemIds: r.itemsOut, reason: o.reason, orderState: r.cancelled ? 'cancelled' : existing.state },
         });
       }
       return 'applied';

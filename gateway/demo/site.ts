@@ -6,7 +6,7 @@ import type { SiteInput } from '../../edge/site/schema.ts';
 import { encodeGsrn96 } from '../../edge/epc/encode.ts';
 import { hashPassword } from '../mqtt/password.ts';
 import { demoSerialSite } from './serial.ts';
-import { demoOpcuaDevices } from './opcua.ts';
+import { demoOpcuaDevices, demoOpcuaPort } from './opcua.ts';
 
 export const DEMO_SITE_ID = 'ta-center';
 /** The demo's GS1 company prefix (690… is China's GS1 range; this one is made up). */
@@ -138,7 +138,7 @@ export async function demoSite(dataDir = 'data'): Promise<SiteInput> {
       readers: [{ deviceId: g.reader, antennas: { outer: [1, 2], inner: [3, 4] }, ...(g.format === 'zebra' ? { gpo: { light: 1, buzzer: 2 } } : {}) }],
     })),
     serialPorts: serial.serialPorts,
-    devices: [...devices, ...(serial.devices ?? []), ...demoOpcuaDevices()],
+    devices: [...devices, ...(serial.devices ?? []), ...demoOpcuaDevices(await demoOpcuaPort())],
     agencies: AGENCIES.map((a) => ({ ...a })),
     categories: CATEGORIES.map((c) => ({ ...c, storageKinds: [...c.storageKinds] })),
     staff: STAFF.map((s, i) => ({ ...s, badgeEpc: badgeEpc(i) })),

@@ -19,7 +19,8 @@ const MONITORS = [
 ];
 /** The demo's transmitters these replace. */
 const REPLACED = ['th-gn', 'th-vl'];
-const OPCUA_SERVER = '127.0.0.1:47201/demo-monitors';
+/** Where the demo's monitors are looked for (a port chosen per run): read off the site once the harness is up. */
+let OPCUA_SERVER = '';
 const HOUR = 3_600_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A panel at the top of the window, under the sticky header, as a click on a tile puts it (without the smooth scroll's wait). */
@@ -65,6 +66,8 @@ describe.skipIf(!ready)('the Environment page in a real browser', () => {
       },
     });
     const { custody } = h.gw;
+    const endpoint = custody.ctx.site.devices.find((d) => d.id === 'opcua-hz')!.opcua!.endpoint;
+    OPCUA_SERVER = endpoint.replace(/^opc\.tcp:\/\//, '');
     // Two days of raw values every 10 s, and the month before them in one-minute steps, for the
     // general store: a daily swing, and an afternoon 20 hours ago when the temperature went to 30 °C.
     const now = Date.now();
