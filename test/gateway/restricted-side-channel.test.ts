@@ -25,18 +25,28 @@ beforeAll(async () => {
   gw = new Gateway({ resolved, logger: createLogger('warn'), httpPort: 0, httpHost: '127.0.0.1', mqttPort: 0, simulate: false });
   ({ url } = await gw.start());
   // With no simulator, the serial devices and the OPC UA monitors go offline once their links give
-  // up (the monitors last, a few seconds on): only then is what outsiders read still, so that the
-  // commission's work alone may change it.
+  // up (the monitors last, a few seconds on), and each opens its device_offline alarm: only then is
+  // what outsiders read still, so that the commission's work alone may change it. Waited for by
+  // name, every such device's alarm: a count merely still for a second was seen to miss a monitor
+  // whose alarm came later (CI).
+  const supervisor = { headers: { authorization: `Bearer ${demoToken('supervisor')}` } };
+  // The devices on a serial port or an OPC UA server (the MQTT readers sign in only with the simulator).
+  const linked = gw.custody.ctx.site.devices.filter((d) => d.protocol).map((d) => d.id);
   await waitFor(async () => {
-    const r = await fetch(`${url}/api/v1/devices`, { headers: { authorization: `Bearer ${demoToken('supervisor')}` } });
-    return ((await r.json()) as { data: { state: string; link?: { transport: string } | null }[] }).data
-      .filter((d) => d.link && d.link.transport !== 'mqtt').every((d) => d.state === 'offline');
+    const r = await fetch(`${url}/api/v1/devices`, supervisor);
+    const devices = ((await r.json()) as { data: { id: string; state: string }[] }).data.filter((d) => linked.includes(d.id));
+    return devices.length === linked.length && devices.every((d) => d.state === 'offline');
   }, 60_000);
-  // And their device_offline alarms opened: the count of live alarms still for two seconds.
+  await waitFor(async () => {
+    const r = await fetch(`${url}/api/v1/alarms?state=open&kind=device_offline&limit=500`, supervisor);
+    const alarmed = new Set(((await r.json()) as { data: { deviceId: string | null }[] }).data.map((a) => a.deviceId));
+    return linked.every((id) => alarmed.has(id));
+  }, 60_000, async () => (await fetch(`${url}/api/v1/alarms?state=open&kind=device_offline&limit=500`, supervisor)).json());
+  // And nothing else still settling: the count of live alarms still for two seconds.
   let last = -1;
   await waitFor(async () => {
-    await new Promise((r) => setTimeout(r, 1_000));
-    const r = await fetch(`${url}/api/v1/alarms?state=open&limit=500`, { headers: { authorization: `Bearer ${demoToken('supervisor')}` } });
+    await new Promise((r) => setTimeout(r, 2_000));
+    const r = await fetch(`${url}/api/v1/alarms?state=open&limit=500`, supervisor);
     const n = ((await r.json()) as { data: unknown[] }).data.length;
     const still = n === last;
     last = n;
