@@ -76,6 +76,32 @@ export function createMetrics(custody: Custody, link: BrokerLink, gatewayBus: Ga
       }
     },
   });
+  // The city platform link, main chain only: the restricted chain's backlog would tell a scrape when the commission works.
+  const mainDestination = () => custody.sync?.status().destinations.find((d) => d.chain === 'main') ?? null;
+  new Gauge({
+    name: 'gateway_sync_backlog_events', help: 'Custody events of the main chain not yet acknowledged by the city platform', registers: [registry],
+    collect() { this.reset(); const d = mainDestination(); if (d) this.set(d.backlog); },
+  });
+  new Gauge({
+    name: 'gateway_sync_acked_seq', help: 'The last seq of the main chain the city platform acknowledged', registers: [registry],
+    collect() { this.reset(); const d = mainDestination(); if (d) this.set(d.ackedThrough); },
+  });
+  new Gauge({
+    name: 'gateway_sync_oldest_unsent_age_seconds', help: 'Age of the oldest main-chain event waiting to go up (0 when none waits)', registers: [registry],
+    collect() { this.reset(); const d = mainDestination(); if (d) this.set(d.oldestUnsentAt ? Math.max(0, (custody.ctx.clock.now() - Date.parse(d.oldestUnsentAt)) / 1000) : 0); },
+  });
+  new Gauge({
+    name: 'gateway_sync_last_success_timestamp_seconds', help: 'When the city platform last acknowledged the main chain (Unix seconds)', registers: [registry],
+    collect() { this.reset(); const d = mainDestination(); if (d?.lastSuccessAt) this.set(Date.parse(d.lastSuccessAt) / 1000); },
+  });
+  new Gauge({
+    name: 'gateway_sync_failing', help: '1 while the main chain\'s last attempt failed (its error is on GET /api/v1/sync)', registers: [registry],
+    collect() { this.reset(); const d = mainDestination(); if (d) this.set(d.state === 'retrying' || d.state === 'not_configured' ? 1 : 0); },
+  });
+  new Gauge({
+    name: 'gateway_sync_inbox_refused', help: 'Changes from the platform refused and kept with their reasons', registers: [registry],
+    collect() { this.reset(); if (custody.sync) this.set(custody.sync.inbox.refusedCount()); },
+  });
   const openGates = () => custody.ctx.site.gates.filter((g) => !custody.ctx.isRestrictedZone(g.innerZone) && !custody.ctx.isRestrictedZone(g.outerZone));
   new Gauge({
     name: 'gateway_portal_tracks', help: 'Portal tracks closed without a crossing since start, by outcome (stray, bleed, forced_close)',

@@ -90,8 +90,8 @@ async function drawBacklog(el, samples) {
   // eslint-disable-next-line no-new
   new uPlot({
     width, height: 140, legend: { show: false }, cursor: { show: false },
-    axes: [{ values: (_u, ticks) => ticks.map((s) => hm.format(new Date(s * 1000))) }, { values: (_u, ticks) => ticks.map((v) => fmtNumber(v)) }],
+    axes: [{ values: (_u, ticks) => ticks.map((s) => hm.format(new Date(s * 1000))) }, { size: 70, values: (_u, ticks) => ticks.map((v) => fmtNumber(v)) }],
     scales: { y: { range: (_u, _lo, hi) => [0, Math.max(10, hi * 1.1)] } },
-    series: [{}, { label: t('sync.backlog'), stroke: '#b45309', fill: 'rgba(180,83,9,0.12)', width: 2 }],
+    series: [{}, { label: t('sync.backlog'), stroke: '#b45309', fill: 'rgba(180,83,9,0.12)', width: 2, points: { show: false } }],
   }, [samples.map((s) => s[0]), samples.map((s) => s[1])], el);
 }

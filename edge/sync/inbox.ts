@@ -77,7 +77,7 @@ export class Inbox {
     } catch (err) {
       // Nothing of the page was kept, its cursor included: the next poll asks for it again.
       this.log.error({ err }, 'applying a page of platform changes failed; nothing of it was kept');
-      return this.failed({ code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) });
+      return this.failed({ code: 'GATEWAY_ERROR', message: err instanceof Error ? err.message : String(err) });
     }
   }
 

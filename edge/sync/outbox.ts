@@ -69,7 +69,7 @@ export class Outbox {
     } catch (err) {
       // A store that cannot be read (a disk fault) is a failure of this attempt, not of the process.
       this.log.error({ err, destination: this.spec.id }, 'sending to the platform failed inside the gateway');
-      return this.failed({ code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) });
+      return this.failed({ code: 'GATEWAY_ERROR', message: err instanceof Error ? err.message : String(err) });
     }
   }
 

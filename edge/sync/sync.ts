@@ -179,7 +179,10 @@ export class PlatformSync {
       r.failures = 0;
       r.nextAttemptAt = null;
       this.wake(r, true);
-      if (client === this.platform) void this.poll();
+      if (client === this.platform) {
+        void this.poll();
+        for (const [what, fn] of this.owed) void this.upload(what, fn);
+      }
     }
   }
 
@@ -208,9 +211,15 @@ export class PlatformSync {
     }
   }
 
+  /** Uploads that failed, sent again as soon as the platform answers anything (not an interval later). */
+  private readonly owed = new Map<string, (c: PlatformClient) => Promise<Upload>>();
+
   private async upload(what: string, fn: (c: PlatformClient) => Promise<Upload>): Promise<void> {
     if (this.stopped || !this.platform) return;
-    await this.report(what, await fn(this.platform).catch((err: unknown) => ({ ok: false as const, failure: { code: 'INTERNAL', message: String(err) } })), this.platform);
+    const u = await fn(this.platform).catch((err: unknown) => ({ ok: false as const, failure: { code: 'GATEWAY_ERROR', message: String(err) } }));
+    if (u.ok) this.owed.delete(what);
+    else this.owed.set(what, fn);
+    await this.report(what, u, this.platform);
   }
 
   private async report(what: string, u: Upload, client: PlatformClient): Promise<void> {
