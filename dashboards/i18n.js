@@ -57,7 +57,7 @@ const D = {
     'alarmState.open': '未处理', 'alarmState.acknowledged': '已确认', 'alarmState.resolved': '已处置',
     'alarm.unauthorized_movement': '未授权移动', 'alarm.escort_missing': '缺少押运人员', 'alarm.restricted_zone_breach': '专区闯入',
     'alarm.unexpected_removal': '异常取出', 'alarm.misplaced': '错放', 'alarm.overdue_return': '超期未还', 'alarm.unknown_tag': '未知标签',
-    'alarm.environment': '环境异常', 'alarm.device_offline': '设备离线', 'alarm.manifest_discrepancy': '清单不符', 'alarm.decision_failed': '判定失败', 'alarm.order_cancelled_upstream': '上级撤销指令（物品在外）', 'alarm.sync_refused': '平台拒收账本',
+    'alarm.environment': '环境异常', 'alarm.device_offline': '设备离线', 'alarm.manifest_discrepancy': '清单不符', 'alarm.decision_failed': '判定失败', 'alarm.order_cancelled_upstream': '上级撤销指令（物品在外）', 'alarm.sync_refused': '平台拒收账本', 'alarm.storage_full': '存储空间已满',
     // inventory
     'inv.zones': '库区', 'inv.search': '搜索', 'inv.searchPlaceholder': '输入 EPC、案件编号或财物名称', 'inv.searchAgency': '办案单位',
     'inv.results': '搜索结果', 'inv.noResults': '没有符合条件的涉案财物。', 'inv.locations': '{zone} 的货位',
@@ -239,7 +239,7 @@ const D = {
     'alarmState.open': 'Open', 'alarmState.acknowledged': 'Acknowledged', 'alarmState.resolved': 'Resolved',
     'alarm.unauthorized_movement': 'Unauthorised movement', 'alarm.escort_missing': 'Escort missing', 'alarm.restricted_zone_breach': 'Restricted-zone breach',
     'alarm.unexpected_removal': 'Unexpected removal', 'alarm.misplaced': 'Misplaced', 'alarm.overdue_return': 'Overdue return', 'alarm.unknown_tag': 'Unknown tag',
-    'alarm.environment': 'Environment', 'alarm.device_offline': 'Device offline', 'alarm.manifest_discrepancy': 'Manifest discrepancy', 'alarm.decision_failed': 'Decision failed', 'alarm.order_cancelled_upstream': 'Order cancelled upstream (items out)', 'alarm.sync_refused': 'Ledger refused by the platform',
+    'alarm.environment': 'Environment', 'alarm.device_offline': 'Device offline', 'alarm.manifest_discrepancy': 'Manifest discrepancy', 'alarm.decision_failed': 'Decision failed', 'alarm.order_cancelled_upstream': 'Order cancelled upstream (items out)', 'alarm.sync_refused': 'Ledger refused by the platform', 'alarm.storage_full': 'Storage full',
     'inv.zones': 'Zones', 'inv.search': 'Search', 'inv.searchPlaceholder': 'EPC, case number or item name', 'inv.searchAgency': 'Handling unit',
     'inv.results': 'Search results', 'inv.noResults': 'No items match.', 'inv.locations': 'Locations in {zone}',
     'inv.itemsAt': 'Items at {location}', 'inv.overdue': 'Overdue', 'inv.noOverdue': 'No item is overdue.',

@@ -25,6 +25,8 @@ export class CustodyContext {
   }
 
   private hooks: (() => void)[] | null = null;
+  /** Told of a custody transaction that failed (the store's capacity watch looks for a full disk). */
+  onWriteFailure: ((err: unknown) => void) | null = null;
 
   /**
    * One custody transaction: state changes, ledger events and alarms commit together, and what
@@ -34,7 +36,13 @@ export class CustodyContext {
     if (this.hooks) return this.ledger.transaction(fn);
     this.hooks = [];
     try {
-      const result = this.ledger.transaction(fn);
+      let result: T;
+      try {
+        result = this.ledger.transaction(fn);
+      } catch (e) {
+        this.onWriteFailure?.(e);
+        throw e;
+      }
       const hooks = this.hooks;
       this.hooks = null;
       for (const h of hooks) h();

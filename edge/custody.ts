@@ -26,6 +26,7 @@ import { observation, type CrossingObservation, type Observation } from './obser
 import { CustodyBus } from './bus.ts';
 import { stderrLog, type EdgeLog } from './log.ts';
 import { PlatformSync, type SyncSecrets } from './sync/sync.ts';
+import { StorageWatch } from './store/capacity.ts';
 
 export interface CustodyOptions {
   site: Site;
@@ -50,6 +51,8 @@ const NO_RULE_YET: readonly Observation['type'][] = ['tag'];
 /** How often, and how many rows at most, the shelves' sightings are written between the periodic checks. */
 const SHELF_FLUSH_MS = 5_000;
 const SHELF_FLUSH_ROWS = 10_000;
+/** While the disk is full, how often a small write tries whether space is back. */
+const STORAGE_PROBE_MS = 3_000;
 
 export class Custody {
   readonly db: Db;
@@ -69,6 +72,9 @@ export class Custody {
   readonly history: EnvironmentHistory;
   /** The city platform link (outbox, inbox, uploads), when the site file has a `platform` section. */
   readonly sync: PlatformSync | null = null;
+  /** A full disk: refused writes, the alarm, and the probe that sees space come back. */
+  readonly storage: StorageWatch;
+  private storageTimer: NodeJS.Timeout | null = null;
   /** Observations refused since start, by kind and reason (`crossing:invalid`), for the metrics. */
   readonly refused = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
@@ -95,6 +101,8 @@ export class Custody {
       this.counts = new Counts(this.ctx, this.shelves);
       this.environment = new EnvironmentWatch(this.ctx, this.history);
       ledger.annotate = (e) => this.environment.annotate(e);
+      this.storage = new StorageWatch(this.ctx, this.log);
+      this.ctx.onWriteFailure = (err) => this.storage.noteFailure(err);
       if (opts.site.platform) {
         this.sync = new PlatformSync({
           ctx: this.ctx, history: this.history, config: opts.site.platform, log: this.log,
@@ -150,6 +158,7 @@ export class Custody {
       return this.dispatch(o, batch);
     } catch (err) {
       // A store that fails (a full disk) while recording a device's change: said, never thrown at the gateway.
+      this.storage.noteFailure(err);
       return this.refuse(o.type, 'failed', err instanceof Error ? err.message : String(err), o);
     }
   }
@@ -244,12 +253,16 @@ export class Custody {
     this.historyTimer = setInterval(() => this.flushHistory(), 1_000);
     this.historyTimer.unref();
     this.sync?.start();
+    // Space coming back is seen within seconds, not at the next rules tick.
+    this.storageTimer = setInterval(() => this.storage.tick(), STORAGE_PROBE_MS);
+    this.storageTimer.unref();
   }
 
   private flushShelves(): void {
     try {
       this.shelves.flush(this.ctx.clock.now(), false, SHELF_FLUSH_ROWS);
     } catch (err) {
+      this.storage.noteFailure(err);
       this.log.error({ err }, 'writing shelf sightings failed; they stay in memory and are tried again');
     }
   }
@@ -265,6 +278,7 @@ export class Custody {
 
   close(): void {
     this.sync?.stop();
+    if (this.storageTimer) clearInterval(this.storageTimer);
     if (this.timer) clearInterval(this.timer);
     if (this.gateTimer) clearInterval(this.gateTimer);
     if (this.shelfTimer) clearInterval(this.shelfTimer);

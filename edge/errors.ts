@@ -23,6 +23,8 @@ export const ERRORS = {
   ORDER_ITEM_NOT_COVERED: { status: 409, message: 'The order does not cover this item' },
   ORDER_ITEM_DONE: { status: 409, message: 'This item is already done under the order' },
   ORDER_CANNOT_CANCEL: { status: 409, message: 'The order cannot be cancelled now' },
+  // The store's disk is full (SQLITE_FULL): what cannot be stored is refused, never half-kept (edge/store/capacity.ts).
+  STORAGE_FULL: { status: 507, message: 'The gateway\'s disk is full: this change could not be stored; nothing already stored is lost' },
   // Changes from the platform that the inbox refuses (edge/sync/inbox.ts); kept with the reason, never half-applied.
   SITE_OWNED: { status: 409, message: 'This row belongs to the site file; the platform cannot change it' },
   NOT_PLATFORM_ORDER: { status: 409, message: 'This order was issued on site, not by the platform' },

@@ -12,6 +12,8 @@ export const ALARM_KINDS = [
   'overdue_return', 'unknown_tag', 'environment', 'device_offline', 'manifest_discrepancy', 'decision_failed',
   // The platform link (edge/sync/): an order cancelled upstream while its items are out under it; a platform that refuses our chain.
   'order_cancelled_upstream', 'sync_refused',
+  // The store's disk was full: changes were refused until space came back (edge/store/capacity.ts).
+  'storage_full',
 ] as const;
 export type AlarmKind = (typeof ALARM_KINDS)[number];
 export const SEVERITIES = ['warning', 'critical'] as const;

@@ -19,8 +19,9 @@ export const MAX_PARAM_LENGTH = 100;
 /** The longest path a 404's message repeats: a 5,000-character path is not worth sending back. */
 const ECHOED_PATH = 120;
 
-function answer(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+function answer(this: { onFailure?: (err: unknown) => void }, err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
   const r = classify(err);
+  if (r.status >= 500) this.onFailure?.(err);
   if (r.status >= 500) req.log.error({ err }, 'request failed');
   else req.log.info({ code: r.body.code, url: redactUrl(req.url) }, 'request refused');
   reply.status(r.status).send(r.body);
@@ -32,8 +33,9 @@ function answer(err: FastifyError, req: FastifyRequest, reply: FastifyReply): vo
  */
 export const frameworkErrors = answer;
 
-export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler(answer);
+/** `onFailure` hears every error answered 5xx (the store's capacity watch looks for a full disk there). */
+export function installErrorHandling(app: FastifyInstance, onFailure?: (err: unknown) => void): void {
+  app.setErrorHandler((err: FastifyError, req, reply) => answer.call({ onFailure }, err, req, reply));
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0];
     const shown = path.length > ECHOED_PATH ? `${path.slice(0, ECHOED_PATH)}…` : path;
@@ -84,6 +86,7 @@ function classify(err: FastifyError) {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY': return send('MALFORMED_JSON');
   }
+  if ((err as { code?: unknown }).code === 'SQLITE_FULL') return send('STORAGE_FULL');
   if (err instanceof SyntaxError || (err.statusCode === 400 && /JSON/i.test(err.message))) return send('MALFORMED_JSON');
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return send('VALIDATION_FAILED', err.message);
   return send('INTERNAL');

@@ -80,7 +80,7 @@ export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise
   logRequests(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installErrorHandling(app);
+  installErrorHandling(app, (err) => custody.storage.noteFailure(err));
 
   await app.register(fastifySwagger, {
     openapi: {
