@@ -191,6 +191,8 @@ describe('storage rules and final states', () => {
       DROP INDEX crossings_item; ALTER TABLE items DROP COLUMN last_seen_at; ALTER TABLE items DROP COLUMN last_seen_location_id;
       ALTER TABLE items DROP COLUMN confirmed_at; ALTER TABLE items DROP COLUMN confirmed_location_id; ALTER TABLE items DROP COLUMN weight_grams;
       DROP TABLE enrolments; DROP TABLE retired_epcs; DROP TABLE count_sightings; DROP TABLE count_places; DROP TABLE counts;
+      DROP TABLE sync_destinations; DROP TABLE sync_inbox; DROP TABLE sync_refused; DROP TABLE sync_alarms; DROP TABLE sync_state;
+      DROP INDEX alarms_updated; ALTER TABLE staff DROP COLUMN source; ALTER TABLE staff DROP COLUMN active;
       PRAGMA user_version = 4;`);
     expect(db.prepare(`SELECT sum(n) AS n FROM item_counts WHERE zone_id = 'general' AND state = 'disposed'`).get()).toEqual({ n: 1 });
     db.close();
