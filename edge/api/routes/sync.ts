@@ -46,7 +46,7 @@ const READERS = new Set(['supervisor', 'auditor', 'admin', 'discipline']);
 export function syncRoutes(app: ApiApp, custody: Custody): void {
   app.get('/sync', {
     schema: {
-      tags: ['sync'], response: { 200: syncApi, ...errors() },
+      tags: ['sync'], response: { 200: syncApi, ...errors(403) },
       description: 'The city platform link: per chain how far the platform has acknowledged the ledger and what waits; the inbox of orders and staff from upstream and what it refused.',
     },
   }, async (req) => {
