@@ -3,11 +3,13 @@
 // the restricted chain's anchor, the status API by role. The platform verifies every chain it
 // receives; "once, in order" is its verified chain having exactly the local events.
 import fs from 'node:fs';
+import http from 'node:http';
+import { createHash, createHmac } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { tempDir, type Harness } from '../helpers/custody-site.ts';
 import { waitFor } from '../helpers/wait.ts';
 import type { Platform } from '../../firmware-sim/platform/server.ts';
-import { admin, appendEvents, chainReport, openGateway, SITE, startSim } from './fixture.ts';
+import { admin, appendEvents, chainReport, KEY_ID, openGateway, SECRET, SITE, startSim } from './fixture.ts';
 
 const dirs: string[] = [];
 const open: { gw: Harness[]; sims: Platform[] } = { gw: [], sims: [] };
@@ -101,6 +103,30 @@ describe('the outbox', () => {
   }, 60_000);
 });
 
+describe('the restricted chain with the commission\'s own endpoint', () => {
+  it('goes whole to the commission, and nothing of it to the city platform', async () => {
+    const city = await sim();
+    const { startPlatform } = await import('../../firmware-sim/platform/server.ts');
+    const commission = await startPlatform({ port: 0, dbFile: `${dir('sync-commission-')}/c.db`, seed: { sites: [{ id: SITE, keyId: 'gw-commission', secret: 'the-commissions-own-secret-0123456789' }] } });
+    open.sims.push(commission);
+    const { openHarness, TestClock } = await import('../helpers/custody-site.ts');
+    const h2 = await openHarness({
+      dir: dir('sync-gw-commission-'), clock: new TestClock(Date.now()),
+      site: (input) => { input.platform = { url: city.url, keyId: 'gw-test', retryBaseMs: 50, retryMaxMs: 200, drainEventsPerSecond: 10_000_000, commission: { url: commission.url, keyId: 'gw-commission' } }; },
+      platformSecrets: { platform: Buffer.from(SECRET), commission: Buffer.from('the-commissions-own-secret-0123456789') },
+    });
+    open.gw.push(h2);
+    appendEvents(h2.ctx, 500, { restrictedEvery: 5 });
+    h2.custody.sync!.start();
+    const r = h2.custody.ctx.ledger.headOf('restricted');
+    await waitFor(async () => (await chainReport(commission, 'restricted')).head.seq === r.seq && (await mainDest(h2)).backlog === 0, 15_000);
+    expect(await chainReport(commission, 'restricted')).toMatchObject({ head: { seq: r.seq, hash: r.hash }, events: r.seq, verified: true, source: 'events' });
+    expect(await chainReport(city, 'restricted')).toMatchObject({ head: { seq: 0 }, events: 0 });
+    expect((await chainReport(commission, 'main')).head.seq).toBe(0);
+    expect((await status(h2, 'discipline')).destinations.map((d: { id: string }) => d.id)).toEqual(['commission:restricted']);
+  });
+});
+
 describe('signatures, forged and strange replies', () => {
   it('a wrong secret is refused by the platform, and nothing is acknowledged', async () => {
     const platform = await sim();
@@ -126,6 +152,34 @@ describe('signatures, forged and strange replies', () => {
       expect(await chainReport(platform)).toMatchObject({ events: 50, verified: true });
     });
   }
+
+  it('an acknowledgement beyond what was sent, though signed with our key, moves nothing', async () => {
+    // A platform that holds the key but lies (or is broken): it acknowledges five events more than it got.
+    const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const got = chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : {};
+        const last = got.events?.[got.events.length - 1];
+        const body = Buffer.from(JSON.stringify(last ? { ackedThrough: last.seq + 5, hash: last.hash } : { cursor: '1', orders: [], staff: [], items: [] }));
+        const ts = Math.floor(Date.now() / 1000);
+        const sig = createHmac('sha256', SECRET).update(`200\n${req.url}\n${ts}\n${sha(body)}`).digest('hex');
+        res.writeHead(200, { 'content-type': 'application/json', authorization: `HMAC-SHA256 keyId=${KEY_ID}, ts=${ts}, sig=${sig}` });
+        res.end(body);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const g = await gateway(`http://127.0.0.1:${(server.address() as { port: number }).port}`);
+      appendEvents(g.ctx, 10);
+      g.custody.sync!.start();
+      await waitFor(async () => (await mainDest(g)).lastError?.startsWith('ACK_BEYOND_SENT') ?? false, 10_000, () => mainDest(g));
+      expect(await mainDest(g)).toMatchObject({ ackedThrough: 0, backlog: 10, state: 'retrying' });
+    } finally {
+      server.close();
+    }
+  });
 
   it('our clock five minutes off is its own error (CLOCK_SKEW), said as such', async () => {
     const d = dir('sync-sim-skew-');
