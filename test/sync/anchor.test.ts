@@ -6,30 +6,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { fixtureSiteInput, tempDir, type Harness } from '../helpers/custody-site.ts';
+import { describe, expect, it } from 'vitest';
+import { fixtureSiteInput } from '../helpers/custody-site.ts';
 import { waitFor } from '../helpers/wait.ts';
-import type { Platform } from '../../firmware-sim/platform/server.ts';
 import { checkpointMac } from '../../edge/ledger/event.ts';
 import { DB_FILE } from '../../edge/store/db.ts';
 import { HEAD_FILES } from '../../edge/ledger/ledger.ts';
 import { verifyLedger } from '../../edge/ledger/verify.ts';
-import { appendEvents, chainReport, KEY_ID, openGateway, SECRET, SITE, startSim } from './fixture.ts';
+import { appendEvents, chainReport, KEY_ID, openGateway, SECRET, SITE, tracked } from './fixture.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const dirs: string[] = [];
-const open: { gw: Harness[]; sims: Platform[] } = { gw: [], sims: [] };
-afterEach(async () => {
-  for (const g of open.gw.splice(0)) await g.close().catch(() => {});
-  for (const s of open.sims.splice(0)) await s.close().catch(() => {});
-});
-afterAll(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
-const dir = (p: string) => { const d = tempDir(p); dirs.push(d); return d; };
+const { dir, sim, keep } = tracked();
 
 describe('npm run verify -- --platform', () => {
   it('catches a tail cut together with its checkpoint, which the local verify alone passes', async () => {
-    const platform = await startSim(dir('anchor-sim-'));
-    open.sims.push(platform);
+    const platform = await sim(dir('anchor-sim-'));
     const d = dir('anchor-gw-');
     const g = await openGateway(platform.url, { dir: d });
     appendEvents(g.ctx, 120);
@@ -81,8 +72,7 @@ describe('npm run verify -- --platform', () => {
 
 describe('a gateway killed in the middle of a batch', () => {
   it('resumes after restart: every event on the platform once, no gap, the chain verified there', async () => {
-    const platform = await startSim(dir('kill-sim-'));
-    open.sims.push(platform);
+    const platform = await sim(dir('kill-sim-'));
     const d = dir('kill-gw-');
     const g = await openGateway(platform.url, { dir: d });
     appendEvents(g.ctx, 30_000);
@@ -100,8 +90,7 @@ describe('a gateway killed in the middle of a batch', () => {
     }
     const during = (await chainReport(platform)).head.seq;
     expect(during).toBeLessThan(30_000);
-    const again = await openGateway(platform.url, { dir: d, harness: { key } });
-    open.gw.push(again);
+    const again = keep(await openGateway(platform.url, { dir: d, harness: { key } }));
     again.custody.sync!.start();
     await waitFor(async () => (await chainReport(platform)).head.seq === 30_000, 30_000);
     const head = again.custody.ctx.ledger.headOf('main');

@@ -1,7 +1,9 @@
 // The gateway's sync against the simulated city platform (firmware-sim/platform, a second
 // implementation of the contract written apart): both real, on an ephemeral loopback port, each
 // with its own SQLite file.
+import fs from 'node:fs';
 import path from 'node:path';
+import { afterAll, afterEach } from 'vitest';
 import { openHarness, TestClock, tempDir, type Harness, type HarnessOptions } from '../helpers/custody-site.ts';
 import { startPlatform, type Platform } from '../../firmware-sim/platform/server.ts';
 import type { CustodyContext } from '../../edge/context.ts';
@@ -56,3 +58,31 @@ export async function admin<T = any>(p: Platform, method: string, urlPath: strin
 
 export interface ChainReport { head: { seq: number; hash: string }; source: string; events: number; verified: boolean; refusals: Record<string, number> }
 export const chainReport = async (p: Platform, chain = 'main') => (await admin<ChainReport>(p, 'GET', `/admin/sites/${SITE}/chains/${chain}`)).body;
+
+/**
+ * What a suite opened (gateways, platforms, folders), closed after each test and removed after the
+ * suite. Call once at the top of a test file.
+ */
+export function tracked() {
+  const dirs: string[] = [];
+  const open: { gw: Harness[]; sims: Platform[] } = { gw: [], sims: [] };
+  afterEach(async () => {
+    for (const g of open.gw.splice(0)) await g.close().catch(() => {});
+    for (const s of open.sims.splice(0)) await s.close().catch(() => {});
+  });
+  afterAll(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+  const dir = (prefix: string) => { const d = tempDir(prefix); dirs.push(d); return d; };
+  return {
+    open, dir,
+    sim: async (d = dir('sync-sim-'), port = 0, now?: () => number) => { const p = await startSim(d, port, now); open.sims.push(p); return p; },
+    gateway: async (url: string, o: Parameters<typeof openGateway>[1] = {}) => { const g = await openGateway(url, o); open.gw.push(g); return g; },
+    /** A harness opened elsewhere, closed with the rest. */
+    keep: <T extends Harness>(g: T) => { open.gw.push(g); return g; },
+    /** Forget one that the test closed itself. */
+    drop: (x: Harness | Platform) => {
+      const list = 'custody' in x ? open.gw : open.sims;
+      const i = (list as unknown[]).indexOf(x);
+      if (i >= 0) list.splice(i, 1);
+    },
+  };
+}

@@ -2,27 +2,15 @@
 // change checked by the API's schemas, a refused one kept with its reason and shown; a repeat
 // changes nothing; an order from the platform authorises a real crossing at the gate, and its
 // cancellation while the item is out raises an alarm instead of rewriting history.
-import fs from 'node:fs';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { intake, tempDir, type Harness } from '../helpers/custody-site.ts';
-import type { Platform } from '../../firmware-sim/platform/server.ts';
-import { admin, openGateway, SITE, startSim } from './fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { intake, type Harness } from '../helpers/custody-site.ts';
+import { admin, openGateway, SITE, tracked } from './fixture.ts';
 
-const dirs: string[] = [];
-const open: { gw: Harness[]; sims: Platform[] } = { gw: [], sims: [] };
-afterEach(async () => {
-  for (const g of open.gw.splice(0)) await g.close().catch(() => {});
-  for (const s of open.sims.splice(0)) await s.close().catch(() => {});
-});
-afterAll(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+const { dir, sim, gateway, keep, drop } = tracked();
 
 async function setup(gwDir?: string) {
-  const d = tempDir('inbox-sim-');
-  dirs.push(d);
-  const platform = await startSim(d);
-  open.sims.push(platform);
-  const g = await openGateway(platform.url, gwDir ? { dir: gwDir } : {});
-  open.gw.push(g);
+  const platform = await sim(dir('inbox-sim-'));
+  const g = await gateway(platform.url, gwDir ? { dir: gwDir } : {});
   return { platform, g };
 }
 
@@ -83,15 +71,13 @@ describe('the inbox', () => {
   });
 
   it('the platform\'s staff and badges survive a restart and the site file\'s mirror; a revocation takes the badge', async () => {
-    const d = tempDir('inbox-gw-');
-    dirs.push(d);
+    const d = dir('inbox-gw-');
     const { platform, g } = await setup(d);
     await admin(platform, 'POST', `/admin/sites/${SITE}/staff`, keeper);
     await g.custody.sync!.inbox.poll();
     await g.close();
-    open.gw.splice(open.gw.indexOf(g), 1);
-    const again = await openGateway(platform.url, { dir: d });
-    open.gw.push(again);
+    drop(g);
+    const again = keep(await openGateway(platform.url, { dir: d }));
     expect(row(again, 'SELECT badge_epc, source FROM staff WHERE id = ?', keeper.id)).toEqual({ badge_epc: BADGE, source: 'platform' });
     expect((await admin(platform, 'DELETE', `/admin/sites/${SITE}/staff/${keeper.id}`)).status).toBe(200);
     await again.custody.sync!.inbox.poll();

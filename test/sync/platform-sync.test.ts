@@ -5,22 +5,12 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import { createHash, createHmac } from 'node:crypto';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { tempDir, type Harness } from '../helpers/custody-site.ts';
+import { describe, expect, it } from 'vitest';
+import type { Harness } from '../helpers/custody-site.ts';
 import { waitFor } from '../helpers/wait.ts';
-import type { Platform } from '../../firmware-sim/platform/server.ts';
-import { admin, appendEvents, chainReport, KEY_ID, openGateway, SECRET, SITE, startSim } from './fixture.ts';
+import { admin, appendEvents, chainReport, KEY_ID, SECRET, SITE, tracked } from './fixture.ts';
 
-const dirs: string[] = [];
-const open: { gw: Harness[]; sims: Platform[] } = { gw: [], sims: [] };
-const dir = (p: string) => { const d = tempDir(p); dirs.push(d); return d; };
-async function sim(d = dir('sync-sim-'), port = 0) { const p = await startSim(d, port); open.sims.push(p); return p; }
-async function gateway(url: string, o: Parameters<typeof openGateway>[1] = {}) { const g = await openGateway(url, o); open.gw.push(g); return g; }
-afterEach(async () => {
-  for (const g of open.gw.splice(0)) await g.close().catch(() => {});
-  for (const s of open.sims.splice(0)) await s.close().catch(() => {});
-});
-afterAll(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+const { open, dir, sim, gateway, keep, drop } = tracked();
 
 const status = async (g: Harness, user: 'supervisor' | 'discipline' | 'auditor' = 'supervisor') => (await g.call(user, 'GET', '/sync')).body;
 const mainDest = async (g: Harness) => (await status(g)).destinations[0];
@@ -75,7 +65,7 @@ describe('the outbox', () => {
     g.custody.sync!.start();
     await waitFor(async () => (await chainReport(platform)).head.seq >= 3000, 20_000);
     await platform.close();
-    open.sims.splice(open.sims.indexOf(platform), 1);
+    drop(platform);
     const during = (await mainDest(g)).ackedThrough;
     expect(during).toBeLessThan(20_000);
     await new Promise((r) => setTimeout(r, 500));
@@ -94,7 +84,7 @@ describe('the outbox', () => {
     g.custody.sync!.start();
     await waitFor(async () => (await mainDest(g)).backlog === 0, 20_000);
     await platform.close();
-    open.sims.splice(open.sims.indexOf(platform), 1);
+    drop(platform);
     for (const f of fs.readdirSync(d)) fs.rmSync(`${d}/${f}`, { force: true });
     platform = await sim(d, port);
     appendEvents(g.ctx, 10);
@@ -115,7 +105,7 @@ describe('the restricted chain with the commission\'s own endpoint', () => {
       site: (input) => { input.platform = { url: city.url, keyId: 'gw-test', retryBaseMs: 50, retryMaxMs: 200, drainEventsPerSecond: 10_000_000, commission: { url: commission.url, keyId: 'gw-commission' } }; },
       platformSecrets: { platform: Buffer.from(SECRET), commission: Buffer.from('the-commissions-own-secret-0123456789') },
     });
-    open.gw.push(h2);
+    keep(h2);
     appendEvents(h2.ctx, 500, { restrictedEvery: 5 });
     h2.custody.sync!.start();
     const r = h2.custody.ctx.ledger.headOf('restricted');
@@ -183,8 +173,7 @@ describe('signatures, forged and strange replies', () => {
 
   it('our clock five minutes off is its own error (CLOCK_SKEW), said as such', async () => {
     const d = dir('sync-sim-skew-');
-    const platform = await startSim(d, 0, () => Date.now() + 10 * 60_000);
-    open.sims.push(platform);
+    const platform = await sim(d, 0, () => Date.now() + 10 * 60_000);
     const g = await gateway(platform.url);
     appendEvents(g.ctx, 5);
     g.custody.sync!.start();
@@ -216,8 +205,7 @@ describe('the status', () => {
 
   it('without a platform section the sync is off, and says so', async () => {
     const { openHarness } = await import('../helpers/custody-site.ts');
-    const g = await openHarness();
-    open.gw.push(g);
+    const g = keep(await openHarness());
     expect((await g.call('supervisor', 'GET', '/sync')).body).toEqual({ configured: false, destinations: [], inbox: null, uploads: null });
   });
 });
