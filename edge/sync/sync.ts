@@ -248,7 +248,7 @@ export class PlatformSync {
         refused: this.inbox.refusedCount(), recentRefusals: refusedChanges(this.opts.ctx, 20),
       },
       uploads: {
-        alarmsPending: this.uplink.pendingAlarms('platform', false), inventorySentAt: this.uplink.state('inventory.sentAt'),
+        alarmsPending: this.uplink.pendingAlarms(false), inventorySentAt: this.uplink.state('inventory.sentAt'),
         environmentSentThrough: env ? new Date(Number(env)).toISOString() : null,
       },
     };

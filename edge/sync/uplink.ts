@@ -22,8 +22,8 @@ export class Uplink {
 
   private path(what: string) { return `/v1/sites/${encodeURIComponent(this.siteId)}/${what}`; }
 
-  /** Alarms whose current version the destination has not acknowledged, restricted ones only where `restricted`. */
-  pendingAlarms(destination: string, restricted: boolean): number {
+  /** Alarms whose current version has not been acknowledged: the restricted zone's (the commission's), or the rest (the city's). */
+  pendingAlarms(restricted: boolean): number {
     return (prepared(this.ctx.db, `SELECT count(*) AS n FROM alarms a LEFT JOIN sync_alarms s ON s.alarm_id = a.id
       WHERE a.restricted = ? AND (s.version IS NULL OR s.version < a.version)`).get(restricted ? 1 : 0) as { n: number }).n;
   }
