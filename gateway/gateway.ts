@@ -27,7 +27,7 @@ import { GatewayBus } from './events.ts';
 import { startJournal } from './journal.ts';
 import { connectHost, hostPort } from './addresses.ts';
 import { platformSecrets } from './platform-secrets.ts';
-import { DEMO_SECRET_ENV, startDemoPlatform } from './demo/platform.ts';
+import { DEMO_SECRET_ENV, recordDemoPlatform, startDemoPlatform } from './demo/platform.ts';
 import type { SyncSecrets } from '../edge/sync/sync.ts';
 
 export interface GatewayOptions {
@@ -85,8 +85,15 @@ export class Gateway {
       }
     }
     const secrets = platformSecrets(site, env, logger.child({ part: 'sync' }));
-    if (resolved.demo) this.seedDemoIfEmpty(secrets);
-    else this.custody = new Custody({ site, dataDir: site.dataDir, siteKey: resolved.siteKey, log: logger.child({ part: 'edge' }), platformSecrets: secrets });
+    try {
+      if (resolved.demo) this.seedDemoIfEmpty(secrets);
+      else this.custody = new Custody({ site, dataDir: site.dataDir, siteKey: resolved.siteKey, log: logger.child({ part: 'edge' }), platformSecrets: secrets });
+    } catch (e) {
+      // A refused start (the folder is another gateway's) takes its simulated platform with it.
+      this.platformSim?.kill('SIGTERM');
+      throw e;
+    }
+    if (this.platformSim && site.platform) recordDemoPlatform(site.dataDir, site.platform.url);
     this.custody.start();
     const ctx = this.custody.ctx;
     this.stopJournal = startJournal(ctx.bus, logger.child({ part: 'journal' }));

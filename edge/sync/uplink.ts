@@ -11,6 +11,8 @@ import { prepared } from '../store/db.ts';
 import type { Failure, PlatformClient } from './client.ts';
 
 const ALARM_BATCH = 500;
+/** One part of the inventory snapshot stays well under the platform's 1 MiB body. */
+const INVENTORY_PART_BYTES = 900 * 1024;
 const HOUR = 3_600_000;
 /** After a long outage, environment summaries go up for at most this far back at once. */
 const ENV_CATCH_UP_HOURS = 24 * 7;
@@ -53,8 +55,20 @@ export class Uplink {
       { id: string; epc: string | null; state: string; zone_id: string | null; location_id: string | null; agency_id: string; case_number: string }[])
       .map((r) => ({ id: r.id, epc: r.epc, state: r.state, zoneId: r.zone_id, locationId: r.location_id, agencyId: r.agency_id, caseNumber: r.case_number }));
     const at = this.ctx.nowIso();
-    const res = await client.request('PUT', this.path('inventory'), { at, items });
-    if (!res.ok) return res;
+    // In parts under the platform's 1 MiB body limit (a large center holds a million items); the
+    // platform replaces its snapshot once every part of this `at` is there.
+    const parts: (typeof items)[] = [[]];
+    let bytes = 0;
+    for (const it of items) {
+      const size = JSON.stringify(it).length + 1;
+      if (bytes + size > INVENTORY_PART_BYTES && parts[parts.length - 1]!.length) { parts.push([]); bytes = 0; }
+      parts[parts.length - 1]!.push(it);
+      bytes += size;
+    }
+    for (const [part, chunk] of parts.entries()) {
+      const res = await client.request('PUT', this.path('inventory'), { at, part, parts: parts.length, items: chunk });
+      if (!res.ok) return res;
+    }
     this.setState('inventory.sentAt', at);
     return { ok: true, sent: items.length };
   }

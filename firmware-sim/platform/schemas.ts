@@ -50,7 +50,8 @@ export const inventoryItem = z.looseObject({
   agencyId: z.string(),
   caseNumber: z.string(),
 });
-export const inventoryBody = z.object({ at: z.string(), items: z.array(inventoryItem) });
+export const inventoryBody = z.object({ at: z.string(), part: z.number().int().min(0).default(0), parts: z.number().int().min(1).max(10_000).default(1), items: z.array(inventoryItem) })
+  .refine((b) => b.part < b.parts, { message: 'part must be below parts', path: ['part'] });
 
 export const summarySchema = z.looseObject({
   zoneId: z.string().min(1),

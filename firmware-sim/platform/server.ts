@@ -162,7 +162,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     },
     putInventory: (siteId, _p, raw) => {
       const inv = validate(inventoryBody, parseJson(raw));
-      return ok(store.putInventory(siteId, inv.at, inv.items));
+      return ok(store.putInventory(siteId, inv.at, inv.items, inv.part, inv.parts));
     },
     postEnvironment: (siteId, _p, raw) => ok(store.putEnvironment(siteId, validate(environmentBody, parseJson(raw)).summaries)),
     getChanges: (siteId, _p, _raw, query, fault) => {

@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS alarms (
   site_id TEXT NOT NULL, id TEXT NOT NULL, version REAL NOT NULL, body TEXT NOT NULL, received_at TEXT NOT NULL,
   PRIMARY KEY (site_id, id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS inventory (site_id TEXT PRIMARY KEY, at TEXT NOT NULL, count INTEGER NOT NULL, body TEXT NOT NULL, received_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS inventory_parts (site_id TEXT NOT NULL, at TEXT NOT NULL, part INTEGER NOT NULL, parts INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (site_id, at, part));
 CREATE TABLE IF NOT EXISTS environment (
   site_id TEXT NOT NULL, zone_id TEXT NOT NULL, metric TEXT NOT NULL, from_at TEXT NOT NULL, to_at TEXT NOT NULL, body TEXT NOT NULL,
   PRIMARY KEY (site_id, zone_id, metric, from_at, to_at)) WITHOUT ROWID;
@@ -191,10 +192,23 @@ export function openStore(file: string, now: () => number = Date.now) {
     },
     putAlarms: (siteId: string, alarms: readonly { id: string; version: number }[]) => alarmsTx(siteId, alarms),
     alarms: (siteId: string) => q.alarms.all(siteId).map((r) => JSON.parse(r.body) as unknown),
-    putInventory: (siteId: string, at: string, items: readonly unknown[]) => {
+    /** A snapshot comes in `parts` parts (bodies stay under the size limit); it replaces the last one once all of them are here. */
+    putInventory: (siteId: string, at: string, items: readonly unknown[], part = 0, parts = 1) => {
       requireSite(siteId);
-      q.putInventory.run(siteId, at, items.length, JSON.stringify(items), iso());
-      return { at, count: items.length };
+      return db.transaction(() => {
+        if (parts === 1) {
+          q.putInventory.run(siteId, at, items.length, JSON.stringify(items), iso());
+          return { at, count: items.length, complete: true };
+        }
+        db.prepare('INSERT OR REPLACE INTO inventory_parts (site_id, at, part, parts, body) VALUES (?, ?, ?, ?, ?)').run(siteId, at, part, parts, JSON.stringify(items));
+        const got = db.prepare('SELECT part, body FROM inventory_parts WHERE site_id = ? AND at = ? AND parts = ? ORDER BY part').all(siteId, at, parts) as { part: number; body: string }[];
+        const received = got.reduce((n, r) => n + (JSON.parse(r.body) as unknown[]).length, 0);
+        if (got.length < parts) return { at, count: received, complete: false };
+        const all = got.flatMap((r) => JSON.parse(r.body) as unknown[]);
+        q.putInventory.run(siteId, at, all.length, JSON.stringify(all), iso());
+        db.prepare('DELETE FROM inventory_parts WHERE site_id = ?').run(siteId);
+        return { at, count: all.length, complete: true };
+      })();
     },
     inventory: (siteId: string) => {
       const r = q.inventory.get(siteId);

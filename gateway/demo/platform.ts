@@ -22,8 +22,17 @@ const STARTUP_LIMIT_MS = 30_000;
 
 export interface DemoPlatform { child: ChildProcess; url: string; secret: string }
 
+/**
+ * Where `npm run verify -- --platform` finds the demo's platform. Written once this gateway holds
+ * the data folder: a second gateway refused on it must not point the file at its own platform.
+ */
+export function recordDemoPlatform(dataDir: string, url: string): void {
+  fs.writeFileSync(path.join(dataDir, DEMO_URL_FILE), url);
+}
+
 export async function startDemoPlatform(site: Site, logger: Logger): Promise<DemoPlatform | null> {
   const log = logger.child({ part: 'platform-sim' });
+  fs.mkdirSync(site.dataDir, { recursive: true });
   const secretFile = path.join(site.dataDir, DEMO_SECRET_FILE);
   if (!fs.existsSync(secretFile)) fs.writeFileSync(secretFile, randomBytes(32).toString('hex'), { mode: 0o600 });
   const secret = process.env[DEMO_SECRET_ENV] || fs.readFileSync(secretFile, 'utf8').trim();
@@ -49,7 +58,6 @@ export async function startDemoPlatform(site: Site, logger: Logger): Promise<Dem
     return null;
   }
   log.info({ url, childPid: child.pid }, 'simulated city platform started');
-  fs.writeFileSync(path.join(site.dataDir, DEMO_URL_FILE), url);
   site.platform = {
     url, keyId: DEMO_KEY_ID, secretEnv: DEMO_SECRET_ENV, pollIntervalMs: 10_000, timeoutMs: 10_000, drainEventsPerSecond: 5_000,
     retryBaseMs: 1_000, retryMaxMs: 30_000, inventoryIntervalMs: 600_000, environmentIntervalMs: 600_000,

@@ -342,10 +342,14 @@ describe('alarms, inventory, environment', () => {
 
   it('replaces the inventory snapshot and keeps environment summaries idempotent by zone, metric and interval', async () => {
     const item = (id: string) => ({ id, epc: null, state: 'stored', zoneId: 'Z1', locationId: null, agencyId: 'A1', caseNumber: 'C-1' });
-    expect((await call('PUT', '/v1/sites/S1/inventory', { at: '2026-03-01T00:00:00Z', items: [item('i1'), item('i2')] })).json).toEqual({ at: '2026-03-01T00:00:00Z', count: 2 });
-    expect((await call('PUT', '/v1/sites/S1/inventory', { at: '2026-03-01T01:00:00Z', items: [item('i3')] })).json).toEqual({ at: '2026-03-01T01:00:00Z', count: 1 });
+    expect((await call('PUT', '/v1/sites/S1/inventory', { at: '2026-03-01T00:00:00Z', items: [item('i1'), item('i2')] })).json).toEqual({ at: '2026-03-01T00:00:00Z', count: 2, complete: true });
+    expect((await call('PUT', '/v1/sites/S1/inventory', { at: '2026-03-01T01:00:00Z', items: [item('i3')] })).json).toEqual({ at: '2026-03-01T01:00:00Z', count: 1, complete: true });
+    // In parts: held back until the last one, then the snapshot is replaced whole.
+    expect((await call('PUT', '/v1/sites/S1/inventory', { at: '2026-03-01T02:00:00Z', part: 1, parts: 2, items: [item('i5')] })).json).toEqual({ at: '2026-03-01T02:00:00Z', count: 1, complete: false });
+    expect((await call('PUT', '/v1/sites/S1/inventory', { at: '2026-03-01T02:00:00Z', part: 0, parts: 2, items: [item('i4')] })).json).toEqual({ at: '2026-03-01T02:00:00Z', count: 2, complete: true });
+    expect((await call('PUT', '/v1/sites/S1/inventory', { at: '2026-03-01T03:00:00Z', part: 2, parts: 2, items: [] })).status).toBe(400);
     const inv = await adminCall('GET', '/admin/sites/S1/inventory');
-    expect(inv.json).toMatchObject({ at: '2026-03-01T01:00:00Z', count: 1, items: [item('i3')] });
+    expect(inv.json).toMatchObject({ at: '2026-03-01T02:00:00Z', count: 2, items: [item('i4'), item('i5')] });
     const s = (from: string, avg: number) => ({ zoneId: 'Z1', metric: 'temperature', unit: '°C', from, to: `${from.slice(0, 14)}59:59Z`, min: avg - 1, avg, max: avg + 1, count: 60 });
     expect((await call('POST', '/v1/sites/S1/environment', { summaries: [s('2026-03-01T00:00:00Z', 20), s('2026-03-01T01:00:00Z', 21)] })).json).toEqual({ accepted: 2 });
     expect((await call('POST', '/v1/sites/S1/environment', { summaries: [s('2026-03-01T01:00:00Z', 21)] })).json).toEqual({ accepted: 1 });

@@ -211,6 +211,25 @@ describe('the status', () => {
 });
 
 describe('alarms, inventory and environment go up', () => {
+  it('a large center\'s inventory goes in parts under the body limit, and the platform holds it whole', async () => {
+    const platform = await sim();
+    const g = await gateway(platform.url);
+    const { intake } = await import('../helpers/custody-site.ts');
+    const { ids: [first] } = intake(g.ctx);
+    // 12,000 stored items (about 2 MB of snapshot) written straight into the store: this tests the upload, not custody.
+    const like = g.custody.db.prepare('SELECT * FROM items WHERE id = ?').get(first) as Record<string, unknown>;
+    const cols = Object.keys(like);
+    const insert = g.custody.db.prepare(`INSERT INTO items (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+    g.custody.db.transaction(() => {
+      for (let i = 0; i < 12_000; i++) insert.run(...cols.map((c) => (c === 'id' ? `BULK-${i}` : c === 'epc' ? `3034BBBB${i.toString(16).padStart(16, '0')}` : like[c])));
+    })();
+    g.custody.sync!.start();
+    await waitFor(async () => (await admin(platform, 'GET', `/admin/sites/${SITE}/inventory`)).body?.count === 12_001, 20_000);
+    const inv = (await admin(platform, 'GET', `/admin/sites/${SITE}/inventory`)).body;
+    expect(new Set(inv.items.map((i: { id: string }) => i.id)).size).toBe(12_001);
+  }, 60_000);
+
+
   it('alarms go up once per version; the inventory snapshot leaves the restricted zone out', async () => {
     const platform = await sim();
     const g = await gateway(platform.url);
