@@ -11,6 +11,8 @@ import { verifyLedger } from './ledger/verify.ts';
 import { splitChainsIfPending } from './ledger/split.ts';
 import { CustodyContext, systemClock, type Clock } from './context.ts';
 import { checkOverdue } from './rules/overdue.ts';
+import { checkDueSoon } from './rules/due-soon.ts';
+import { checkRetention } from './rules/retention.ts';
 import { refreshOrderStates } from './orders/order.ts';
 import { checkExpiredManifests } from './rules/manifest.ts';
 import { expirePendingOperations } from './lifecycle/dual-control.ts';
@@ -214,6 +216,9 @@ export class Custody {
   tick(): void {
     checkExpiredManifests(this.ctx, refreshOrderStates(this.ctx));
     checkOverdue(this.ctx);
+    // After the overdue rule: a check-out already past its due time is overdue, never due soon.
+    checkDueSoon(this.ctx);
+    checkRetention(this.ctx);
     expirePendingOperations(this.ctx);
     this.enrolments.tick();
     this.shelves.tick();

@@ -1,11 +1,13 @@
 // Inventory: zones with their counts → the zone's locations → the items at a location; a search
-// by EPC, case number, item name or handling unit; and the overdue list.
+// by EPC, case number, item name or handling unit; and the overdue list, with the warnings before the
+// fact beside it (due within 24 hours, kept past the retention period).
 import { api, apiAll } from '../api.js';
 import { h, clear } from '../dom.js';
 import { t, label, fmtNumber, fmtDateTime, fmtDuration, nameOf } from '../i18n.js';
 import { navigate } from '../router.js';
 import { panel, table, badge, empty, errorBox, loading, link } from '../ui.js';
 import { zoneName, agencyName, categoryName } from '../refdata.js';
+import { loadWarnings } from '../components/warnings.js';
 
 const EPC_RE = /^[0-9A-Fa-f]{24}$|^urn:epc:/;
 
@@ -46,12 +48,16 @@ export default async function inventory(root, { params, query, ref }) {
 
   const mainBody = h('div', loading());
   const overdueBody = h('div', loading());
+  const warningsBody = h('div', loading());
   clear(root,
     h('div.page-head', h('h1', t('nav.inventory')), searchForm),
     h('nav.crumbs', crumbs),
-    h('div.inv-grid', h('div.inv-main', mainBody), panel(t('inv.overdue'), overdueBody, { testid: 'overdue', cls: 'overdue-panel' })));
+    h('div.inv-grid', h('div.inv-main', mainBody), h('div.inv-side',
+      panel(t('inv.overdue'), overdueBody, { testid: 'overdue', cls: 'overdue-panel' }),
+      panel(t('warn.title'), warningsBody, { testid: 'warnings', cls: 'overdue-panel warnings-panel' }))));
 
   loadOverdue(ref, overdueBody);
+  loadWarnings(ref, warningsBody, { compact: true });
   try {
     if (q || agency) await drawSearch(ref, mainBody, q, agency);
     else if (params.location) await drawLocation(ref, mainBody, params.zone, params.location);

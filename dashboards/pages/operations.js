@@ -10,11 +10,14 @@ import { beep } from '../sound.js';
 import { panel, table, sevBadge, badge, empty, notAvailable, errorBox, loading, link } from '../ui.js';
 import { zoneName, gateName, staffName } from '../refdata.js';
 import { envAlarmText } from '../env-text.js';
+import { loadWarnings, basisText } from '../components/warnings.js';
 
 /** A sentence in the user's language for the kinds we know the details of; the gateway's own message otherwise. */
 function alarmText(a, ref) {
   const d = a.details ?? {};
   if (a.kind === 'overdue_return' && d.dueAt) return t('ops.msg.overdue', { due: fmtDateTime(d.dueAt), who: staffName(ref, d.takenBy) });
+  if (a.kind === 'due_soon' && d.dueAt) return t('ops.msg.dueSoon', { due: fmtDateTime(d.dueAt), rel: fmtRelative(d.dueAt), who: staffName(ref, d.takenBy) });
+  if (a.kind === 'retention_exceeded' && d.retainUntil) return t('ops.msg.retention', { case: d.caseNumber ?? '', basis: basisText(d), until: fmtDateTime(d.retainUntil) });
   if (a.kind === 'unauthorized_movement' && a.gateId) return t('ops.msg.unauthorized', { gate: gateName(ref, a.gateId), dir: label('dir', d.direction ?? 'any') });
   if (a.kind === 'environment' && d.metric) return envAlarmText(a); // its zone is named below it
   return a.message;
@@ -34,12 +37,15 @@ export default async function operations(root, { ref }) {
   let includeAcked = true;
   const ackToggle = h('label.toggle', h('input', { type: 'checkbox', checked: true, onchange: (e) => { includeAcked = e.target.checked; drawAlarms(); } }), t('ops.showAcked'));
 
+  const warningsBody = h('div', loading());
   clear(root,
     h('div.page-head', h('h1', t('nav.operations'))),
     h('div.ops-grid',
       panel([t('ops.openAlarms'), ' ', alarmCount], alarmsBody, { tools: ackToggle, testid: 'alarms', cls: 'alarms-panel' }),
       h('div.ops-side',
         panel(t('ops.gates'), gatesBody, { testid: 'gates' }),
+        // Before the crossings: what is about to need doing, on the first screen beside the alarms.
+        panel(t('warn.title'), warningsBody, { testid: 'warnings', cls: 'warnings-panel' }),
         panel(t('ops.crossings'), crossingsBody, { testid: 'crossings', cls: 'crossings-panel' }))));
 
   // ---- alarms ----
@@ -211,7 +217,11 @@ export default async function operations(root, { ref }) {
 
   // ---- live updates ----
   const offs = [
-    onStream('alarm', (a) => { upsertAlarm(a, true); drawAlarms(); }),
+    onStream('alarm', (a) => {
+      upsertAlarm(a, true); drawAlarms();
+      // A new warning before the fact: its list is out of date too.
+      if (a.kind === 'due_soon' || a.kind === 'retention_exceeded') loadWarnings(ref, warningsBody);
+    }),
     onStream('crossing', async (c) => {
       if (crossings === null) crossings = [];
       crossings = [c, ...crossings.filter((x) => x.id !== c.id)].slice(0, MAX_CROSSINGS);
@@ -221,7 +231,9 @@ export default async function operations(root, { ref }) {
       drawGates();
     }),
   ];
-  await Promise.all([loadAlarms(), loadGates(), loadCrossings()]);
+  await Promise.all([loadAlarms(), loadGates(), loadCrossings(), loadWarnings(ref, warningsBody)]);
+  // The warnings change by the hour: once a minute is enough, and keeps the tables still while people read them.
+  const warningsTimer = setInterval(() => loadWarnings(ref, warningsBody), 60_000);
   // Poll fast while there is no stream, slowly as a safety net while there is.
   let timer;
   let stopped = false;
@@ -230,5 +242,5 @@ export default async function operations(root, { ref }) {
     if (!stopped) timer = setTimeout(tick, streamMode() === 'live' ? 15000 : 2000);
   };
   timer = setTimeout(tick, streamMode() === 'live' ? 15000 : 2000);
-  return () => { stopped = true; clearTimeout(timer); offs.forEach((f) => f()); };
+  return () => { stopped = true; clearTimeout(timer); clearInterval(warningsTimer); offs.forEach((f) => f()); };
 }

@@ -14,6 +14,8 @@ export const ALARM_KINDS = [
   'order_cancelled_upstream', 'sync_refused',
   // The store's disk was full: changes were refused until space came back (edge/store/capacity.ts).
   'storage_full',
+  // Warnings before the fact, each raised once per cause (edge/rules/due-soon.ts, edge/rules/retention.ts).
+  'due_soon', 'retention_exceeded',
 ] as const;
 export type AlarmKind = (typeof ALARM_KINDS)[number];
 export const SEVERITIES = ['warning', 'critical'] as const;

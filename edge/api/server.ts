@@ -26,6 +26,7 @@ import { enrolmentRoutes } from './routes/enrolments.ts';
 import { countRoutes } from './routes/counts.ts';
 import { environmentRoutes } from './routes/environment.ts';
 import { syncRoutes } from './routes/sync.ts';
+import { warningRoutes } from './routes/warnings.ts';
 import { logRequests } from './request-log.ts';
 import { StreamTickets } from '../stream/tickets.ts';
 import type { ApiApp } from './app.ts';
@@ -153,6 +154,7 @@ export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise
     countRoutes(typed, custody);
     environmentRoutes(typed, custody);
     syncRoutes(typed, custody);
+    warningRoutes(typed, custody);
     ticketRoute(typed, tickets);
     for (const ext of opts.extensions ?? []) ext(typed);
   }, { prefix: '/api/v1' });

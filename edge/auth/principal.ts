@@ -38,7 +38,7 @@ export function principalForToken(db: Db, token: string): Principal | null {
 }
 
 /** The operations of the role table, grouped as DOMAIN.md groups them. */
-export type Operation = 'handle' | 'dispatch' | 'emergency_order' | 'count' | 'acknowledge' | 'resolve' | 'administer';
+export type Operation = 'handle' | 'dispatch' | 'emergency_order' | 'count' | 'acknowledge' | 'resolve' | 'retention' | 'administer';
 
 const ALLOWED: Record<Operation, readonly Role[]> = {
   // announce, withdraw, receive, reject, putaway, move, circulate
@@ -50,6 +50,8 @@ const ALLOWED: Record<Operation, readonly Role[]> = {
   count: ['supervisor', 'discipline'],
   acknowledge: ['operator', 'supervisor', 'discipline'],
   resolve: ['supervisor', 'discipline'],
+  // set a case's retention date (保管期限), as the platform also may
+  retention: ['supervisor', 'discipline'],
   administer: ['admin'],
 };
 

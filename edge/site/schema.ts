@@ -188,6 +188,8 @@ export const categorySchema = z.object({
   dualControl: z.boolean().default(false),
   /** 分类存放: the storage zone kinds this category may be kept in; absent, any storage zone. */
   storageKinds: z.array(z.enum(STORAGE_ZONE_KINDS)).min(1).optional(),
+  /** How many days an item of this category may be kept from its reception before a `retention_exceeded` warning; absent, no limit. */
+  retentionDays: z.number().int().positive().max(36_500).optional(),
 }).strict();
 
 export const staffSchema = z.object({

@@ -23,9 +23,10 @@ export function syncSite(db: Db, site: Site): void {
     const agency = db.prepare(`INSERT INTO agencies (id, name, name_en, kind) VALUES (?, ?, ?, ?)
       ON CONFLICT(id) DO UPDATE SET name = excluded.name, name_en = excluded.name_en, kind = excluded.kind`);
     for (const a of site.agencies) agency.run(a.id, a.name, a.nameEn ?? null, a.kind);
-    const category = db.prepare(`INSERT INTO categories (id, name, name_en, dual_control) VALUES (?, ?, ?, ?)
-      ON CONFLICT(id) DO UPDATE SET name = excluded.name, name_en = excluded.name_en, dual_control = excluded.dual_control`);
-    for (const c of site.categories) category.run(c.id, c.name, c.nameEn ?? null, c.dualControl ? 1 : 0);
+    const category = db.prepare(`INSERT INTO categories (id, name, name_en, dual_control, retention_days) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT(id) DO UPDATE SET name = excluded.name, name_en = excluded.name_en, dual_control = excluded.dual_control,
+      retention_days = excluded.retention_days`);
+    for (const c of site.categories) category.run(c.id, c.name, c.nameEn ?? null, c.dualControl ? 1 : 0, c.retentionDays ?? null);
     // Staff come from the site file or from the platform (edge/sync/inbox.ts); each source owns its
     // rows. The site file's badges are cleared first so that a badge moved between two of its people
     // does not collide; the platform's rows keep theirs across restarts and site-file changes, unless

@@ -559,4 +559,26 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE staff ADD COLUMN source TEXT NOT NULL DEFAULT 'site' CHECK (source IN ('site', 'platform'));
   ALTER TABLE staff ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
   `,
+  // 12: warnings before the fact (edge/rules/due-soon.ts, edge/rules/retention.ts). A case may carry
+  // the date until which its items may be kept (set through the API or by the platform); a category
+  // its retention period in days (mirrored from the site file). The period counts from the item's
+  // reception: kept on the item, set by a trigger on its first reception (so that no operation has
+  // to remember it), and taken from the ledger for the items received before this migration.
+  `
+  ALTER TABLE cases ADD COLUMN retain_until TEXT;
+  ALTER TABLE cases ADD COLUMN retain_set_by TEXT;
+  ALTER TABLE cases ADD COLUMN retain_set_at TEXT;
+  ALTER TABLE cases ADD COLUMN retain_note TEXT;
+  ALTER TABLE categories ADD COLUMN retention_days INTEGER;
+  ALTER TABLE items ADD COLUMN received_at TEXT;
+  UPDATE items SET received_at = (SELECT min(e.at) FROM events e WHERE e.item_id = items.id AND e.kind = 'received');
+  CREATE TRIGGER items_received_at AFTER UPDATE OF state ON items
+    WHEN NEW.state = 'received' AND NEW.received_at IS NULL BEGIN
+    UPDATE items SET received_at = NEW.updated_at WHERE id = NEW.id;
+  END;
+  CREATE INDEX cases_retain_until ON cases(retain_until) WHERE retain_until IS NOT NULL;
+  CREATE INDEX items_stored_received ON items(category_id, received_at) WHERE state = 'stored';
+  -- A warning is raised once per cause, resolved or not: the rules look a cause up in every state.
+  CREATE INDEX alarms_cause ON alarms(cause_key);
+  `,
 ];

@@ -15,6 +15,7 @@ import { dispose } from '../../edge/lifecycle/dispose.ts';
 import { reject } from '../../edge/lifecycle/reject.ts';
 import { withdraw } from '../../edge/lifecycle/withdraw.ts';
 import { encodeGiai96 } from '../../edge/epc/encode.ts';
+import { setCaseRetention } from '../../edge/cases/retention.ts';
 import { DEMO_COMPANY_PREFIX } from './site.ts';
 import { seededRandom } from './random.ts';
 
@@ -241,7 +242,8 @@ export function populateDemo(custody: Custody, clock: DemoClock, users: Record<s
   const out = unrestricted.slice(400, 425);
   for (const [k, b] of out.entries()) {
     clock.t = now - 10 * DAY + k * ((9 * DAY) / out.length);
-    const due = k < 6 ? clock.t + 2 * DAY : clock.t + 20 * DAY; // the first six are overdue by now
+    // The first six are overdue by now; the seventh is due back within the day (即将到期).
+    const due = k < 6 ? clock.t + 2 * DAY : k === 6 ? now + 20 * HOUR : clock.t + 20 * DAY;
     ctx.transaction(() => {
       const o = order({ kind: 'retrieve', itemIds: [b.id], gates: ['gate-main'], direction: 'out', escorts: ['op-01', 'op-02'], purpose: k % 3 ? '出庭示证' : '补充侦查', dueAt: new Date(due).toISOString(), hours: 24 });
       retrieve(ctx, two(operator, b.category), b.id, { orderId: o.id, takenBy: k % 2 ? 'ag-taishan-01' : 'ag-proc-01', condition: '外观完好' });
@@ -275,6 +277,12 @@ export function populateDemo(custody: Custody, clock: DemoClock, users: Record<s
   live('retrieve', { itemIds: restrictedStored.slice(0, 4).map((s) => s.id), gates: ['gate-restricted'], direction: 'out', escorts: ['dc-01', 'dc-02'], purpose: '谈话核查', dueAt: new Date(now + 2 * DAY).toISOString() });
   void pendingIntake;
   clock.t = now;
+  // A case the platform said to keep until three days ago (保管期限): its stored items are kept past it (超期存放).
+  const overkept = storedNow.slice(40).find((s) => s.category === 'documents' || s.category === 'electronics');
+  if (overkept) {
+    const caseId = (custody.db.prepare('SELECT case_id FROM items WHERE id = ?').get(overkept.id) as { case_id: string }).case_id;
+    setCaseRetention(ctx, { by: 'platform', role: 'platform' }, caseId, new Date(now - 3 * DAY).toISOString());
+  }
   const events = ctx.ledger.headNow.seq;
   const items = (custody.db.prepare('SELECT count(*) AS n FROM items').get() as { n: number }).n;
   return { items, events, cases: caseNo };

@@ -166,6 +166,38 @@ describe.skipIf(!ready)('dashboards in a real browser', () => {
     await page.context().close();
   });
 
+  it('lists the warnings before the fact on the Operations page and beside the overdue list, by name, in both languages', async () => {
+    const w = await apiGet(h, 'demo-supervisor', '/warnings');
+    expect(w.dueSoon.length).toBeGreaterThan(0);
+    expect(w.retentionExceeded.length).toBeGreaterThan(0);
+    const soon = w.dueSoon[0];
+    const kept = w.retentionExceeded[0];
+    const page = await openPage(h, { token: 'demo-supervisor', path: '/operations' });
+    await page.waitForSelector('[data-testid=warnings] [data-testid=due-soon-table] tbody tr');
+    await page.waitForSelector('[data-testid=warnings] [data-testid=retention-table] tbody tr');
+    let text = await page.textContent('[data-testid=warnings]') ?? '';
+    for (const s of ['即将到期', '超期存放', '案件保管期限', soon.itemName, soon.caseNumber, kept.caseNumber]) expect(text).toContain(s);
+    // Names, never ids or EPCs.
+    expect(text).not.toContain(soon.itemId);
+    if (soon.epc) expect(text).not.toContain(soon.epc);
+    expect(text).not.toContain(soon.takenBy);
+    expect(text).toContain(soon.takenByName);
+    await shot(page, '10b-operations-warnings');
+    await page.goto(`${h.url}/inventory`);
+    await page.waitForSelector('[data-testid=overdue] [data-testid=overdue-table] tbody tr');
+    await page.waitForSelector('[data-testid=warnings] [data-testid=due-soon-table] tbody tr');
+    await page.waitForSelector('[data-testid=warnings] [data-testid=retention-table] tbody tr');
+    await page.click('[data-testid=lang-switch]');
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    await page.waitForSelector('[data-testid=warnings] [data-testid=retention-table] tbody tr');
+    text = await page.textContent('[data-testid=warnings]') ?? '';
+    for (const s of ['Due soon', 'Retention exceeded', 'case retention date']) expect(text).toContain(s);
+    await shot(page, '10c-inventory-warnings-english');
+    await page.click('[data-testid=lang-switch]');
+    await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
+    await page.context().close();
+  });
+
   it('a supervisor issues an emergency order; an operator is not offered the form', async () => {
     const op = await openPage(h, { token: 'demo-operator', path: '/orders' });
     await op.waitForSelector('.order-list');

@@ -386,10 +386,14 @@ describe('migration 9', () => {
     const db = openStore(dir);
     try {
       expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-      expect(db.prepare('SELECT rowid, * FROM items ORDER BY id').all()).toEqual(itemsBefore);
+      // What migration 12 adds to items (the reception time, its trigger and index) is not migration 9's: set aside here.
+      const LATER = new Set(['items_received_at', 'items_stored_received']);
+      const itemsAfter = (db.prepare('SELECT rowid, * FROM items ORDER BY id').all() as { received_at: string | null }[])
+        .map(({ received_at, ...r }) => { expect(received_at).toBeNull(); return r; });
+      expect(itemsAfter).toEqual(itemsBefore);
       expect(db.prepare('SELECT * FROM item_counts ORDER BY zone_id, state').all()).toEqual(countsBefore);
-      expect(schemaOf(db)).toEqual(schemaBefore);
-      const byName = (l: { name: string; unique: number; partial: number }[]) => l.map((i) => [i.name, i.unique, i.partial]).sort();
+      expect((schemaOf(db) as { name: string }[]).filter((x) => !LATER.has(x.name))).toEqual(schemaBefore);
+      const byName = (l: { name: string; unique: number; partial: number }[]) => l.filter((i) => !LATER.has(i.name)).map((i) => [i.name, i.unique, i.partial]).sort();
       expect(byName(db.pragma('index_list(items)') as typeof indexesBefore)).toEqual(byName(indexesBefore));
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
       expect(db.pragma('foreign_key_check')).toEqual([]);

@@ -183,7 +183,7 @@ describe('storage rules and final states', () => {
     const { ids: [a] } = intake(custody.ctx, { to: 'GN-01' });
     dispose(custody.ctx, principal('operator'), a, { orderId: issue(custody.ctx, { kind: 'dispose', itemIds: [a] }).id });
     await close();
-    // Put the store back as version 4 wrote it: the disposed item kept its place, orders had no decision columns.
+    // Put the store back as version 4 wrote it (migrations 5 to 12 taken back): the disposed item kept its place, orders had no decision columns.
     const db = new Database(path.join(dir, DB_FILE));
     db.exec(`UPDATE items SET zone_id = 'general', location_id = 'GN-01' WHERE id = '${a}';
       ALTER TABLE orders DROP COLUMN disposal_method; ALTER TABLE orders DROP COLUMN decision_ref; ALTER TABLE orders DROP COLUMN decided_by;
@@ -193,6 +193,9 @@ describe('storage rules and final states', () => {
       DROP TABLE enrolments; DROP TABLE retired_epcs; DROP TABLE count_sightings; DROP TABLE count_places; DROP TABLE counts;
       DROP TABLE sync_destinations; DROP TABLE sync_inbox; DROP TABLE sync_refused; DROP TABLE sync_alarms; DROP TABLE sync_state;
       DROP INDEX alarms_updated; ALTER TABLE staff DROP COLUMN source; ALTER TABLE staff DROP COLUMN active;
+      DROP TRIGGER items_received_at; DROP INDEX items_stored_received; DROP INDEX cases_retain_until; DROP INDEX alarms_cause;
+      ALTER TABLE items DROP COLUMN received_at; ALTER TABLE cases DROP COLUMN retain_until; ALTER TABLE cases DROP COLUMN retain_set_by;
+      ALTER TABLE cases DROP COLUMN retain_set_at; ALTER TABLE cases DROP COLUMN retain_note; ALTER TABLE categories DROP COLUMN retention_days;
       PRAGMA user_version = 4;`);
     expect(db.prepare(`SELECT sum(n) AS n FROM item_counts WHERE zone_id = 'general' AND state = 'disposed'`).get()).toEqual({ n: 1 });
     db.close();

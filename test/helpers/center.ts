@@ -3,7 +3,8 @@
 // withdrawn, disposed and circulated items; an emergency order and a cancelled one; a photo;
 // two-person operations confirmed, refused and pending; alarms open, acknowledged and resolved;
 // a reader's and a gate's reports and crossings (an escort badge, an item without an order, an
-// unknown tag, one in the restricted zone); and a storage warning from before the storage rules.
+// unknown tag, one in the restricted zone); a storage warning from before the storage rules; warnings
+// before the fact (check-outs due soon, a case kept past its retention date).
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import { encodeGsrn96 } from '../../edge/epc/encode.ts';
@@ -15,6 +16,7 @@ import { circulate } from '../../edge/lifecycle/circulate.ts';
 import { dispose } from '../../edge/lifecycle/dispose.ts';
 import { announce } from '../../edge/lifecycle/announce.ts';
 import type { SiteInput } from '../../edge/site/schema.ts';
+import { setCaseRetention } from '../../edge/cases/retention.ts';
 import {
   HOUR, intake, issue, itemRow, openHarness, principal, tempDir, TestClock, tokenOf, type Harness, type UserKey,
 } from './custody-site.ts';
@@ -152,12 +154,16 @@ export async function openCenter(): Promise<Center> {
   const commission = center.custody.counts.open(dc, { zoneId: 'restricted' });
   center.custody.counts.close(dc, commission.id);
 
-  // Two hours on: the check-outs are overdue; one alarm acknowledged, one resolved.
+  // The first police unit's case is to be kept one hour more (保管期限), as the platform decided.
+  setCaseRetention(ctx, { by: 'platform', role: 'platform' }, itemRow(center.custody, ts.ids[2])!.case_id as string, center.clock.iso(HOUR));
+
+  // Two hours on: the check-outs, due soon at the last ticks, are overdue; the case's items kept past
+  // its date; one alarm acknowledged, one resolved.
   center.clock.advance(2 * HOUR);
   center.custody.tick();
   const alarms = center.custody.db.prepare(`SELECT id, kind, restricted FROM alarms ORDER BY opened_at, id`).all() as { id: string; kind: string; restricted: number }[];
-  expect([...new Set(alarms.map((a) => a.kind))].sort()).toEqual(['environment', 'overdue_return', 'unauthorized_movement', 'unknown_tag']);
-  expect(alarms.filter((a) => a.restricted).map((a) => a.kind).sort()).toEqual(['overdue_return', 'unauthorized_movement']);
+  expect([...new Set(alarms.map((a) => a.kind))].sort()).toEqual(['due_soon', 'environment', 'overdue_return', 'retention_exceeded', 'unauthorized_movement', 'unknown_tag']);
+  expect(alarms.filter((a) => a.restricted).map((a) => a.kind).sort()).toEqual(['due_soon', 'overdue_return', 'unauthorized_movement']);
   const overdue = alarms.filter((a) => a.kind === 'overdue_return' && !a.restricted);
   await post('operator', `/alarms/${overdue[0].id}/acknowledge`, { note: '已联系办案人，今日归还' });
   await post('supervisor', `/alarms/${alarms.find((a) => a.kind === 'unknown_tag')!.id}/resolve`, { note: '外来标签，已取出' });

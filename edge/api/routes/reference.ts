@@ -12,6 +12,7 @@ import { decodeCursor, page, pageQuery, Where } from '../pagination.ts';
 import { prepared } from '../../store/db.ts';
 import { errors, pageApi } from '../schemas.ts';
 import { compiledSerializer } from '../serialize.ts';
+import { caseApi, retentionInput, setCaseRetention } from '../../cases/retention.ts';
 
 const idParam = z.object({ id: z.string().max(100) });
 
@@ -20,7 +21,10 @@ interface LocationRow { id: string; zoneId: string; name: string; kind: (typeof 
 interface AgencyRow { id: string; name: string; nameEn: string | null; kind: (typeof AGENCY_KINDS)[number] }
 interface CategoryRow { id: string; name: string; nameEn: string | null; dual_control: number }
 interface StaffRow { id: string; name: string; agency_id: string; roles: string; badge_epc: string | null; clearances: string }
-interface CaseRow { id: string; number: string; agencyId: string; title: string | null; openedAt: string; items: number }
+interface CaseRow {
+  id: string; number: string; agencyId: string; title: string | null; openedAt: string; items: number;
+  retainUntil: string | null; retainSetBy: string | null; retainSetAt: string | null; retainNote: string | null;
+}
 
 const limit = z.object({ min: z.number().nullable().describe('null: no lower limit'), max: z.number().nullable().describe('null: no upper limit'), hysteresis: z.number() });
 const zoneApi = z.object({
@@ -46,11 +50,6 @@ const staffApi = z.object({
   badgeEpc: z.string().nullable().optional().describe('the badge\'s EPC, for the admin role only'),
   clearances: z.array(z.string()).describe('the zones the person may enter, those the role may see'),
 });
-const caseApi = z.object({
-  id: z.string(), number: z.string(), agencyId: z.string().describe('the handling unit that opened it'), title: z.string().nullable(), openedAt: z.string(),
-  items: z.number().int().describe('its items the role may see'),
-});
-
 export function referenceRoutes(app: ApiApp, custody: Custody): void {
   const db = custody.db;
   const ctx = custody.ctx;
@@ -189,8 +188,19 @@ export function referenceRoutes(app: ApiApp, custody: Custody): void {
     const after = decodeCursor(q.cursor, 1);
     if (after) w.add('c.id > ?', after[0]);
     const rows = prepared(db, `SELECT c.id, c.number, c.agency_id AS agencyId, c.title, c.opened_at AS openedAt,
+        c.retain_until AS retainUntil, c.retain_set_by AS retainSetBy, c.retain_set_at AS retainSetAt, c.retain_note AS retainNote,
         (SELECT count(*) FROM items i WHERE i.case_id = c.id AND ${vis.sql}) AS items
       FROM cases c ${w.sql} ORDER BY c.id LIMIT ?`).all(...vis.params, ...w.params, q.limit + 1) as CaseRow[];
     return page(rows, q.limit, (r) => [r.id]);
   });
+
+  app.put('/cases/:id/retention', {
+    schema: {
+      params: idParam, body: retentionInput, tags: ['items'], response: { 200: caseApi, ...errors(400, 403, 404, 413, 415) },
+      description: 'Sets (or clears, with null) the date until which the case\'s items may be kept (保管期限): past it, each of its stored ' +
+        'items raises one retention_exceeded warning; while it is set it overrides the categories\' retention periods. A supervisor ' +
+        'sets it; the discipline role for cases with items in its zone only; a case the role cannot see answers 404. ' +
+        'The city platform may set it too (through the sync inbox, the same core function).',
+    },
+  }, async (req) => setCaseRetention(ctx, req.principal, req.params.id, req.body.retainUntil, req.body.note));
 }
