@@ -41,4 +41,11 @@ export const sizes = {
   codecFrames: size('BENCH_CODEC_FRAMES', 1_000_000, 100_000),
   /** The chunk size the codecs are fed in, as a serial port's reads come. */
   codecChunk: size('BENCH_CODEC_CHUNK', 64, 64),
+  /** Platform sync: the backlog drained with the rate bound lifted (appended before the sync starts).
+   *  600,000 rather than 1,000,000: with a million, generating, draining, checking and the raw ingest
+   *  made the benchmark last 380 s on two busy cores (5 minutes is the budget). */
+  syncEvents: size('BENCH_SYNC_EVENTS', 600_000, 50_000),
+  /** Platform sync: the backlog draining at the shipped bound while the close→alarm latency is measured, and the crossings of each run. */
+  syncBacklog: size('BENCH_SYNC_BACKLOG', 200_000, 30_000),
+  syncCrossings: size('BENCH_SYNC_CROSSINGS', 300, 50),
 };
