@@ -238,7 +238,9 @@ describe.skipIf(!ready)('dashboards in a real browser', () => {
     expect(await page.textContent('[data-testid=env-tiles]')).toContain('暂无读数');
     await shot(page, '14-environment');
     await page.goto(`${h.url}/sync`);
-    await page.waitForSelector('[data-testid=placeholder]');
+    // This gateway has no platform (the browser harness runs without the simulated one): the page says so, in words.
+    await page.waitForSelector('[data-testid=sync-off]');
+    expect(await page.textContent('[data-testid=sync-off]')).toContain('本站未配置市级平台');
     await shot(page, '16-sync');
 
     // the gateway goes away: a banner, no hang; it comes back: the banner goes and the page reloads
