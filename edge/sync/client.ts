@@ -26,8 +26,20 @@ export class PlatformClient {
 
   get url(): string { return this.endpoint.url; }
 
-  /** `path` starts with `/v1/…` and is already percent-encoded: those are the bytes signed. */
+  /**
+   * `path` starts with `/v1/…` and is already percent-encoded: those are the bytes signed. A pooled
+   * connection the platform closed while idle fails at once: that one is tried again on a new
+   * connection before it counts as a failure (every request of the contract is idempotent).
+   */
   async request<T = unknown>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<Exchange<T>> {
+    const first = await this.once<T>(method, path, body);
+    if (!first.ok && first.failure.code === 'NETWORK' && /UND_ERR_SOCKET|ECONNRESET|other side closed/.test(first.failure.message)) {
+      return this.once<T>(method, path, body);
+    }
+    return first;
+  }
+
+  private async once<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<Exchange<T>> {
     const pathWithQuery = this.base.pathname.replace(/\/$/, '') + path;
     const bytes = body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body));
     const ts = Math.floor(this.now() / 1000);
