@@ -24,6 +24,7 @@ import { checkEscort } from './gate/escort.ts';
 import { unauthorizedMovement } from './gate/unauthorized.ts';
 import { unknownTag } from './gate/unknown-tag.ts';
 import { prepared } from '../store/db.ts';
+import { isStorageFull, unstoredAlarm } from '../store/capacity.ts';
 import { retiredEpc } from '../items/retired.ts';
 
 export const CROSSING_DECISIONS = ['authorised', 'alarm', 'badge', 'undetermined', 'failed'] as const;
@@ -202,17 +203,25 @@ export class GateDecider {
     });
     const gateName = gate?.name ?? c.gateId;
     const what = item ? `物品 ${item.name}` : staff ? `工牌 ${staff.name}` : `标签 ${c.epc}`;
-    const inserted = ctx.transaction(() => {
-      if (this.insert(decided) === 0) return false;
-      raiseAlarm(ctx, {
-        kind: 'decision_failed', severity: 'critical', causeKey: `decision_failed:${c.gateId}:${c.epc}:${decided.firstSeen}`,
-        restricted, itemId: item?.id ?? null, epc: c.epc, gateId: gate ? gate.id : null,
-        message: `${gateName}：${what}的通行未能判定，需人工核查（${error}）`,
-        details: { crossingId: decided.id, direction: c.direction, firstSeen: decided.firstSeen, lastSeen: decided.lastSeen, error },
+    const alarm = {
+      kind: 'decision_failed' as const, severity: 'critical' as const, causeKey: `decision_failed:${c.gateId}:${c.epc}:${decided.firstSeen}`,
+      restricted, itemId: item?.id ?? null, epc: c.epc, gateId: gate ? gate.id : null,
+      message: `${gateName}：${what}的通行未能判定，需人工核查（${error}）`,
+      details: { crossingId: decided.id, direction: c.direction, firstSeen: decided.firstSeen, lastSeen: decided.lastSeen, error },
+    };
+    try {
+      const inserted = ctx.transaction(() => {
+        if (this.insert(decided) === 0) return false;
+        raiseAlarm(ctx, alarm);
+        return true;
       });
-      return true;
-    });
-    return inserted ? decided : null;
+      return inserted ? decided : null;
+    } catch (err) {
+      // Not even the failure could be stored (a full disk): the gate's light and the stream are still told.
+      if (!isStorageFull(err)) throw err;
+      ctx.bus.emit('alarm', unstoredAlarm(ctx, alarm));
+      return null;
+    }
   }
 
   private safely<T>(fn: () => T): T | undefined {

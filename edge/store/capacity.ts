@@ -8,7 +8,8 @@
 // everything works again, without a restart.
 import type { CustodyContext } from '../context.ts';
 import type { EdgeLog } from '../log.ts';
-import { raiseAlarm, type Alarm } from '../alarms/alarm.ts';
+import { randomUUID } from 'node:crypto';
+import { raiseAlarm, type Alarm, type RaiseAlarm } from '../alarms/alarm.ts';
 import { prepared } from './db.ts';
 
 export const isStorageFull = (err: unknown) => (err as { code?: unknown } | null)?.code === 'SQLITE_FULL';
@@ -60,12 +61,24 @@ export class StorageWatch {
   }
 
   private unstoredAlarm(): Alarm {
-    const at = new Date(this.fullSince!).toISOString();
-    return {
-      id: `storage-full-${this.fullSince}`, kind: 'storage_full', severity: 'critical', state: 'open',
-      message: 'The gateway\'s disk is full: changes are refused until space is back', itemId: null, epc: null, gateId: null, zoneId: null,
-      locationId: null, deviceId: null, orderId: null, details: { since: at, stored: false }, occurrences: 1, openedAt: at, updatedAt: at,
-      acknowledgedBy: null, acknowledgedAt: null, acknowledgeNote: null, resolvedBy: null, resolvedAt: null, resolveNote: null, version: 1, restricted: false,
-    };
+    return unstoredAlarm(this.ctx, {
+      kind: 'storage_full', severity: 'critical', causeKey: CAUSE, restricted: false,
+      message: 'The gateway\'s disk is full: changes are refused until space is back', details: { since: new Date(this.fullSince!).toISOString() },
+    });
   }
+}
+
+/**
+ * An alarm as the outputs hear it (stream, MQTT alarm topics, gate light) when the store cannot take
+ * it: `details.stored` false, an id of its own. What it says is stored once space is back only for
+ * `storage_full`; a gate's unstored alarm is also in the log.
+ */
+export function unstoredAlarm(ctx: CustodyContext, a: RaiseAlarm): Alarm {
+  const at = ctx.nowIso();
+  return {
+    id: `unstored-${randomUUID()}`, kind: a.kind, severity: a.severity, state: 'open', message: a.message,
+    itemId: a.itemId ?? null, epc: a.epc ?? null, gateId: a.gateId ?? null, zoneId: a.zoneId ?? null, locationId: a.locationId ?? null,
+    deviceId: a.deviceId ?? null, orderId: a.orderId ?? null, details: { ...a.details, stored: false }, occurrences: 1, openedAt: at, updatedAt: at,
+    acknowledgedBy: null, acknowledgedAt: null, acknowledgeNote: null, resolvedBy: null, resolvedAt: null, resolveNote: null, version: 1, restricted: a.restricted,
+  };
 }

@@ -43,6 +43,18 @@ describe('a full disk', () => {
     expect(o).toBeInstanceOf(Error);
     expect((o as { code?: string }).code).toBe('SQLITE_FULL');
 
+    // Crossings keep coming while the store is full: small rows still fit in the pages' free space
+    // for a while, then not even the record of a failed decision does, and the gate is still told
+    // (its light, the stream and the MQTT alarm topic hear an alarm at that gate, marked unstored).
+    const unstoredAtGate = () => heard.filter((a) => a.gateId === 'gate-main' && a.details.stored === false);
+    for (let i = 0; i < 5000 && !unstoredAtGate().length; i++) {
+      const t = h.clock.now();
+      h.custody.observe({ type: 'crossing', gateId: 'gate-main', epc: `3034CCCC${i.toString(16).padStart(16, '0')}`.toUpperCase(), direction: 'out', confidence: 0.95, firstSeen: t - 2000, lastSeen: t, readCount: 40 });
+      h.clock.advance(12_000);
+      h.custody.decider.tick(h.clock.now());
+    }
+    expect(unstoredAtGate()[0]).toMatchObject({ kind: 'decision_failed', severity: 'critical', state: 'open', gateId: 'gate-main' });
+
     // Space comes back: the next probe stores the alarm and writes work again.
     h.custody.db.pragma('max_page_count = 1073741823');
     h.custody.storage.tick();
