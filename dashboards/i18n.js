@@ -1,5 +1,9 @@
 // Simplified Chinese by default, English on request; numbers and dates through Intl in the
 // language the user chose (and their own regional variant of English when they have one).
+import statistics from './i18n-statistics.js';
+import floorMap from './i18n-floor-map.js';
+import caseTexts from './i18n-case.js';
+
 const LANG_KEY = 'custody.lang';
 let lang = localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'zh';
 const listeners = new Set();
@@ -396,6 +400,8 @@ const D = {
     'placeholder.coming': 'Coming', 'zone.outside': 'Outside',
   },
 };
+// Each feature's texts live in a file of their own, so that features added side by side do not edit one block.
+for (const part of [statistics, floorMap, caseTexts]) for (const l of ['zh', 'en']) Object.assign(D[l], part[l]);
 
 /** The text for `key` in the current language, with {name} placeholders filled. */
 export function t(key, params = {}) {
