@@ -133,8 +133,15 @@ function renderShell() {
   const soundBtn = h('button.small.ghost', { type: 'button', 'aria-pressed': String(!isMuted()), onclick: () => { setMuted(!isMuted()); unlock(); renderShell(); } }, isMuted() ? `♪ ${t('sound.off')}` : `♪ ${t('sound.on')}`);
   const nav = h('nav.main-nav', { 'aria-label': 'main' }, NAV.filter((n) => !n.hide?.(role)).map((n) =>
     h('a', { href: n.path, 'data-link': '', 'data-nav': n.path.slice(1), class: n.later ? 'later' : '' }, t(n.key))));
+  // On a phone the menu folds behind one button that names the page you are on, so that no entry is cut off.
+  const current = h('span.nav-current');
+  const toggle = h('button.small.ghost.nav-toggle', { type: 'button', 'aria-expanded': 'false', 'data-testid': 'nav-toggle',
+    onclick: () => { const open = !header.classList.contains('nav-open'); header.classList.toggle('nav-open', open); toggle.setAttribute('aria-expanded', String(open)); } },
+  '☰ ', current);
+  nav.addEventListener('click', (e) => { if (e.target.closest('a')) { header.classList.remove('nav-open'); toggle.setAttribute('aria-expanded', 'false'); } });
   const header = h('header.app-header',
     h('div.brand', h('span.logo', '涉'), h('div', h('div.brand-title', t('app.title')), h('div.brand-site', site?.site ? `${siteName()} ` : '', streamBadge))),
+    toggle,
     nav,
     h('div.user-box',
       h('span.user', { 'data-testid': 'user-role', 'data-role': role }, session.user?.name ? `${session.user.name} · ${roleText}` : roleText),
@@ -142,7 +149,7 @@ function renderShell() {
       h('button.small.ghost.lang-switch', { type: 'button', 'data-testid': 'lang-switch', onclick: () => setLang(getLang() === 'zh' ? 'en' : 'zh') }, t('lang.switch')),
       h('button.small.ghost', { type: 'button', 'data-testid': 'sign-out', onclick: () => { session.signOut(); renderSignIn(); } }, t('signout'))));
   const main = h('main#page', { tabindex: '-1' });
-  shell = { header, main, nav };
+  shell = { header, main, nav, current };
   clear(app, header, banner(), main);
   highlightNav();
   if (currentRoute()) mountRoute(currentRoute());
@@ -158,6 +165,7 @@ function highlightNav() {
     const active = path === p || path.startsWith(`${p}/`) || (p === '/inventory' && path.startsWith('/items/'));
     a.classList.toggle('active', active);
     if (active) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+    if (active) shell.current.textContent = a.textContent;
   }
 }
 

@@ -95,6 +95,16 @@ describe.skipIf(!ready)('the Sync page in a real browser', () => {
     await phone.locator('[data-testid="dest-platform:main"]').waitFor();
     expect(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)).toBe(true);
     await shot(phone, 'sync-phone');
+    // The menu folds behind one button naming the page; opened, every entry is on screen, none cut off.
+    expect(await phone.locator('[data-testid=nav-toggle]').textContent()).toContain('平台同步');
+    await phone.click('[data-testid=nav-toggle]');
+    const boxes = await phone.$$eval('nav.main-nav a', (as) => as.map((a) => { const r = a.getBoundingClientRect(); return { left: r.left, right: r.right, w: r.width }; }));
+    expect(boxes.length).toBeGreaterThanOrEqual(8);
+    for (const b of boxes) expect(b.left >= 0 && b.right <= 390 && b.w > 40, JSON.stringify(b)).toBe(true);
+    await shot(phone, 'sync-phone-menu');
+    await phone.click('nav.main-nav [data-nav=environment]');
+    await phone.waitForURL('**/environment');
+    expect(await phone.locator('nav.main-nav').isVisible()).toBe(false);
     await phone.context().close();
   }, 60_000);
 });
