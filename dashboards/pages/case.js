@@ -74,7 +74,7 @@ function orderLine(ref, o, byId) {
       o.purpose ? ` · ${o.purpose}` : '',
       o.zoneId ? ` · ${zoneName(ref, o.zoneId)}` : '',
       ` · ${fmtDateTime(o.validFrom, { dateStyle: 'short', timeStyle: 'short' })}`].join('')),
-    o.kind === 'transfer_in' ? [' ', h('a.button.small', { href: `/print/receipt/${encodeURIComponent(o.id)}`, 'data-link': '' }, `⎙ ${t('print.openReceipt')}`)] : null,
+    o.kind === 'transfer_in' ? [' ', h('a.button.small', { href: `/print/receipt/${encodeURIComponent(o.id)}`, 'data-link': '' }, `${t('print.openReceipt')}`)] : null,
     o.kind === 'retrieve' ? mine.filter((i) => i.done).map((i) => [' ', h('a.button.small', { href: `/print/checkout/${encodeURIComponent(o.id)}/${encodeURIComponent(i.itemId)}`, 'data-link': '' },
-      `⎙ ${t('print.openCheckout')} · ${byId.get(i.itemId)?.name ?? ''}`)]) : null);
+      `${t('print.openCheckout')} · ${byId.get(i.itemId)?.name ?? ''}`)]) : null);
 }

@@ -6,6 +6,7 @@ import { api, apiAll } from '../api.js';
 import { h, clear } from '../dom.js';
 import { t, label, fmtNumber, fmtDateTime, nameOf } from '../i18n.js';
 import { errorBox, loading } from '../ui.js';
+import { session } from '../session.js';
 import { agencyName, categoryName, staffName, zoneName } from '../refdata.js';
 import { changeText, detailTexts, locationIdsOf, locationNames, placeText, whoText } from '../components/custody-text.js';
 
@@ -28,7 +29,7 @@ export default async function printPage(root, { params, ref }) {
   clear(root,
     h('div.print-tools', { 'data-testid': 'print-tools' },
       h('button.small', { type: 'button', onclick: () => history.back() }, `← ${t('print.back')}`),
-      h('button.primary', { type: 'button', 'data-testid': 'print-button', onclick: () => window.print() }, `⎙ ${t('print.print')}`)),
+      h('button.primary', { type: 'button', 'data-testid': 'print-button', onclick: () => window.print() }, `${t('print.print')}`)),
     sheet);
   try {
     if (kind === 'checkout') await checkoutSlip(ref, sheet, params.orderId, params.itemId);
@@ -42,7 +43,8 @@ export default async function printPage(root, { params, ref }) {
   return cleanup;
 }
 
-const head = (title) => [h('div.slip-center', t('print.center')), h('h1', title)];
+// The center's own name heads every slip (the site's, from /me), the generic one when it is unknown.
+const head = (title) => [h('div.slip-center', session.user?.site ? nameOf(session.user.site) : t('print.center')), h('h1', title)];
 const row = (...cells) => h('tr', cells.map(([k, v, span]) => [h('th', k), h('td', { colspan: span ?? 1 }, v ?? t('common.none'))]));
 const printedAt = () => h('p.slip-foot', t('print.printedAt', { t: fmtDateTime(new Date().toISOString()) }));
 
@@ -136,7 +138,8 @@ async function custodySlip(ref, el, itemId) {
         h('div.ev-head', h('strong', label('ev', e.kind)), h('span', fmtDateTime(e.at, { dateStyle: 'medium', timeStyle: 'medium' })),
           h('span.muted', `${t(`chain.${e.chain ?? 'main'}`)} · ${t('print.seq')} ${e.seq}`)),
         h('div', h('span.k', `${t('print.who')}：`), whoText(ref, e)),
-        h('div', h('span.k', `${t('print.fromTo')}：`), from === to ? to : `${from} → ${to}`, ' · ', changeText(ref, e)),
+        h('div', h('span.k', `${t('print.kind')}：`), changeText(ref, e)),
+        h('div', h('span.k', `${t('print.fromTo')}：`), from === to ? to : `${from} → ${to}`),
         e.orderId ? h('div', h('span.k', `${t('print.order')}：`), e.orderId) : null,
         details.length ? h('div', details.join('；')) : null,
         h('div.hash', `${t('print.hash')}：`, h('code', e.hash)),

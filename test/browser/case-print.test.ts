@@ -116,6 +116,7 @@ describe.skipIf(!ready)('the case view and the printable slips', () => {
     const states = page.locator('[data-testid=case-items] tbody tr td:nth-child(2) .badge');
     expect(await states.count()).toBe(kase.itemList.length);
     expect(await states.first().isVisible()).toBe(true);
+    expect(await page.locator('[data-testid=case-items] tbody tr td.hide-narrow').first().isVisible()).toBe(false);
     await shot(page, 'case-04-case-phone');
     await page.context().close();
   });
@@ -153,6 +154,12 @@ describe.skipIf(!ready)('the case view and the printable slips', () => {
     const png = pdfToPng(pdf.file);
     if (png) expect(fs.statSync(png).size).toBeGreaterThan(0);
     await page.context().close();
+    // the same slip in English
+    const en = await openPage(h, { token: 'demo-supervisor', lang: 'en', path: `/print/checkout/${encodeURIComponent(detail.checkout.orderId)}/${encodeURIComponent(out.id)}` });
+    const enText = await slipText(en);
+    for (const s of ['Check-out slip', 'Handed over by', 'Received by', 'Handled by', out.name, detail.checkout.purpose]) expect(enText).toContain(s);
+    expect(enText).not.toMatch(ISO_RE);
+    await en.context().close();
   });
 
   it('the transfer-in receipt (入库单) lists the manifest with case numbers, quantities, condition and the two signature lines', async () => {
@@ -213,6 +220,7 @@ describe.skipIf(!ready)('the case view and the printable slips', () => {
     expect(await page.locator('header.app-header').isVisible()).toBe(false);
     expect(await page.locator('[data-testid=print-tools]').isVisible()).toBe(false);
     expect(await page.locator('[data-testid=slip]').isVisible()).toBe(true);
+    await shot(page, 'print-04-custody-as-printed');
     await page.context().close();
   });
 });
