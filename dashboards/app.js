@@ -32,6 +32,10 @@ route('/inventory', () => import('./pages/inventory.js'));
 route('/inventory/zones/:zone', () => import('./pages/inventory.js'));
 route('/inventory/zones/:zone/locations/:location', () => import('./pages/inventory.js'));
 route('/items/:id', () => import('./pages/item.js'));
+route('/cases/:id', () => import('./pages/case.js'));
+route('/print/checkout/:orderId/:itemId', () => import('./pages/print.js'));
+route('/print/receipt/:orderId', () => import('./pages/print.js'));
+route('/print/custody/:itemId', () => import('./pages/print.js'));
 route('/orders', () => import('./pages/orders.js'));
 route('/orders/new', () => import('./pages/order-form.js'));
 route('/confirmations', () => import('./pages/confirmations.js'));
@@ -162,7 +166,7 @@ function highlightNav() {
   const path = location.pathname;
   for (const a of shell.nav.querySelectorAll('a')) {
     const p = a.getAttribute('href');
-    const active = path === p || path.startsWith(`${p}/`) || (p === '/inventory' && path.startsWith('/items/'));
+    const active = path === p || path.startsWith(`${p}/`) || (p === '/inventory' && (path.startsWith('/items/') || path.startsWith('/cases/')));
     a.classList.toggle('active', active);
     if (active) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
     if (active) shell.current.textContent = a.textContent;

@@ -98,7 +98,17 @@ async function drawLocation(ref, el, zoneId, locationId) {
 
 async function drawSearch(ref, el, q, agency) {
   const body = h('div', loading());
-  clear(el, panel(t('inv.results'), body, { testid: 'search-results' }));
+  const casesBody = h('div');
+  clear(el, casesBody, panel(t('inv.results'), body, { testid: 'search-results' }));
+  // A case number (or part of one) also finds its cases: each opens the case view.
+  if (q && !EPC_RE.test(q)) {
+    api('/cases', { query: { q, agency: agency || undefined, limit: 20 } }).then((r) => {
+      if (!r.data.length) return;
+      clear(casesBody, panel(t('case.results'), h('ul.case-links', { 'data-testid': 'case-results' }, r.data.map((c) =>
+        h('li', link(`/cases/${encodeURIComponent(c.id)}`, c.number), ' ',
+          h('span.muted.small', [c.title, agencyName(ref, c.agencyId), t('case.itemsOf', { n: fmtNumber(c.items) })].filter(Boolean).join(' · ')))))));
+    }).catch(() => {});
+  }
   const query = {};
   if (agency) query.agency = agency;
   if (q && EPC_RE.test(q) && !q.startsWith('urn:')) query.epc = q.toUpperCase();

@@ -6,6 +6,7 @@ import { t, label, fmtNumber, fmtDateTime, nameOf } from '../i18n.js';
 import { panel, badge, errorBox, loading, empty, link } from '../ui.js';
 import { zoneName, agencyName, categoryName, staffName } from '../refdata.js';
 import { pendingCard } from '../components/confirmation.js';
+import { detailTexts, changeText, locationIdsOf, locationName, locationNames, placeText, whoText } from '../components/custody-text.js';
 
 export default async function itemPage(root, { params, ref, query }) {
   let item;
@@ -23,9 +24,14 @@ export default async function itemPage(root, { params, ref, query }) {
   const pendingBody = h('div.confirmation-list', { 'data-testid': 'item-confirmations' }, loading());
   const redraw = () => itemPage(root, { params, ref, query });
   const field = (k, v) => h('div.field', h('dt', k), h('dd', v));
+  const locEl = h('span', { 'data-location-id': item.locationId ?? '' }, item.locationId ? '…' : t('common.none'));
+  if (item.locationId) locationNames([item.locationId]).then(() => { locEl.textContent = locationName(item.locationId); });
   clear(root,
     h('div.page-head', h('h1', { 'data-testid': 'item-name' }, item.name), badge(label('state', item.state), item.state === 'out' ? 'info' : item.state === 'stored' ? 'ok' : ''),
-      cat?.dualControl ? badge(t('item.dual'), 'warn') : null),
+      cat?.dualControl ? badge(t('item.dual'), 'warn') : null,
+      h('div.page-tools',
+        h('a.button.small', { href: `/print/custody/${encodeURIComponent(item.id)}`, 'data-link': '', 'data-testid': 'print-custody' }, `${t('print.openCustody')}`),
+        item.checkout ? h('a.button.small', { href: `/print/checkout/${encodeURIComponent(item.checkout.orderId)}/${encodeURIComponent(item.id)}`, 'data-link': '', 'data-testid': 'print-checkout' }, `${t('print.openCheckout')}`) : null)),
     h('nav.crumbs', link('/inventory', t('nav.inventory')), ' › ', item.zoneId ? link(`/inventory/zones/${encodeURIComponent(item.zoneId)}`, zoneName(ref, item.zoneId)) : null,
       item.locationId ? [' › ', link(`/inventory/zones/${encodeURIComponent(item.zoneId)}/locations/${encodeURIComponent(item.locationId)}`, item.locationId)] : null),
     h('div.item-grid',
@@ -33,10 +39,10 @@ export default async function itemPage(root, { params, ref, query }) {
         panel(t('item.detail'), h('dl.fields',
           field(t('col.category'), categoryName(ref, item.category)),
           field(t('col.quantity'), `${fmtNumber(item.quantity)} ${item.unit ?? ''}`),
-          field(t('col.case'), link(`/inventory?q=${encodeURIComponent(item.caseNumber)}`, item.caseNumber)),
+          field(t('col.case'), h('span', { 'data-testid': 'item-case' }, link(`/cases/${encodeURIComponent(item.caseId)}`, item.caseNumber))),
           field(t('col.agency'), agencyName(ref, item.agencyId)),
           field(t('col.zone'), zoneName(ref, item.zoneId)),
-          field(t('col.location'), item.locationId ?? t('common.none')),
+          field(t('col.location'), locEl),
           field(t('col.epc'), item.epc ? h('code.epc', item.epc) : badge(t('item.untagged'), 'warn')),
           item.dueAt ? field(t('col.dueAt'), fmtDateTime(item.dueAt)) : null,
           item.description ? field(t('col.message'), item.description) : null,
@@ -71,6 +77,7 @@ export default async function itemPage(root, { params, ref, query }) {
     const events = await apiAll(`/items/${encodeURIComponent(item.id)}/events`, {}, 5000);
     verifyChain(events.length ? events[events.length - 1].chain ?? 'main' : 'main');
     if (!events.length) { clear(timelineBody, empty()); return; }
+    await locationNames(locationIdsOf(events));
     clear(timelineBody, h('ol.timeline', events.slice().reverse().map((e) => timelineEntry(ref, e))));
   } catch (e) {
     clear(timelineBody, errorBox(e));
@@ -78,32 +85,24 @@ export default async function itemPage(root, { params, ref, query }) {
   }
 }
 
-function place(ref, p) {
-  if (!p) return t('common.none');
-  return [p.zoneId ? zoneName(ref, p.zoneId) : null, p.locationId].filter(Boolean).join(' · ') || t('common.none');
-}
-
-function timelineEntry(ref, e) {
-  const staff = e.actors?.staff;
-  const staffList = Array.isArray(staff) ? staff : staff ? [staff] : [];
-  const second = e.actors?.second;
-  const who = [e.actors?.name ?? e.actors?.by, e.actors?.role ? `(${label('role', e.actors.role)})` : null,
-    second ? `+ ${t('dc.second')} ${second.name ?? second.by} (${label('role', second.role)}${second.via === 'desk_badge' ? ` · ${t('dc.viaBadge')}` : ''})` : null].filter(Boolean).join(' ');
-  const stateChange = e.from?.state !== e.to?.state ? `${label('state', e.from?.state)} → ${label('state', e.to?.state)}` : label('state', e.to?.state);
-  const fromWhere = place(ref, e.from);
-  const toWhere = place(ref, e.to);
-  const agencyChange = e.from?.agencyId && e.to?.agencyId && e.from.agencyId !== e.to.agencyId
-    ? `${agencyName(ref, e.from.agencyId)} → ${agencyName(ref, e.to.agencyId)}` : null;
-  const details = Object.entries(e.details ?? {}).filter(([, v]) => v !== null && v !== undefined && typeof v !== 'object');
-  return h(`li.tl-entry.ev-${e.kind}`, { 'data-seq': e.seq, 'data-kind': e.kind },
+/**
+ * One custody event on a timeline (the item page's and the case page's): what, when, who, where, which
+ * order. `hashes: false` leaves out the ledger's hash (the custody print shows it whole).
+ */
+export function timelineEntry(ref, e, { hashes = true, item } = {}) {
+  const fromWhere = placeText(ref, e.from);
+  const toWhere = placeText(ref, e.to);
+  const details = detailTexts(ref, e);
+  return h(`li.tl-entry.ev-${e.kind}`, { 'data-seq': e.seq, 'data-kind': e.kind, 'data-item-id': e.itemId ?? '' },
     h('div.tl-dot'),
     h('div.tl-body',
-      h('div.tl-head', h('strong', label('ev', e.kind)), h('time.muted', { datetime: e.at }, fmtDateTime(e.at))),
+      h('div.tl-head', h('strong', label('ev', e.kind)), item ? [' ', link(`/items/${encodeURIComponent(item.id)}`, item.name)] : null,
+        h('time.muted', { datetime: e.at }, fmtDateTime(e.at))),
       h('dl.tl-fields',
-        h('div', h('dt', t('col.who')), h('dd', who, staffList.length ? ` · ${staffList.map((s) => staffName(ref, s)).join('、')}` : '')),
-        h('div', h('dt', t('col.what')), h('dd', stateChange, agencyChange ? ` · ${agencyChange}` : '')),
+        h('div', h('dt', t('col.who')), h('dd', whoText(ref, e))),
+        h('div', h('dt', t('col.what')), h('dd', changeText(ref, e))),
         h('div', h('dt', t('col.where')), h('dd', fromWhere === toWhere ? toWhere : `${fromWhere} → ${toWhere}`)),
         h('div', h('dt', t('col.order')), h('dd', e.orderId ?? t('common.none'))),
-        details.length ? h('div', h('dt', '…'), h('dd', details.map(([k, v]) => `${k}: ${v}`).join('；'))) : null),
-      h('div.tl-hash.muted.small', { title: e.hash }, `${e.chain === 'restricted' ? `${t('chain.restricted')} ` : ''}#${e.seq} · ${t('item.hash')} ${String(e.hash).slice(0, 12)}…`)));
+        details.length ? h('div', h('dt', '…'), h('dd', details.join('；'))) : null),
+      hashes ? h('div.tl-hash.muted.small', { title: e.hash }, `${e.chain === 'restricted' ? `${t('chain.restricted')} ` : ''}#${e.seq} · ${t('item.hash')} ${String(e.hash).slice(0, 12)}…`) : null));
 }

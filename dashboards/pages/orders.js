@@ -63,7 +63,20 @@ function orderCard(ref, o, expanded) {
       f(t('col.purpose'), o.purpose),
       f(t('ord.dueAt'), o.dueAt ? fmtDateTime(o.dueAt) : null),
       f(t('ord.note'), o.cancelReason ?? o.note)),
+    printLinks(o),
     details);
+}
+
+/** The slips of an order: the receipt of a transfer_in, a check-out slip per item taken out under a retrieve order. */
+function printLinks(o) {
+  if (o.kind === 'transfer_in') {
+    return h('div.order-prints', h('a.button.small', { href: `/print/receipt/${encodeURIComponent(o.id)}`, 'data-link': '', 'data-testid': 'print-receipt' }, `${t('print.openReceipt')}`));
+  }
+  const done = o.kind === 'retrieve' ? o.items.filter((i) => i.done) : [];
+  if (!done.length) return null;
+  return h('div.order-prints', done.slice(0, 20).map((i, n) =>
+    h('a.button.small', { href: `/print/checkout/${encodeURIComponent(o.id)}/${encodeURIComponent(i.itemId)}`, 'data-link': '', 'data-testid': 'print-checkout' },
+      `${t('print.openCheckout')}${done.length > 1 ? ` ${n + 1}` : ''}`)));
 }
 
 const itemCache = new Map();

@@ -13,6 +13,7 @@ import { clientErrorHandler, frameworkErrors, installErrorHandling, MAX_PARAM_LE
 import { apiLogger } from './log.ts';
 import { itemRoutes } from './routes/items.ts';
 import { referenceRoutes } from './routes/reference.ts';
+import { caseRoutes } from './routes/cases.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { confirmationRoutes } from './routes/confirmations.ts';
@@ -142,6 +143,7 @@ export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise
     }));
     itemRoutes(typed, custody);
     referenceRoutes(typed, custody);
+    caseRoutes(typed, custody);
     orderRoutes(typed, custody);
     lifecycleRoutes(typed, custody);
     confirmationRoutes(typed, custody);
