@@ -581,4 +581,11 @@ export const MIGRATIONS: readonly string[] = [
   -- A warning is raised once per cause, resolved or not: the rules look a cause up in every state.
   CREATE INDEX alarms_cause ON alarms(cause_key);
   `,
+  // 13: statistics (edge/stats/statistics.ts). The custody events of a span, by kind, read from one
+  // index without touching the rows (each carries its actors, details and hashes): the agency is the
+  // expression the statistics group by, written here exactly as they write it. Alarms by opening time.
+  `
+  CREATE INDEX events_span ON events(chain, at, kind, restricted, item_id, json_extract(from_state, '$.agencyId'));
+  CREATE INDEX alarms_opened ON alarms(opened_at);
+  `,
 ];
