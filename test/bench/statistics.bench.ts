@@ -1,7 +1,8 @@
 // 14. 出入库统计 for a month of the generated store (1M items, 5M events over two years: about
 // 210,000 events a month): statistics() as GET /api/v1/statistics runs it, for the operator (the
 // main chain, restricted events left out) and for an agency (its own items only), next to the bare
-// GROUP BY over the same rows (the movements of the month by kind, nothing joined). Aim: under 200 ms.
+// GROUP BY over the same rows (the month's movement rows by kind, nothing joined; the same GROUP BY
+// over the events table, which has no index by time, is printed beside). Aim: under 200 ms.
 // BENCH_STATS_DAYS counts a span of that many days instead of a month (to see a month's worth of
 // rows on a smaller store).
 import { Custody } from '../../edge/custody.ts';
@@ -36,7 +37,10 @@ export async function run(): Promise<Figure[]> {
     const agencyId = AGENCIES!.find((a) => a.kind === 'police')!.id;
     const agency: Principal = { userId: 'bench-ag', name: '办案单位', role: 'agency', agencyId, staffId: null };
 
-    const bare = db.prepare(`SELECT kind, count(*) AS n FROM events WHERE chain = 'main' AND at >= ? AND at < ?
+    // The floor: the month's movement rows of the main chain grouped by kind, nothing else (event_movements, migration 13).
+    const bare = db.prepare(`SELECT kind, count(*) AS n FROM event_movements WHERE chain = 'main' AND at >= ? AND at < ? AND restricted = 0 GROUP BY kind`);
+    // What the same GROUP BY costs over the ledger's own rows, which have no index by time.
+    const ledger = db.prepare(`SELECT kind, count(*) AS n FROM events WHERE chain = 'main' AND at >= ? AND at < ?
       AND kind IN ('received', 'putaway', 'retrieved', 'returned', 'circulated', 'disposed') AND restricted = 0 GROUP BY kind`);
     const time = (fn: () => unknown) => { const t = performance.now(); fn(); return performance.now() - t; };
     // One of each first: it brings the span's pages into the cache for all.
@@ -51,16 +55,18 @@ export async function run(): Promise<Figure[]> {
       ag.push(time(() => statistics(ctx, agency, q)));
     }
     const rows = (bare.all(...span) as { n: number }[]).reduce((s, r) => s + r.n, 0);
+    const ledgerMs = time(() => ledger.all(...span));
     const s = statistics(ctx, operator, q);
     rec.log(`${span[0]} to ${span[1]}: ${rows.toLocaleString('en-US')} movements in the main chain (${JSON.stringify(s.movements)}), ` +
-      `${s.byAgency.length} handling units, ${s.byCategory.length} categories; the first (cold) run took ${first.toFixed(0)} ms`);
+      `${s.byAgency.length} handling units, ${s.byCategory.length} categories; the first (cold) run took ${first.toFixed(0)} ms; ` +
+      `the same GROUP BY over the events table itself (no index by time) ${ledgerMs.toFixed(0)} ms`);
     const aim = { on: 'value' as const, op: '<' as const, target: 200, label: 'under 200 ms' };
     return [
       rec.add({ name: `statistics of a ${DAYS ? `${DAYS}-day span` : 'month'}, operator`, value: median(op), unit: 'ms', better: 'lower',
-        raw: { name: 'the bare GROUP BY kind over the same rows', value: median(raw) }, aim,
+        raw: { name: 'the bare GROUP BY kind over the same movement rows', value: median(raw) }, aim,
         note: `${rows.toLocaleString('en-US')} movements; median of ${RUNS}` }),
       rec.add({ name: `statistics of a ${DAYS ? `${DAYS}-day span` : 'month'}, one agency`, value: median(ag), unit: 'ms', better: 'lower',
-        raw: { name: 'the bare GROUP BY kind over the same rows', value: median(raw) }, aim, note: `agency ${agencyId}; median of ${RUNS}` }),
+        raw: { name: 'the bare GROUP BY kind over the same movement rows', value: median(raw) }, aim, note: `agency ${agencyId}; median of ${RUNS}` }),
     ];
   } finally {
     custody.close();

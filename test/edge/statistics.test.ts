@@ -102,6 +102,14 @@ describe('statistics', () => {
     const custom = await stats('operator', `from=${encodeURIComponent('2025-03-02T00:00:00+08:00')}&to=${encodeURIComponent('2025-03-03T00:00:00+08:00')}`);
     expect(custom.period).toBe('custom');
     expect(custom.movements).toEqual(counts(1, 1, 0, 0, 0, 0));
+    // Whole UTC days are read as day totals, the edges as rows: the same figures either way.
+    const days = await stats('operator', 'from=2025-03-01T00:00:00Z&to=2025-03-05T00:00:00Z');
+    expect(days.movements).toEqual(counts(6, 6, 1, 1, 1, 1));
+    const edges = await stats('operator', 'from=2025-03-02T07:59:00Z&to=2025-03-03T08:00:00.001Z');
+    expect(edges.movements).toEqual(counts(6, 6, 1, 1, 1, 1));
+    const cut = await stats('operator', 'from=2025-03-02T08:00:00.001Z&to=2025-03-03T08:00:00.000Z');
+    expect(cut.movements).toEqual(counts(0, 0, 0, 0, 0, 0));
+    for (const u of ['discipline', 'agency'] as const) expect((await stats(u, 'from=2025-03-01T00:00:00Z&to=2025-03-05T00:00:00Z')).movements, u).toEqual((await stats(u)).movements);
   });
 
   it('every role counts what GET /events shows it: the restricted chain for discipline only, an agency its own items', async () => {
@@ -182,9 +190,17 @@ describe('statistics', () => {
     expect(text).not.toContain('专区');
   });
 
-  it('reads the span from the index of migration 13, not the event rows', () => {
-    const plan = h.ctx.db.prepare(`EXPLAIN QUERY PLAN SELECT e.kind, json_extract(e.from_state, '$.agencyId'), count(*) FROM events e
-      WHERE e.chain = 'main' AND e.at >= ? AND e.at < ? AND e.kind IN ('received', 'putaway') AND e.restricted = 0 GROUP BY 1, 2`).all('a', 'b') as { detail: string }[];
-    expect(plan.map((p) => p.detail).join('\n')).toMatch(/COVERING INDEX events_span/);
+  it('reads the span from the covering index of migration 13, and its rows are the ledger\'s movements', () => {
+    const db = h.ctx.db;
+    const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT m.kind, m.agency_id, m.category_id, count(*) FROM event_movements m
+      WHERE m.chain = 'main' AND m.at >= ? AND m.at < ? AND m.restricted = 0 GROUP BY 1, 2, 3`).all('a', 'b') as { detail: string }[];
+    expect(plan.map((p) => p.detail).join('\n')).toMatch(/COVERING INDEX event_movements_span/);
+    const derived = db.prepare(`SELECT e.chain, e.seq, e.at, e.kind, e.restricted, e.item_id, json_extract(e.from_state, '$.agencyId') AS agency_id, i.category_id
+      FROM events e JOIN items i ON i.id = e.item_id WHERE e.kind IN ('received', 'putaway', 'retrieved', 'returned', 'circulated', 'disposed') ORDER BY 1, 2`).all();
+    expect(db.prepare('SELECT chain, seq, at, kind, restricted, item_id, agency_id, category_id FROM event_movements ORDER BY 1, 2').all()).toEqual(derived);
+    expect(derived.length).toBeGreaterThan(20);
+    expect(db.prepare('SELECT chain, day, kind, restricted, agency_id, category_id, n FROM event_movement_days ORDER BY 1, 2, 3, 4, 5, 6').all()).toEqual(
+      db.prepare(`SELECT chain, substr(at, 1, 10) AS day, kind, restricted, ifnull(agency_id, '') AS agency_id, ifnull(category_id, '') AS category_id, count(*) AS n
+        FROM event_movements GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6`).all());
   });
 });
