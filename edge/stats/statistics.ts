@@ -5,7 +5,7 @@
 // `agency` and `discipline`), alarms follow GET /alarms and crossings follow GET /crossings.
 import { z } from 'zod';
 import type { CustodyContext } from '../context.ts';
-import { itemVisibilitySql, seesRestricted, type Principal } from '../auth/principal.ts';
+import { seesRestricted, type Principal } from '../auth/principal.ts';
 import { ALARM_KINDS } from '../alarms/alarm.ts';
 import { fail } from '../errors.ts';
 import { prepared } from '../store/db.ts';
@@ -99,8 +99,8 @@ interface MovementRow { kind: string; agency: string | null; category: string | 
 // movement event, written with it, carrying the agency before the movement and the item's category)
 // and event_movement_days (the same counted per UTC day). Where the view is every item of a chain,
 // the whole UTC days inside the span are read as day totals and only the edges as rows; where it is
-// one agency's items (agency, and discipline in the main chain), the rows of the span are read with
-// the item's present agency, as GET /events reads them.
+// one agency's items (agency, and discipline in the main chain), the rows of the span are read by
+// the item's present agency and restricted flag, kept on each row, as GET /events reads them.
 function movementRows(ctx: CustodyContext, p: Principal, from: number, to: number): MovementRow[] {
   const rows: MovementRow[] = [];
   const iso = (ms: number) => new Date(ms).toISOString();
@@ -109,11 +109,9 @@ function movementRows(ctx: CustodyContext, p: Principal, from: number, to: numbe
     const where = ['m.chain = ?', 'm.at >= ?', 'm.at < ?'];
     const params: unknown[] = [chain, iso(a), iso(b)];
     if (!seesRestricted(p)) where.push('m.restricted = 0');
-    if (perItem) {
-      const vis = itemVisibilitySql(p, 'i');
-      where.push(`m.item_id IN (SELECT i.id FROM items i WHERE ${vis.sql})`);
-      params.push(...vis.params);
-    }
+    // The item's present agency and flag, kept on the row (migration 13): itemVisibilitySql's rule over them.
+    if (perItem && p.role === 'agency') { where.push('m.item_agency_id = ?', 'm.item_restricted = 0'); params.push(p.agencyId); }
+    if (perItem && p.role === 'discipline') { where.push('(m.item_restricted = 1 OR m.item_agency_id = ?)'); params.push(p.agencyId); }
     rows.push(...(prepared(ctx.db, `SELECT m.kind AS kind, m.agency_id AS agency, m.category_id AS category, count(*) AS n
       FROM event_movements m WHERE ${where.join(' AND ')} GROUP BY 1, 2, 3`).all(...params) as MovementRow[]));
   };

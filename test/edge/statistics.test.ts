@@ -195,9 +195,12 @@ describe('statistics', () => {
     const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT m.kind, m.agency_id, m.category_id, count(*) FROM event_movements m
       WHERE m.chain = 'main' AND m.at >= ? AND m.at < ? AND m.restricted = 0 GROUP BY 1, 2, 3`).all('a', 'b') as { detail: string }[];
     expect(plan.map((p) => p.detail).join('\n')).toMatch(/COVERING INDEX event_movements_span/);
-    const derived = db.prepare(`SELECT e.chain, e.seq, e.at, e.kind, e.restricted, e.item_id, json_extract(e.from_state, '$.agencyId') AS agency_id, i.category_id
+    // The circulated item's rows carry its new agency: the one an agency's view goes by.
+    const derived = db.prepare(`SELECT e.chain, e.seq, e.at, e.kind, e.restricted, e.item_id, json_extract(e.from_state, '$.agencyId') AS agency_id, i.category_id,
+      i.agency_id AS item_agency_id, i.restricted AS item_restricted
       FROM events e JOIN items i ON i.id = e.item_id WHERE e.kind IN ('received', 'putaway', 'retrieved', 'returned', 'circulated', 'disposed') ORDER BY 1, 2`).all();
-    expect(db.prepare('SELECT chain, seq, at, kind, restricted, item_id, agency_id, category_id FROM event_movements ORDER BY 1, 2').all()).toEqual(derived);
+    expect(db.prepare('SELECT chain, seq, at, kind, restricted, item_id, agency_id, category_id, item_agency_id, item_restricted FROM event_movements ORDER BY 1, 2').all()).toEqual(derived);
+    expect(db.prepare('SELECT DISTINCT item_agency_id FROM event_movements WHERE item_id = ?').all(ids.t2)).toEqual([{ item_agency_id: 'procuratorate' }]);
     expect(derived.length).toBeGreaterThan(20);
     expect(db.prepare('SELECT chain, day, kind, restricted, agency_id, category_id, n FROM event_movement_days ORDER BY 1, 2, 3, 4, 5, 6').all()).toEqual(
       db.prepare(`SELECT chain, substr(at, 1, 10) AS day, kind, restricted, ifnull(agency_id, '') AS agency_id, ifnull(category_id, '') AS category_id, count(*) AS n
