@@ -15,7 +15,8 @@ const COLORS = { received: '#2563eb', stored: '#0d9488', takenOut: '#b45309', re
 const TOP = 12;
 
 export default async function statistics(root, { query } = {}) {
-  let period = PERIODS.includes(query?.period) ? query.period : 'today';
+  const asked = query?.get?.('period');
+  let period = PERIODS.includes(asked) ? asked : 'today';
   let data = null;
   let charts = [];
   let seq = 0;
@@ -144,7 +145,8 @@ function barChart(uPlot, el, rows, color) {
   const xs = rows.map((_, i) => i);
   return new uPlot({
     width, height: turn ? 280 : 220, legend: { show: false }, cursor: { show: false },
-    padding: [12, 12, 0, 8],
+    // Turned names run down to the right: room for the last one.
+    padding: [12, turn ? 48 : 12, 0, 8],
     scales: { x: { time: false, range: [-0.6, rows.length - 0.4] }, y: { range: (_u, _lo, hi) => [0, Math.max(4, Math.ceil(hi * 1.15))] } },
     axes: [
       { splits: () => xs, values: (_u, ticks) => ticks.map((i) => (rows[i] ? shorten(rows[i].name, narrow ? 6 : 10) : '')), rotate: turn ? -40 : 0, size: turn ? 90 : 40, gap: 4, grid: { show: false } },
