@@ -64,6 +64,8 @@ describe.skipIf(!ready)('the Statistics page in a real browser', () => {
     if (m.gateTraffic.total) await page.locator('[data-testid=chart-gates] canvas').first().waitFor();
     expect(text).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:/);
     await shot(page, 'statistics-month-zh');
+    await page.locator('[data-testid=panel-alarms]').scrollIntoViewIfNeeded();
+    await shot(page, 'statistics-month-zh-alarms');
 
     // The CSV: fetched with the Bearer header (no token in any URL), UTF-8 with BOM.
     const requested: string[] = [];
