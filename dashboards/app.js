@@ -23,6 +23,7 @@ const NAV = [
   { path: '/shelves', key: 'nav.shelves', page: () => import('./pages/shelves.js') },
   { path: '/intake', key: 'nav.intake', page: () => import('./pages/intake.js'), hide: (role) => ['agency', 'auditor', 'admin'].includes(role) },
   { path: '/counts', key: 'nav.counts', page: () => import('./pages/counts.js'), hide: (role) => ['agency', 'admin'].includes(role) },
+  { path: '/statistics', key: 'nav.statistics', page: () => import('./pages/statistics.js') },
   { path: '/sync', key: 'nav.sync', page: () => import('./pages/sync.js'), hide: (role) => role === 'agency' || role === 'operator' },
 ];
 
@@ -48,6 +49,7 @@ route('/shelves/:location', () => import('./pages/shelves.js'));
 route('/intake', () => import('./pages/intake.js'));
 route('/counts', () => import('./pages/counts.js'));
 route('/counts/:id', () => import('./pages/counts.js'));
+route('/statistics', () => import('./pages/statistics.js'));
 route('/sync', () => import('./pages/sync.js'));
 
 /** Who does this token belong to (its role decides which actions the pages offer). */

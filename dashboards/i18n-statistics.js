@@ -1,2 +1,31 @@
 // The statistics pages' texts, zh and en, merged into the one dictionary by i18n.js.
-export default { zh: {}, en: {} };
+export default {
+  zh: {
+    'nav.statistics': '出入库统计', 'stats.title': '出入库统计',
+    'stats.period.today': '今日', 'stats.period.week': '本周', 'stats.period.month': '本月', 'stats.period.custom': '自定义',
+    'stats.periodLabel': '统计区间', 'stats.span': '{from} 至 {to}', 'stats.csv': '下载 CSV', 'stats.csvFailed': 'CSV 下载失败：{msg}',
+    'stats.movements': '出入库', 'stats.byAgency': '按办案单位', 'stats.byCategory': '按财物类别',
+    'stats.alarms': '告警（按类型）', 'stats.gates': '通道流量（按小时）',
+    'stats.mv.received': '接收入库', 'stats.mv.stored': '上架', 'stats.mv.takenOut': '调用出库', 'stats.mv.returned': '归还',
+    'stats.mv.circulated': '流转', 'stats.mv.disposed': '处置',
+    'stats.col.agency': '办案单位', 'stats.col.category': '财物类别', 'stats.col.total': '合计', 'stats.col.kind': '告警类型',
+    'stats.col.count': '数量', 'stats.col.gate': '通道', 'stats.col.hour': '时段',
+    'stats.total': '合计', 'stats.hour': '{h} 时', 'stats.noMovements': '该区间内没有出入库记录。', 'stats.noAlarms': '该区间内没有告警。',
+    'stats.noCrossings': '该区间内没有通道通行记录。', 'stats.topN': '图中为前 {n} 个，表中为全部。', 'stats.crossings': '通行次数',
+    'stats.agencyNote': '按移动时的控制单位统计（流转计入移出单位）。', 'stats.unavailable': '此网关尚未提供出入库统计。',
+  },
+  en: {
+    'nav.statistics': 'Statistics', 'stats.title': 'Movement statistics',
+    'stats.period.today': 'Today', 'stats.period.week': 'This week', 'stats.period.month': 'This month', 'stats.period.custom': 'Custom',
+    'stats.periodLabel': 'Period', 'stats.span': '{from} to {to}', 'stats.csv': 'Download CSV', 'stats.csvFailed': 'CSV download failed: {msg}',
+    'stats.movements': 'Movements', 'stats.byAgency': 'By handling unit', 'stats.byCategory': 'By category',
+    'stats.alarms': 'Alarms by kind', 'stats.gates': 'Gate traffic by hour',
+    'stats.mv.received': 'Received', 'stats.mv.stored': 'Stored', 'stats.mv.takenOut': 'Taken out', 'stats.mv.returned': 'Returned',
+    'stats.mv.circulated': 'Circulated', 'stats.mv.disposed': 'Disposed',
+    'stats.col.agency': 'Handling unit', 'stats.col.category': 'Category', 'stats.col.total': 'Total', 'stats.col.kind': 'Alarm kind',
+    'stats.col.count': 'Count', 'stats.col.gate': 'Gate', 'stats.col.hour': 'Hour',
+    'stats.total': 'Total', 'stats.hour': '{h}:00', 'stats.noMovements': 'No movements in this period.', 'stats.noAlarms': 'No alarms in this period.',
+    'stats.noCrossings': 'No gate crossings in this period.', 'stats.topN': 'The chart shows the top {n}; the table shows all.', 'stats.crossings': 'Crossings',
+    'stats.agencyNote': 'Counted by the unit in control at the time (a circulation counts for the unit handing it on).', 'stats.unavailable': 'This gateway does not serve statistics yet.',
+  },
+};

@@ -28,6 +28,7 @@ import { countRoutes } from './routes/counts.ts';
 import { environmentRoutes } from './routes/environment.ts';
 import { syncRoutes } from './routes/sync.ts';
 import { warningRoutes } from './routes/warnings.ts';
+import { statisticsRoutes } from './routes/statistics.ts';
 import { logRequests } from './request-log.ts';
 import { StreamTickets } from '../stream/tickets.ts';
 import type { ApiApp } from './app.ts';
@@ -157,6 +158,7 @@ export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise
     environmentRoutes(typed, custody);
     syncRoutes(typed, custody);
     warningRoutes(typed, custody);
+    statisticsRoutes(typed, custody);
     ticketRoute(typed, tickets);
     for (const ext of opts.extensions ?? []) ext(typed);
   }, { prefix: '/api/v1' });

@@ -19,9 +19,10 @@ import * as rss from './rss.bench.ts';
 import * as opcua from './opcua.bench.ts';
 import * as envchart from './envchart.bench.ts';
 import * as sync from './sync.bench.ts';
+import * as statistics from './statistics.bench.ts';
 
 interface Bench { name: string; description: string; run(): Promise<Figure[]> }
-const BENCHES: Bench[] = [ledger, api, verify, portal, storm, codecs, shelves, counts, environment, rss, opcua, envchart, sync];
+const BENCHES: Bench[] = [ledger, api, verify, portal, storm, codecs, shelves, counts, environment, rss, opcua, envchart, sync, statistics];
 
 async function main() {
   const filters = process.argv.slice(2).filter((a) => a !== '--');
