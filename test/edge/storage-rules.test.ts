@@ -196,6 +196,8 @@ describe('storage rules and final states', () => {
       DROP TRIGGER items_received_at; DROP INDEX items_stored_received; DROP INDEX cases_retain_until; DROP INDEX alarms_cause;
       ALTER TABLE items DROP COLUMN received_at; ALTER TABLE cases DROP COLUMN retain_until; ALTER TABLE cases DROP COLUMN retain_set_by;
       ALTER TABLE cases DROP COLUMN retain_set_at; ALTER TABLE cases DROP COLUMN retain_note; ALTER TABLE categories DROP COLUMN retention_days;
+      DROP TRIGGER event_movements_insert; DROP TRIGGER event_movements_item_changed; DROP TRIGGER event_movement_days_insert;
+      DROP TABLE event_movement_days; DROP TABLE event_movements; DROP INDEX alarms_opened;
       PRAGMA user_version = 4;`);
     expect(db.prepare(`SELECT sum(n) AS n FROM item_counts WHERE zone_id = 'general' AND state = 'disposed'`).get()).toEqual({ n: 1 });
     db.close();
