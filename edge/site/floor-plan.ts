@@ -141,7 +141,7 @@ export function checkFloorPlan(plan: FloorPlan | undefined, refs: Refs, issue: (
       z.outline.forEach((p, pi) => { if (!onFloor(p)) issue(at('zones', zi, 'outline', pi), `point (${p[0]}, ${p[1]}) is outside the floor (0..${f.width}, 0..${f.height})`); });
       const bad = outlineProblem(z.outline);
       if (bad) issue(at('zones', zi, 'outline'), bad);
-      else outlines.set(z.zoneId, z.outline);
+      else if (!other) outlines.set(z.zoneId, z.outline);
     });
     for (const pl of floorPlaces(f)) {
       const path = at(...pl.path, ...(pl.path[0] === 'locations' ? ['locationId'] : []));
