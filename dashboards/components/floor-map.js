@@ -97,7 +97,9 @@ export function floorMap(plan, ref) {
     drawSwitcher();
     const f = current;
     const unit = Math.max(f.width, f.height) / 100; // one hundredth of the floor: marker sizes scale with the plan
-    const svg = s('svg', { viewBox: `0 0 ${f.width} ${f.height}`, class: 'fm-svg', role: 'img', 'aria-label': t('fm.title', { floor: nameOf(f) }), preserveAspectRatio: 'xMidYMid meet' });
+    // A margin around the floor: gates on its outer walls are drawn across them, half outside.
+    const pad = unit * 3;
+    const svg = s('svg', { viewBox: `${-pad} ${-pad} ${f.width + 2 * pad} ${f.height + 2 * pad}`, class: 'fm-svg', role: 'img', 'aria-label': t('fm.title', { floor: nameOf(f) }), preserveAspectRatio: 'xMidYMid meet' });
     const zones = new Map();
     const gZones = s('g', { class: 'fm-zones' });
     const gLabels = s('g', { class: 'fm-labels' });
@@ -161,7 +163,7 @@ export function floorMap(plan, ref) {
     if (!parts) return;
     const px = parts.svg.clientWidth || parts.svg.getBoundingClientRect().width;
     if (!px) return;
-    const perPx = current.width / px; // plan units per screen pixel
+    const perPx = (current.width + 6 * parts.unit) / px; // plan units per screen pixel (the floor and its margin)
     for (const z of parts.zones.values()) {
       const words = z.name.split(/\s+/);
       const lines = words.length > 1 && z.name.length * 7 * perPx > z.width * 0.9 ? splitInTwo(words) : [z.name];
