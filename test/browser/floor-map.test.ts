@@ -93,3 +93,52 @@ describe.skipIf(!ready)('the floor map on the Operations page', () => {
     }
   }, 60_000);
 });
+
+describe.skipIf(!ready)('a site whose plan has two floors, and one with no plan', () => {
+  it('switches between the floors', async () => {
+    // The display room (示证室) upstairs: the demo's plan less that room, and a second floor with it.
+    const h = await startHarness({
+      site: (r) => {
+        const [f1] = r.site.floorPlan!.floors;
+        const grid = f1!.grids.find((g) => g.locations[0]!.startsWith('DP-'))!;
+        f1!.zones = f1!.zones.filter((z) => z.zoneId !== 'display');
+        f1!.grids = f1!.grids.filter((g) => g !== grid);
+        r.site.floorPlan!.floors.push({
+          id: 'f2', name: '二层', nameEn: 'First floor', width: 400, height: 200,
+          zones: [{ zoneId: 'display', outline: [[0, 0], [400, 0], [400, 200], [0, 200]] }],
+          grids: [{ ...grid, x: 60, y: 100, dx: 56 }], locations: [], gates: [],
+        });
+      },
+    });
+    try {
+      const page = await openPage(h, { token: 'demo-supervisor', lang: 'en', viewport: { width: 1440, height: 900 } });
+      await page.waitForSelector(`${MAP} .fm-zone`);
+      expect(await page.$$eval(`${MAP} .fm-floors button`, (bs) => bs.map((b) => b.textContent))).toEqual(['Ground floor', 'First floor']);
+      expect(await zoneIds(page)).not.toContain('display');
+      await page.click(`${MAP} .fm-floors button[data-floor=f2]`);
+      await expect.poll(() => zoneIds(page)).toEqual(['display']);
+      expect(await page.locator(`${MAP} svg`).getAttribute('data-floor')).toBe('f2');
+      expect(await page.locator(`${MAP} .fm-location`).count()).toBe(6);
+      expect(await page.getAttribute(`${MAP} .fm-floors button[data-floor=f2]`, 'aria-selected')).toBe('true');
+      await shot(page, 'fm-07-operations-map-second-floor');
+      await page.context().close();
+    } finally {
+      await h.close();
+    }
+  }, 120_000);
+
+  it('without a plan, the gates are tiles as before', async () => {
+    const h = await startHarness({ site: (r) => { delete r.site.floorPlan; } });
+    try {
+      expect(await apiGet(h, 'demo-supervisor', '/floor-plan')).toEqual({ floors: [] });
+      const page = await openPage(h, { token: 'demo-supervisor', viewport: { width: 1440, height: 900 } });
+      await page.waitForSelector('[data-testid=gates] .gate');
+      expect(await page.locator('[data-testid=gates] .gate').count()).toBe(3);
+      expect(await page.locator(MAP).count()).toBe(0);
+      await shot(page, 'fm-08-operations-no-plan');
+      await page.context().close();
+    } finally {
+      await h.close();
+    }
+  }, 120_000);
+});
