@@ -213,7 +213,7 @@ export function floorMap(plan, ref) {
       z.poly.dataset.state = st;
       z.poly.dataset.flashing = String(flashing.zone.has(zoneId));
       const kinds = [...new Set(why.get(zoneId) ?? [])];
-      z.title.textContent = `${z.name} · ${t(`fm.zone.${st}`)}${kinds.length ? `：${kinds.join('、')}` : ''}\n${t('fm.clickZone')}`;
+      z.title.textContent = `${z.name} · ${t(`fm.zone.${st}`)}${kinds.length ? t('fm.because', { kinds: kinds.join(t('fm.listSep')) }) : ''}\n${t('fm.clickZone')}`;
     }
     for (const [id, dot] of parts.locations) {
       dot.classList.toggle('fm-flash', flashing.location.has(id));
