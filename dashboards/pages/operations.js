@@ -11,6 +11,8 @@ import { panel, table, sevBadge, badge, empty, notAvailable, errorBox, loading, 
 import { zoneName, gateName, staffName } from '../refdata.js';
 import { envAlarmText } from '../env-text.js';
 import { loadWarnings, basisText } from '../components/warnings.js';
+import { floorMap } from '../components/floor-map.js';
+import { worstLevel } from '../env-text.js';
 
 /** A sentence in the user's language for the kinds we know the details of; the gateway's own message otherwise. */
 function alarmText(a, ref) {
@@ -38,12 +40,15 @@ export default async function operations(root, { ref }) {
   const ackToggle = h('label.toggle', h('input', { type: 'checkbox', checked: true, onchange: (e) => { includeAcked = e.target.checked; drawAlarms(); } }), t('ops.showAcked'));
 
   const warningsBody = h('div', loading());
+  // The site's floor plan, when its file gives one: the gates are drawn on it instead of as tiles.
+  const plan = await apiOptional('/floor-plan', {}, null).catch(() => null);
+  const map = plan?.floors?.length ? floorMap(plan, ref) : null;
   clear(root,
     h('div.page-head', h('h1', t('nav.operations'))),
     h('div.ops-grid',
       panel([t('ops.openAlarms'), ' ', alarmCount], alarmsBody, { tools: ackToggle, testid: 'alarms', cls: 'alarms-panel' }),
       h('div.ops-side',
-        panel(t('ops.gates'), gatesBody, { testid: 'gates' }),
+        map ? panel(t('fm.panel'), map.el, { testid: 'floor-map-panel', cls: 'floor-map-panel' }) : panel(t('ops.gates'), gatesBody, { testid: 'gates' }),
         // Before the crossings: what is about to need doing, on the first screen beside the alarms.
         panel(t('warn.title'), warningsBody, { testid: 'warnings', cls: 'warnings-panel' }),
         panel(t('ops.crossings'), crossingsBody, { testid: 'crossings', cls: 'crossings-panel' }))));
@@ -85,6 +90,7 @@ export default async function operations(root, { ref }) {
   }
 
   function drawAlarms() {
+    drawMap();
     if (alarmsError && alarms.size === 0) { clear(alarmsBody, errorBox(alarmsError)); return; }
     const list = [...alarms.values()]
       .filter((a) => includeAcked || a.state === 'open')
@@ -166,6 +172,7 @@ export default async function operations(root, { ref }) {
     return g.state ?? 'unknown';
   }
   function drawGates() {
+    drawMap();
     if (gates === null) { clear(gatesBody, notAvailable(t('ops.gatesUnavailable'))); return; }
     if (!gates.length) { clear(gatesBody, empty()); return; }
     clear(gatesBody, h('div.gate-grid', gates.map((g) => {
@@ -178,6 +185,24 @@ export default async function operations(root, { ref }) {
     })));
   }
 
+  // ---- floor map ----
+  const envLevels = new Map(); // zoneId → the worst level of its readings
+  async function loadEnvironment() {
+    if (!map) return;
+    try {
+      const r = await apiOptional('/environment', {}, null);
+      envLevels.clear();
+      for (const z of r?.zones ?? []) if (z.readings?.length) envLevels.set(z.id, worstLevel(z.readings.map((x) => x.level)));
+      drawMap();
+    } catch { /* the map keeps its last colours; the Environment page says what is wrong */ }
+  }
+  function drawMap() {
+    if (!map) return;
+    map.update({ alarms: [...alarms.values()], gates: new Map((gates ?? []).map((g) => [g.id, gateState(g)])), environment: envLevels });
+  }
+  // A crossing's light lasts 5 s (gateState): draw the gate back to its own state after it.
+  let gateLiveTimer = null;
+
   // ---- crossings ----
   let crossings = null; // null = not available
   const itemNames = new Map();
@@ -187,6 +212,8 @@ export default async function operations(root, { ref }) {
       if (r === null) { if (crossings === null) { drawCrossings(); } return; }
       const list = r.data ?? r;
       const known = new Map((crossings ?? []).map((c) => [c.id, c]));
+      // Without the stream, a crossing first seen by polling still runs through its gate on the map.
+      if (crossings !== null && streamMode() !== 'live') for (const c of list) if (!known.has(c.id)) map?.crossing(c);
       for (const c of list) known.set(c.id, c);
       crossings = [...known.values()].sort((a, b) => b.at.localeCompare(a.at)).slice(0, MAX_CROSSINGS);
       await nameItems(crossings);
@@ -221,17 +248,22 @@ export default async function operations(root, { ref }) {
       upsertAlarm(a, true); drawAlarms();
       // A new warning before the fact: its list is out of date too.
       if (a.kind === 'due_soon' || a.kind === 'retention_exceeded') loadWarnings(ref, warningsBody);
+      if (a.kind === 'environment') loadEnvironment();
     }),
     onStream('crossing', async (c) => {
       if (crossings === null) crossings = [];
       crossings = [c, ...crossings.filter((x) => x.id !== c.id)].slice(0, MAX_CROSSINGS);
       gateLive.set(c.gateId, { state: c.decision === 'alarm' ? 'alarm' : 'crossing', at: Date.now() });
+      map?.crossing(c);
+      clearTimeout(gateLiveTimer);
+      gateLiveTimer = setTimeout(drawGates, 5100);
       await nameItems([c]);
       drawCrossings();
       drawGates();
     }),
   ];
-  await Promise.all([loadAlarms(), loadGates(), loadCrossings(), loadWarnings(ref, warningsBody)]);
+  await Promise.all([loadAlarms(), loadGates(), loadCrossings(), loadWarnings(ref, warningsBody), loadEnvironment()]);
+  const envTimer = map ? setInterval(loadEnvironment, 15_000) : null;
   // The warnings change by the hour: once a minute is enough, and keeps the tables still while people read them.
   const warningsTimer = setInterval(() => loadWarnings(ref, warningsBody), 60_000);
   // Poll fast while there is no stream, slowly as a safety net while there is.
@@ -242,5 +274,5 @@ export default async function operations(root, { ref }) {
     if (!stopped) timer = setTimeout(tick, streamMode() === 'live' ? 15000 : 2000);
   };
   timer = setTimeout(tick, streamMode() === 'live' ? 15000 : 2000);
-  return () => { stopped = true; clearTimeout(timer); clearInterval(warningsTimer); offs.forEach((f) => f()); };
+  return () => { stopped = true; clearTimeout(timer); clearTimeout(gateLiveTimer); clearInterval(warningsTimer); clearInterval(envTimer); map?.destroy(); offs.forEach((f) => f()); };
 }

@@ -22,6 +22,7 @@ import { ledgerRoutes } from './routes/ledger.ts';
 import { epcisRoutes } from './routes/epcis.ts';
 import { streamRoutes, ticketRoute, type StreamHub, type StreamRouteOptions } from './routes/stream.ts';
 import { gateRoutes } from './routes/gates.ts';
+import { floorPlanRoutes } from './routes/floor-plan.ts';
 import { shelfRoutes } from './routes/shelves.ts';
 import { enrolmentRoutes } from './routes/enrolments.ts';
 import { countRoutes } from './routes/counts.ts';
@@ -152,6 +153,7 @@ export async function buildApi(custody: Custody, opts: ApiOptions = {}): Promise
     ledgerRoutes(typed, custody);
     epcisRoutes(typed, custody);
     gateRoutes(typed, custody);
+    floorPlanRoutes(typed, custody);
     shelfRoutes(typed, custody);
     enrolmentRoutes(typed, custody);
     countRoutes(typed, custody);

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { profileSchema } from './modbus-profile.ts';
 import { opcuaMonitorSchema } from './opcua.ts';
+import { checkFloorPlan, floorPlanSchema } from './floor-plan.ts';
 import { canonicalTimeZone, DEFAULT_TIME_ZONE, isTimeZone } from '../time/calendar.ts';
 
 export const ZONE_KINDS = [
@@ -324,6 +325,8 @@ export const siteShape = z.object({
   categories: z.array(categorySchema).min(1),
   staff: z.array(staffSchema).default([]),
   users: z.array(userSchema).default([]),
+  /** The floor plan the dashboards draw (edge/site/floor-plan.ts); absent, they show the gates as tiles. */
+  floorPlan: floorPlanSchema.optional(),
 }).strict();
 
 export const siteSchema = siteShape.superRefine(checkReferences);
@@ -359,6 +362,9 @@ export function referenceProblems(raw: unknown): { path: (string | number)[]; me
       else if (x && typeof x === 'object' && typeof (x as { id?: unknown }).id === 'string') present.add((x as { id: string }).id);
     });
   }
+  // The plan is checked against what parsed of the rest, when its own shape is right.
+  const plan = floorPlanSchema.safeParse(r.floorPlan);
+  const checked: Record<string, unknown> = { ...lenient, ...(r.floorPlan !== undefined && plan.success ? { floorPlan: plan.data } : {}) };
   const problems: { path: (string | number)[]; message: string }[] = [];
   const ctx = { addIssue: (i: { path?: (string | number)[]; message?: string }) => {
     const path = [...(i.path ?? [])];
@@ -369,7 +375,7 @@ export function referenceProblems(raw: unknown): { path: (string | number)[]; me
     if (missing === undefined || (!present.has(missing) && !absent.has(sectionOf[kind] ?? ''))) problems.push({ path, message });
   } } as unknown as z.RefinementCtx;
   try {
-    checkReferences(lenient as never, ctx);
+    checkReferences(checked as never, ctx);
   } catch {
     // A shape too broken to cross-check: the shape problems already say why.
   }
@@ -450,6 +456,10 @@ function checkReferences(s: z.output<typeof siteShape>, ctx: z.RefinementCtx): v
     if (u.staffId && !staff.has(u.staffId)) issue(['users', i, 'staffId'], `staff "${u.staffId}" is not defined`);
     if ((u.role === 'agency' || u.role === 'discipline') && !u.agencyId) issue(['users', i, 'agencyId'], `a ${u.role} user needs the agency it speaks for`);
   });
+  checkFloorPlan(s.floorPlan, {
+    zones, locations: new Map(s.locations.map((l) => [l.id, l.zoneId])),
+    gates: new Map(s.gates.map((g) => [g.id, g])),
+  }, issue);
   void devices;
 }
 

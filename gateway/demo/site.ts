@@ -7,6 +7,7 @@ import { encodeGsrn96 } from '../../edge/epc/encode.ts';
 import { hashPassword } from '../mqtt/password.ts';
 import { demoSerialSite } from './serial.ts';
 import { demoOpcuaDevices, demoOpcuaPort } from './opcua.ts';
+import { demoFloorPlan } from './floor-plan.ts';
 
 export const DEMO_SITE_ID = 'ta-center';
 /** The demo's GS1 company prefix (690… is China's GS1 range; this one is made up). */
@@ -143,5 +144,6 @@ export async function demoSite(dataDir = 'data'): Promise<SiteInput> {
     categories: CATEGORIES.map((c) => ({ ...c, storageKinds: [...c.storageKinds] })),
     staff: STAFF.map((s, i) => ({ ...s, badgeEpc: badgeEpc(i) })),
     users: DEMO_ROLES.map(userFor),
+    floorPlan: demoFloorPlan(),
   };
 }
