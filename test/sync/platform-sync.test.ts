@@ -26,7 +26,9 @@ describe('the outbox', () => {
     const head = localHead(g);
     await waitFor(async () => (await mainDest(g)).lastError?.startsWith('INTERNAL') ?? false, 10_000, () => mainDest(g));
     let s = await mainDest(g);
-    expect(s).toMatchObject({ state: 'retrying', ackedThrough: 0, backlog: head.seq });
+    // Failing: waiting out its backoff, or already in its next attempt (the retries are 50–200 ms apart).
+    expect(['retrying', 'sending']).toContain(s.state);
+    expect(s).toMatchObject({ ackedThrough: 0, backlog: head.seq });
     expect(s.oldestUnsentAt).toEqual(expect.any(String));
     expect((await chainReport(platform)).head.seq).toBe(0);
 
